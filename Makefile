@@ -1,0 +1,50 @@
+# The e-commerce analytics warehouse book.
+#   make book      set up, generate and load the warehouse, run the chapters,
+#                  build the site into _build/html
+#   make test      run the test suite (starts its own PostgreSQL)
+#   make serve     serve _build/html on http://localhost:$(PORT)
+#   make bench     performance figures (see README)
+#   make clean     remove _build (the warehouse database is kept)
+# Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA (see README).
+
+SEED ?= 42
+SCALE ?= 1
+START_DATE ?= 2023-01-01
+END_DATE ?= 2025-12-31
+SCHEMA ?= warehouse
+PORT ?= 8000
+PYTHON ?= python3
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
+          --end-date '$(END_DATE)' --schema '$(SCHEMA)'
+
+.PHONY: book warehouse test serve bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@rm -f $(VENV)/.installed-* && touch $@
+
+warehouse: $(STAMP)
+	$(PY) -m datagen build $(PARAMS)
+
+book: $(STAMP)
+	$(PY) -m datagen book $(PARAMS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+serve:
+	$(PYTHON) -m http.server $(PORT) --directory _build/html
+
+bench: $(STAMP)
+	$(PY) -m datagen bench
+
+clean:
+	rm -rf _build

@@ -1,0 +1,90 @@
+"""Command line: ``python -m datagen build|dsn|server``.
+
+Owns argument parsing and turning errors into one line on stderr with a
+non-zero exit status. Parameters are validated before any database is
+touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import db
+from .chain import ChapterFailed
+from .params import DEFAULTS, ParamError, parse_params
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m datagen",
+        description="Synthetic e-commerce warehouse in PostgreSQL.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="generate and load a warehouse")
+    book = commands.add_parser("book", help="run the chapters, build the site")
+    for command in (build, book):
+        for name, default in DEFAULTS.items():
+            command.add_argument("--" + name.replace("_", "-"), dest=name,
+                                 default=default, help=f"(default: {default})")
+    build.add_argument("--chunk-orders", type=int, default=None,
+                       help="orders per generated block (does not change "
+                       "the data)")
+    commands.add_parser("dsn", help="print the database URL in use")
+    server = commands.add_parser("server", help="the embedded PostgreSQL")
+    server.add_argument("action", choices=["start", "stop", "status"])
+    return parser
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "book":
+            return _book(args)
+        if args.command == "dsn":
+            print(db.database_url())
+            return 0
+        return _server(args.action)
+    except (ParamError, db.DatabaseUnavailable, ChapterFailed) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _build(args) -> int:
+    from .build import DEFAULT_CHUNK_ORDERS, build
+    params = parse_params({name: getattr(args, name) for name in DEFAULTS})
+    chunk = args.chunk_orders or DEFAULT_CHUNK_ORDERS
+    if chunk < 1:
+        raise ParamError("chunk_orders", "a whole number of at least 1", chunk)
+    build(params, chunk_orders=chunk)
+    return 0
+
+
+def _book(args) -> int:
+    from .chain import build_book
+    params = parse_params({name: getattr(args, name) for name in DEFAULTS})
+    html = build_book(params)
+    print(f"the book is in {html}/index.html (make serve to browse it)")
+    return 0
+
+
+def _server(action: str) -> int:
+    if db.external_url():
+        print("DATABASE_URL (or PG* variables) is set: the embedded server "
+              "is not used", file=sys.stderr)
+    if action == "start":
+        print(db.start_embedded())
+    elif action == "stop":
+        print("stopped" if db.stop_embedded() else "not running")
+    else:
+        with db.connect(db.database_url(start=False)) as conn:
+            print(conn.execute("select version()").fetchone()[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

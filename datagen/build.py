@@ -1,0 +1,206 @@
+"""The build: generate, load into a fresh schema, check, swap in.
+
+Owns the order of the steps. The warehouse is written into
+``<schema>__new`` (and ``<schema>_truth__new``) and only at the end, in one
+transaction, replaces the live schemas, so an interrupted or failed build
+leaves the previous warehouse as it was. An advisory lock per schema keeps
+two builds of the same schema from mixing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+import time
+from typing import Callable
+
+import pandas as pd
+
+from . import __version__, calendar, catalog, customers, items, load, orders
+from . import spec
+from .db import connect
+from .params import BuildParams
+
+#: orders generated and copied per block (does not change the data)
+DEFAULT_CHUNK_ORDERS = 100_000
+TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_product",
+          "fact_order", "fact_order_item")
+
+
+@dataclasses.dataclass
+class BuildReport:
+    params: BuildParams
+    rows: dict[str, int]
+    seconds: dict[str, float]
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+
+class Steps:
+    """Times named steps and reports them on stderr."""
+
+    def __init__(self, echo: Callable[[str], None]):
+        self.echo = echo
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def step(self, name: str):
+        started = time.perf_counter()
+        yield
+        took = time.perf_counter() - started
+        self.seconds[name] = self.seconds.get(name, 0.0) + took
+        self.echo(f"  {name:<28} {took:7.2f} s")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def build(params: BuildParams, url: str | None = None,
+          chunk_orders: int = DEFAULT_CHUNK_ORDERS,
+          echo: Callable[[str], None] = _stderr) -> BuildReport:
+    """Build the warehouse described by ``params``; returns what it did."""
+    steps = Steps(echo)
+    staging = params.schema + load.STAGING_SUFFIX
+    truth_staging = params.truth_schema + load.STAGING_SUFFIX
+    rows: dict[str, int] = {}
+    started = time.perf_counter()
+    echo(f"building schema {params.schema!r}: seed={params.seed} "
+         f"scale={params.scale:g} {params.start_date}..{params.end_date}")
+
+    with connect(url, autocommit=True) as lock_conn, \
+            connect(url, autocommit=True) as conn:
+        if not load.try_lock(lock_conn, params.schema):
+            echo(f"  another build of schema {params.schema!r} is running; "
+                 "waiting for it to finish")
+            load.lock(lock_conn, params.schema)
+
+        with steps.step("prepare schemas"):
+            for schema in (staging, truth_staging):
+                load.drop_schema(conn, schema)  # leftovers of a killed build
+                load.create_schema(conn, schema)
+            load.run_sql(conn, staging, "001_tables.sql")
+            load.run_sql(conn, truth_staging, "002_truth_tables.sql")
+
+        with steps.step("generate dimensions"):
+            pool = customers.pools(params.seed)
+            cat = catalog.generate(params.seed, params.start_date,
+                                   params.end_date)
+            cust = customers.generate(params.seed, params.scale,
+                                      params.start_date, params.end_date, pool)
+            dims = {
+                "dim_date": calendar.dim_date(params.start_date,
+                                              params.end_date),
+                "dim_channel": channels(),
+                "dim_customer": cust.table,
+                "dim_product": cat.products,
+            }
+        with steps.step("copy dimensions"):
+            for table, frame in dims.items():
+                rows[table] = load.copy_frame(conn, staging, table, frame)
+
+        with steps.step("generate order timing"):
+            ords = orders.generate(params.seed, params.start_date,
+                                   params.end_date, cust)
+            basket = items.prepare(params.seed, params.start_date,
+                                   params.end_date, ords, cust, cat)
+        rows["fact_order"] = rows["fact_order_item"] = 0
+        for first in _progress(range(0, len(ords), chunk_orders)):
+            stop = min(first + chunk_orders, len(ords))
+            with steps.step("generate orders and lines"):
+                block = items.block(basket, first, stop)
+            with steps.step("copy orders and lines"):
+                rows["fact_order"] += load.copy_frame(
+                    conn, staging, "fact_order", block.orders)
+                rows["fact_order_item"] += load.copy_frame(
+                    conn, staging, "fact_order_item", block.items)
+
+        with steps.step("copy truth"):
+            for table, frame in truth_tables(params, cust, cat).items():
+                load.copy_frame(conn, truth_staging, table, frame)
+
+        with steps.step("keys and indexes"):
+            load.run_sql(conn, staging, "010_keys.sql")
+        with steps.step("analyze"):
+            for table in TABLES:
+                load.analyze(conn, staging, table)
+
+        with steps.step("swap in"):
+            load.set_search_path(conn, staging)
+            conn.execute(
+                "insert into build_info (seed, scale, start_date, end_date, "
+                "generator_version, build_seconds) "
+                "values (%s, %s, %s, %s, %s, %s)",
+                [params.seed, params.scale, params.start_date,
+                 params.end_date, __version__,
+                 round(time.perf_counter() - started, 2)])
+            load.swap_in(conn, [(params.schema, staging),
+                                (params.truth_schema, truth_staging)])
+    report = BuildReport(params, rows, steps.seconds)
+    echo(f"built schema {params.schema!r} in {report.total_seconds:.1f} s: "
+         + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+    return report
+
+
+def _progress(blocks: range):
+    """Iterate over blocks with a progress bar on a terminal."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+        return tqdm(blocks, desc="  orders", unit="block", leave=False)
+    return blocks
+
+
+def channels() -> pd.DataFrame:
+    return pd.DataFrame({
+        "channel_id": range(1, len(spec.CHANNELS) + 1),
+        "channel_name": [c[0] for c in spec.CHANNELS],
+        "channel_group": [c[1] for c in spec.CHANNELS],
+    })
+
+
+def truth_tables(params: BuildParams, cust: customers.Customers,
+                 cat: catalog.Catalogue) -> dict[str, pd.DataFrame]:
+    """What was planted, for the chapter that checks the methods."""
+    personas = list(spec.PERSONAS)
+    persona_rows = pd.DataFrame([
+        {"persona": name, "share": p["share"],
+         "repeat_orders_per_year": p["repeat_rate"],
+         "mean_lines_per_order": 1 + p["extra_lines"],
+         "price_sensitivity": p["price_sensitivity"],
+         "promo_propensity": p["promo"],
+         "mean_lifetime_days": p["lifetime"]}
+        for name, p in spec.PERSONAS.items()])
+    seasons = pd.DataFrame(
+        [(category, month, multiplier)
+         for category, peaks in spec.CATEGORY_SEASONS.items()
+         for month, multiplier in peaks.items()],
+        columns=["category", "peak_month", "multiplier"])
+    parameters = pd.DataFrame([
+        ("seed", params.seed, "seed of the generator"),
+        ("scale", params.scale, "scale factor (1 = about 10,000 customers)"),
+        ("start_date", params.start_date, "first day of the data"),
+        ("end_date", params.end_date, "last day of the data"),
+        ("annual_signup_growth", spec.ANNUAL_SIGNUP_GROWTH,
+         "yearly growth of new sign-ups (fraction)"),
+        ("annual_price_inflation", spec.ANNUAL_PRICE_INFLATION,
+         "yearly growth of list prices (fraction)"),
+        ("annual_cost_inflation", spec.ANNUAL_COST_INFLATION,
+         "yearly growth of unit costs (fraction)"),
+        ("bundle_order_share", spec.BUNDLE_ORDER_SHARE,
+         "share of orders that contain a planted bundle"),
+        ("cancel_rate", spec.CANCEL_RATE, "share of orders cancelled"),
+        ("return_rate", spec.RETURN_RATE,
+         "base share of orders returned (before persona and fashion)"),
+    ], columns=["name", "value", "description"])
+    return {
+        "customer_persona": pd.DataFrame({
+            "customer_id": cust.table["customer_id"],
+            "persona": [personas[p] for p in cust.persona]}),
+        "persona": persona_rows,
+        "bundle": cat.bundles,
+        "seasonal_category": seasons,
+        "parameter": parameters,
+    }

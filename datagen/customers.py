@@ -1,0 +1,126 @@
+"""Customers: who they are, when they sign up, and how they will behave.
+
+Owns ``dim_customer`` and each customer's hidden behaviour (persona, first
+order day, active window, purchase rate). Faker, seeded, only fills small
+pools of names and cities; numpy samples from them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+from faker import Faker
+
+from . import calendar, rng, spec
+
+NAME_POOL = 1500
+CITY_POOL = 600
+PERSONAS = list(spec.PERSONAS)
+CHANNEL_NAMES = [c[0] for c in spec.CHANNELS]
+
+
+@dataclasses.dataclass
+class Pools:
+    first_names: np.ndarray
+    last_names: np.ndarray
+    cities: np.ndarray
+
+
+def pools(seed: int) -> Pools:
+    """Seeded Faker pools: the same names for a seed on any machine."""
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    return Pools(
+        np.asarray([fake.first_name() for _ in range(NAME_POOL)]),
+        np.asarray([fake.last_name() for _ in range(NAME_POOL)]),
+        np.asarray([fake.city() for _ in range(CITY_POOL)]),
+    )
+
+
+@dataclasses.dataclass
+class Customers:
+    table: pd.DataFrame        # dim_customer rows
+    persona: np.ndarray        # index into PERSONAS
+    channel: np.ndarray        # index into spec.CHANNELS (0-based)
+    first_day: np.ndarray      # day of the first order (>= n_days: never)
+    end_day: np.ndarray        # last day of activity (exclusive)
+    rate: np.ndarray           # repeat orders per year while active
+    tax_bp: np.ndarray         # sales tax of the customer's region
+
+
+def persona_matrix() -> np.ndarray:
+    """P(persona | acquisition channel): one row per channel."""
+    base = np.array([spec.PERSONAS[p]["share"] for p in PERSONAS])
+    rows = []
+    for name in CHANNEL_NAMES:
+        tilt = spec.CHANNEL_PERSONA_TILT.get(name, {})
+        row = base * np.array([tilt.get(p, 1.0) for p in PERSONAS])
+        rows.append(row / row.sum())
+    return np.vstack(rows)
+
+
+def signup_weights(start: dt.date, end: dt.date) -> np.ndarray:
+    """Relative sign-ups per day: yearly growth times a mild season."""
+    n_days = (end - start).days + 1
+    growth = (1 + spec.ANNUAL_SIGNUP_GROWTH) ** (np.arange(n_days) / 365.25)
+    return growth * np.sqrt(calendar.intensity(start, end))
+
+
+def generate(seed: int, scale: float, start: dt.date, end: dt.date,
+             pool: Pools) -> Customers:
+    n = max(1, round(spec.CUSTOMERS_PER_SCALE * scale))
+    n_days = (end - start).days + 1
+    u = rng.uniforms(seed, rng.CUSTOMERS, 0, n, 12)
+
+    channel = rng.choice(u[:, 0], [c[2] for c in spec.CHANNELS])
+    persona = rng.grouped_choice(u[:, 1], channel, persona_matrix())
+    signup_day = rng.choice(u[:, 2], signup_weights(start, end))
+
+    def trait(name):
+        return np.array([spec.PERSONAS[p][name] for p in PERSONAS])[persona]
+
+    converts = u[:, 3] < trait("conversion")
+    delay = np.floor(rng.exponential(u[:, 4], spec.FIRST_ORDER_DELAY_DAYS))
+    first_day = np.where(converts, signup_day + delay, n_days).astype(
+        np.int64)
+    lifetime_factor = np.array([c[3] for c in spec.CHANNELS])[channel]
+    lifetime = rng.exponential(u[:, 5], trait("lifetime") * lifetime_factor)
+    end_day = np.minimum(first_day + 1 + np.floor(lifetime), n_days).astype(
+        np.int64)
+    rate = trait("repeat_rate") * rng.lognormal_factor(
+        u[:, 6], spec.RATE_HETEROGENEITY_SIGMA)
+
+    first = pool.first_names[rng.choice(u[:, 7], np.ones(NAME_POOL))]
+    last = pool.last_names[rng.choice(u[:, 8], np.ones(NAME_POOL))]
+    city = pool.cities[rng.choice(u[:, 9], np.ones(CITY_POOL))]
+    region_idx = rng.choice(u[:, 10], [r[1] for r in spec.REGIONS])
+    domain = np.asarray(spec.EMAIL_DOMAINS)[rng.choice(
+        u[:, 11], np.ones(len(spec.EMAIL_DOMAINS)))]
+    customer_id = np.arange(1, n + 1)
+    email = [f"{_local(f)}.{_local(l)}{i}@{d}"
+             for f, l, i, d in zip(first, last, customer_id, domain)]
+
+    table = pd.DataFrame({
+        "customer_id": customer_id,
+        "customer_code": [f"C{i:08d}" for i in customer_id],
+        "first_name": first,
+        "last_name": last,
+        "email": email,
+        "city": city,
+        "region": np.asarray([r[0] for r in spec.REGIONS])[region_idx],
+        "country": spec.COUNTRY,
+        "signup_date": (pd.Timestamp(start) + pd.to_timedelta(
+            signup_day, unit="D")).date,
+        "acquisition_channel_id": channel + 1,
+    })
+    tax_bp = np.array([r[2] for r in spec.REGIONS])[region_idx]
+    return Customers(table, persona, channel, first_day, end_day, rate,
+                     tax_bp)
+
+
+def _local(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())

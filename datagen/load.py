@@ -1,0 +1,120 @@
+"""Writing to PostgreSQL: SQL files, COPY, and the atomic schema swap.
+
+Owns every statement the build sends. Identifiers that come from parameters
+are quoted with ``psycopg.sql.Identifier``; values are bound, never formatted
+into SQL. Rows travel by ``COPY ... FROM STDIN`` (CSV), never row inserts.
+"""
+
+from __future__ import annotations
+
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from .db import PROJECT_ROOT
+
+SQL_DIR = PROJECT_ROOT / "sql"
+STAGING_SUFFIX = "__new"
+
+#: money columns of each table, held in integer cents until written
+MONEY = {
+    "dim_product": ("unit_cost", "list_price"),
+    "fact_order": ("items_subtotal", "discount_amount", "shipping_amount",
+                   "tax_amount", "order_total"),
+    "fact_order_item": ("unit_price", "unit_cost", "discount_amount",
+                        "net_amount"),
+}
+
+
+def sql_file(name: str) -> str:
+    return (SQL_DIR / name).read_text()
+
+
+def set_search_path(conn: psycopg.Connection, schema: str) -> None:
+    conn.execute(sql.SQL("set search_path to {}").format(
+        sql.Identifier(schema)))
+
+
+def run_sql(conn: psycopg.Connection, schema: str, name: str) -> None:
+    """Run one file of ``sql/`` with ``schema`` as the search path."""
+    set_search_path(conn, schema)
+    conn.execute(sql_file(name))
+
+
+def csv_bytes(table: str, frame: pd.DataFrame) -> bytes:
+    """The rows as CSV for COPY; cents become dollars with two decimals."""
+    money = [c for c in MONEY.get(table, ()) if c in frame]
+    if money:
+        frame = frame.assign(**{c: frame[c] / 100 for c in money})
+    # float_format is exact here: cents / 100 is within 1e-7 of the decimal
+    return frame.to_csv(index=False, header=False, float_format="%.2f",
+                        lineterminator="\n").encode()
+
+
+def copy_frame(conn: psycopg.Connection, schema: str, table: str,
+               frame: pd.DataFrame) -> int:
+    """COPY a frame into ``schema.table``; returns the rows written."""
+    statement = sql.SQL("copy {}.{} ({}) from stdin (format csv)").format(
+        sql.Identifier(schema), sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, frame.columns)))
+    with conn.cursor().copy(statement) as copy:
+        copy.write(csv_bytes(table, frame))
+    return len(frame)
+
+
+def analyze(conn: psycopg.Connection, schema: str, table: str) -> None:
+    conn.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schema),
+                                                 sql.Identifier(table)))
+
+
+def drop_schema(conn: psycopg.Connection, schema: str) -> None:
+    conn.execute(sql.SQL("drop schema if exists {} cascade").format(
+        sql.Identifier(schema)))
+
+
+def create_schema(conn: psycopg.Connection, schema: str) -> None:
+    conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+
+
+def swap_in(conn: psycopg.Connection, pairs: list[tuple[str, str]]) -> None:
+    """In one transaction, replace each live schema by its staging schema."""
+    with conn.transaction():
+        for live, staging in pairs:
+            drop_schema(conn, live)
+            conn.execute(sql.SQL("alter schema {} rename to {}").format(
+                sql.Identifier(staging), sql.Identifier(live)))
+
+
+def lock_key(schema: str) -> str:
+    return f"datagen build {schema}"
+
+
+def try_lock(conn: psycopg.Connection, schema: str) -> bool:
+    """Session advisory lock for building ``schema``; False if held."""
+    return conn.execute("select pg_try_advisory_lock(hashtextextended(%s, 0))",
+                        [lock_key(schema)]).fetchone()[0]
+
+
+def lock(conn: psycopg.Connection, schema: str) -> None:
+    conn.execute("select pg_advisory_lock(hashtextextended(%s, 0))",
+                 [lock_key(schema)])
+
+
+def table_checksum(conn: psycopg.Connection, schema: str, table: str) -> str:
+    """md5 of ``COPY (select * from t order by every column) TO STDOUT``."""
+    import hashlib
+    columns = [r[0] for r in conn.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = %s and table_name = %s order by ordinal_position",
+        [schema, table])]
+    query = sql.SQL("copy (select * from {}.{} order by {}) to stdout").format(
+        sql.Identifier(schema), sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)))
+    digest = hashlib.md5()
+    with conn.cursor().copy(query) as copy:
+        for data in copy:
+            digest.update(data)
+    return digest.hexdigest()
+
+

@@ -1,0 +1,134 @@
+"""Build parameters: parsing and validation, before anything is touched.
+
+Owns the names, defaults and allowed values of the build parameters. Every
+entry point (command line, papermill notebook, Makefile) goes through
+``parse_params`` so that bad input fails the same way everywhere: a
+``ParamError`` whose message is one line naming the parameter and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+
+DEFAULTS = {
+    "seed": 42,
+    "scale": 1.0,
+    "start_date": "2023-01-01",
+    "end_date": "2025-12-31",
+    "schema": "warehouse",
+}
+MAX_SCALE = 1000.0
+MIN_DAYS = 28
+SCHEMA_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+RESERVED_SCHEMAS = {"public", "information_schema"}
+
+
+class ParamError(ValueError):
+    """A build parameter is not allowed; the message names it."""
+
+    def __init__(self, name: str, allowed: str, value: object):
+        self.name = name
+        super().__init__(f"{name} must be {allowed} (got {value!r})")
+
+    @classmethod
+    def unknown(cls, name: str) -> "ParamError":
+        error = cls.__new__(cls)
+        error.name = name
+        ValueError.__init__(error, f"unknown parameter {name!r}: the "
+                            f"parameters are {', '.join(DEFAULTS)}")
+        return error
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildParams:
+    seed: int
+    scale: float
+    start_date: dt.date
+    end_date: dt.date
+    schema: str
+
+    @property
+    def truth_schema(self) -> str:
+        return f"{self.schema}_truth"
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    def as_dict(self) -> dict:
+        return {"seed": self.seed, "scale": self.scale,
+                "start_date": self.start_date.isoformat(),
+                "end_date": self.end_date.isoformat(),
+                "schema": self.schema}
+
+
+def parse_seed(value) -> int:
+    allowed = "a whole number from 0 to 2**63-1"
+    if isinstance(value, bool):
+        raise ParamError("seed", allowed, value)
+    if isinstance(value, int):
+        seed = value
+    elif isinstance(value, float) and value.is_integer():
+        seed = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        seed = int(value)
+    else:
+        raise ParamError("seed", allowed, value)
+    if not 0 <= seed < 2 ** 63:
+        raise ParamError("seed", allowed, value)
+    return seed
+
+
+def parse_scale(value) -> float:
+    allowed = f"a number greater than 0 and at most {MAX_SCALE:g}"
+    if isinstance(value, bool):
+        raise ParamError("scale", allowed, value)
+    try:
+        scale = float(value)
+    except (TypeError, ValueError):
+        raise ParamError("scale", allowed, value) from None
+    if not math.isfinite(scale) or scale <= 0 or scale > MAX_SCALE:
+        raise ParamError("scale", allowed, value)
+    return scale
+
+
+def parse_date(name: str, value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ParamError(name, "a date written YYYY-MM-DD", value) from None
+
+
+def parse_schema(value) -> str:
+    allowed = ("a plain lowercase identifier: a letter or _ then up to 39 "
+               "letters, digits or _, not 'public' or pg_*")
+    if not isinstance(value, str) or not SCHEMA_PATTERN.fullmatch(value) \
+            or value in RESERVED_SCHEMAS or value.startswith("pg_"):
+        raise ParamError("schema", allowed, value)
+    return value
+
+
+def parse_params(raw: dict | None = None, **overrides) -> BuildParams:
+    """Validate raw values (strings from a command line, or Python values)."""
+    values = {**DEFAULTS, **(raw or {}), **overrides}
+    unknown = sorted(set(values) - set(DEFAULTS))
+    if unknown:
+        raise ParamError.unknown(unknown[0])
+    seed = parse_seed(values["seed"])
+    scale = parse_scale(values["scale"])
+    start = parse_date("start_date", values["start_date"])
+    end = parse_date("end_date", values["end_date"])
+    if (end - start).days + 1 < MIN_DAYS:
+        raise ParamError(
+            "end_date", f"at least {MIN_DAYS} days after start_date "
+            f"{start.isoformat()}", end.isoformat())
+    schema = parse_schema(values["schema"])
+    return BuildParams(seed, scale, start, end, schema)

@@ -1,0 +1,40 @@
+-- keys: primary keys, uniqueness, foreign keys and the indexes the views use.
+-- run after the bulk load (building an index once is faster than maintaining
+-- it row by row); adding a constraint validates every loaded row.
+-- cross-table rules that a check cannot express (items_subtotal = sum of the
+-- lines, no order before sign-up) are verified by the quality checks.
+
+-- primary keys and natural keys
+alter table dim_date add primary key (date_key);
+alter table dim_date add unique (full_date);
+alter table dim_channel add primary key (channel_id);
+alter table dim_channel add unique (channel_name);
+alter table dim_customer add primary key (customer_id);
+alter table dim_customer add unique (customer_code);
+alter table dim_customer add unique (email);
+alter table dim_product add primary key (product_id);
+alter table dim_product add unique (sku);
+alter table fact_order add primary key (order_id);
+alter table fact_order add unique (order_number);
+alter table fact_order_item add primary key (order_id, line_number);
+
+-- foreign keys
+alter table dim_customer
+    add foreign key (acquisition_channel_id) references dim_channel;
+alter table fact_order
+    add foreign key (customer_id) references dim_customer,
+    add foreign key (channel_id) references dim_channel,
+    add foreign key (order_date_key) references dim_date;
+alter table fact_order_item
+    add foreign key (order_id) references fact_order,
+    add foreign key (customer_id) references dim_customer,
+    add foreign key (order_date_key) references dim_date,
+    add foreign key (product_id) references dim_product;
+
+-- indexes for joins and filters
+create index on fact_order (customer_id);
+create index on fact_order (order_date_key);
+create index on fact_order (order_status);
+create index on fact_order_item (product_id);
+create index on fact_order_item (customer_id);
+create index on fact_order_item (order_date_key);
