@@ -44,7 +44,7 @@ def black_friday_window(d: pd.DatetimeIndex) -> np.ndarray:
     # 4th Thursday is day 22..28; Black Friday 23..29; Cyber Monday 26..Dec 2
     first = pd.to_datetime(pd.DataFrame({"year": d.year, "month": 11,
                                          "day": 1}))
-    thursday_offset = (3 - first.dt.dayofweek) % 7
+    thursday_offset = (3 - first.dt.day_of_week) % 7
     black_friday = first + pd.to_timedelta(thursday_offset + 22, unit="D")
     delta = (d - pd.DatetimeIndex(black_friday)).days
     return np.asarray((delta >= 0) & (delta <= 3) & (in_nov | (d.month == 12)))
@@ -55,7 +55,7 @@ def intensity(start: dt.date, end: dt.date, promo_boost: float = 1.0
     """Relative order intensity of each day, mean about 1 over a year."""
     d = days(start, end)
     month = np.asarray(spec.MONTH_INTENSITY)[d.month - 1]
-    weekday = np.asarray(spec.WEEKDAY_INTENSITY)[d.dayofweek]
+    weekday = np.asarray(spec.WEEKDAY_INTENSITY)[d.day_of_week]
     boost = np.where(black_friday_window(d),
                      spec.BLACK_FRIDAY_BOOST * promo_boost, 1.0)
     norm = np.mean(spec.MONTH_INTENSITY) * np.mean(spec.WEEKDAY_INTENSITY)

@@ -112,15 +112,19 @@ def generate(seed: int, start: dt.date, end: dt.date) -> Catalogue:
 
 
 def _bundles(products: pd.DataFrame, popularity: np.ndarray) -> pd.DataFrame:
-    """One bundle per subcategory pair: the most popular product of each
-    (``popularity`` is zero for products not sold through the whole period)."""
+    """One bundle per subcategory pair: of each subcategory, the product of
+    median popularity among those sold through the whole period (``popularity``
+    is zero for the others), so that bundles are neither the best sellers nor
+    rarities."""
     rows = []
     for i, (sub_a, sub_b) in enumerate(spec.BUNDLE_SUBCATEGORIES, start=1):
         pick = []
         for sub in (sub_a, sub_b):
-            idx = np.flatnonzero(products["subcategory"].to_numpy() == sub)
+            idx = np.flatnonzero((products["subcategory"].to_numpy() == sub)
+                                 & (popularity > 0))
+            ranked = idx[np.argsort(-popularity[idx], kind="stable")]
             pick.append(int(products["product_id"].iloc[
-                idx[np.argmax(popularity[idx])]]))
+                ranked[len(ranked) // 2]]))
         a, b = sorted(pick)
         rows.append((i, a, b, f"{sub_a} + {sub_b}"))
     return pd.DataFrame(rows, columns=["bundle_id", "product_a", "product_b",

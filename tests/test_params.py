@@ -1,0 +1,83 @@
+"""Parameters: bad values stop with one line naming the parameter, before
+any database is touched."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+
+from conftest import run_cli
+from datagen.params import ParamError, parse_params
+
+
+def test_defaults():
+    p = parse_params()
+    assert (p.seed, p.scale, p.schema) == (42, 1.0, "warehouse")
+    assert (p.start_date, p.end_date) == (dt.date(2023, 1, 1),
+                                          dt.date(2025, 12, 31))
+    assert p.truth_schema == "warehouse_truth"
+
+
+def test_strings_from_a_command_line_are_parsed():
+    p = parse_params(dict(seed="7", scale="0.5", start_date="2024-01-01",
+                          end_date="2024-12-31", schema="shop_7"))
+    assert (p.seed, p.scale, p.schema) == (7, 0.5, "shop_7")
+
+
+BAD = [
+    ("scale", "0"), ("scale", "-1"), ("scale", "abc"), ("scale", "nan"),
+    ("seed", "4.5"), ("seed", "abc"), ("seed", "-3"),
+    ("end_date", "2022-01-01"), ("start_date", "2023-02-30"),
+    ("end_date", "yesterday"),
+    ("schema", "Robert'); drop table students;--"), ("schema", "two words"),
+    ("schema", 'quo"ted'), ("schema", "public"), ("schema", "pg_catalog"),
+    ("schema", "x" * 41),
+]
+
+
+@pytest.mark.parametrize("name,value", BAD)
+def test_bad_value_names_the_parameter(name, value):
+    with pytest.raises(ParamError) as error:
+        parse_params({name: value})
+    message = str(error.value)
+    assert error.value.name == name
+    assert message.startswith(name) and "\n" not in message
+
+
+def test_unknown_parameter_is_rejected():
+    with pytest.raises(ParamError, match="unknown parameter 'sede'"):
+        parse_params({"sede": 1})
+
+
+@pytest.mark.parametrize("args,name", [
+    (["--scale", "0"], "scale"),
+    (["--scale", "-2"], "scale"),
+    (["--seed", "1.5"], "seed"),
+    (["--start-date", "2024-06-01", "--end-date", "2024-01-01"], "end_date"),
+    (["--schema", "bad name"], "schema"),
+])
+def test_cli_fails_with_one_line_before_touching_the_database(
+        args, name, conn):
+    schemas_before = _schemas(conn)
+    result = run_cli("build", *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {name} ")
+    assert _schemas(conn) == schemas_before
+
+
+def test_cli_param_error_comes_before_connecting():
+    # the server named here does not exist: the parameter must fail first
+    result = run_cli("build", "--scale", "0", env={
+        "DATABASE_URL": "postgresql://nobody:pw@127.0.0.1:1/none"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: scale must be a number greater than 0 and at most 1000 "
+        "(got '0')")
+
+
+def _schemas(conn: psycopg.Connection) -> set[str]:
+    return {r[0] for r in conn.execute(
+        "select nspname from pg_namespace")}
