@@ -68,11 +68,10 @@ def build(params: BuildParams, url: str | None = None,
     truth_staging = params.truth_schema + load.STAGING_SUFFIX
     rows: dict[str, int] = {}
     started = time.perf_counter()
-    echo(f"building schema {params.schema!r}: seed={params.seed} "
-         f"scale={params.scale:g} {params.start_date}..{params.end_date}")
-
     with connect(url, autocommit=True) as lock_conn, \
             connect(url, autocommit=True) as conn:
+        echo(f"building schema {params.schema!r}: seed={params.seed} "
+             f"scale={params.scale:g} {params.start_date}..{params.end_date}")
         if not load.try_lock(lock_conn, params.schema):
             echo(f"  another build of schema {params.schema!r} is running; "
                  "waiting for it to finish")
