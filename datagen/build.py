@@ -47,12 +47,17 @@ class Steps:
         self.seconds: dict[str, float] = {}
 
     @contextlib.contextmanager
-    def step(self, name: str):
+    def step(self, name: str, quiet: bool = False):
+        """Time a step; ``quiet`` steps repeat and are reported by ``total``."""
         started = time.perf_counter()
         yield
         took = time.perf_counter() - started
         self.seconds[name] = self.seconds.get(name, 0.0) + took
-        self.echo(f"  {name:<28} {took:7.2f} s")
+        if not quiet:
+            self.report(name)
+
+    def report(self, name: str) -> None:
+        self.echo(f"  {name:<28} {self.seconds.get(name, 0.0):7.2f} s")
 
 
 def _stderr(line: str) -> None:
@@ -109,13 +114,15 @@ def build(params: BuildParams, url: str | None = None,
         rows["fact_order"] = rows["fact_order_item"] = 0
         for first in _progress(range(0, len(ords), chunk_orders)):
             stop = min(first + chunk_orders, len(ords))
-            with steps.step("generate orders and lines"):
+            with steps.step("generate orders and lines", quiet=True):
                 block = items.block(basket, first, stop)
-            with steps.step("copy orders and lines"):
+            with steps.step("copy orders and lines", quiet=True):
                 rows["fact_order"] += load.copy_frame(
                     conn, staging, "fact_order", block.orders)
                 rows["fact_order_item"] += load.copy_frame(
                     conn, staging, "fact_order_item", block.items)
+        steps.report("generate orders and lines")
+        steps.report("copy orders and lines")
 
         with steps.step("copy truth"):
             for table, frame in truth_tables(params, cust, cat).items():
