@@ -60,6 +60,7 @@ def _build(args) -> int:
     chunk = args.chunk_orders or DEFAULT_CHUNK_ORDERS
     if chunk < 1:
         raise ParamError("chunk_orders", "a whole number of at least 1", chunk)
+    db.check_disk_room(params.scale)
     build(params, chunk_orders=chunk)
     return 0
 
@@ -67,6 +68,7 @@ def _build(args) -> int:
 def _book(args) -> int:
     from .chain import build_book
     params = parse_params({name: getattr(args, name) for name in DEFAULTS})
+    db.check_disk_room(params.scale)
     html = build_book(params)
     print(f"the book is in {html}/index.html (make serve to browse it)")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import warnings
 from pathlib import Path
 
@@ -92,6 +93,33 @@ def sqlalchemy_url(url: str | None = None) -> str:
     return re.sub(r"^postgresql://", "postgresql+psycopg://", url)
 
 
+#: disk a build needs per unit of scale: tables and indexes (about 34 MB at
+#: scale 1), the write-ahead log of the load, and the previous warehouse
+#: that stays until the swap
+BYTES_PER_SCALE = 100 * 2 ** 20
+
+
+def check_disk_room(scale: float) -> None:
+    """Refuse a scale the embedded server's disk cannot hold (ParamError).
+
+    Only the embedded server's disk is visible from here; with DATABASE_URL
+    the server's own disk limits apply.
+    """
+    from .params import ParamError
+    if external_url() is not None:
+        return
+    folder = pgdata_dir()
+    while not folder.exists():
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    need = scale * BYTES_PER_SCALE
+    if need > free:
+        raise ParamError(
+            "scale", f"at most {free / BYTES_PER_SCALE:,.0f} on this disk "
+            f"(a scale-{scale:g} build needs about {need / 2**30:,.1f} GiB, "
+            f"{free / 2**30:,.1f} GiB are free in {folder})", scale)
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
@@ -105,8 +133,8 @@ def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
                                application_name="datagen", **kwargs)
     except psycopg.OperationalError as error:
         reason = " ".join(str(error).split()) or "connection failed"
-        hint = ("unset DATABASE_URL to use the embedded server"
-                if external_url() else
+        hint = ("check that server, or unset DATABASE_URL (and PG*) to use "
+                "the embedded one" if external_url() else
                 "start the embedded server with `python -m datagen server "
                 "start`")
         raise DatabaseUnavailable(
