@@ -15,11 +15,23 @@ from .chain import ChapterFailed
 from .params import DEFAULTS, ParamError, parse_params
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (exit status 2)."""
+
+    def error(self, message: str):
+        if "unrecognized arguments" in message:
+            message = (f"unknown parameter {message.split(': ', 1)[1]}: the "
+                       f"parameters are {', '.join(DEFAULTS)} "
+                       "(as --seed, --scale, ...)")
+        self.exit(2, f"error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="python -m datagen",
         description="Synthetic e-commerce warehouse in PostgreSQL.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     parser_class=_OneLineParser)
     build = commands.add_parser("build", help="generate and load a warehouse")
     book = commands.add_parser("book", help="run the chapters, build the site")
     for command in (build, book):
@@ -75,7 +87,7 @@ def _book(args) -> int:
 
 
 def _server(action: str) -> int:
-    if db.external_url():
+    if db.external_url() and action != "status":
         print("DATABASE_URL (or PG* variables) is set: the embedded server "
               "is not used", file=sys.stderr)
     if action == "start":

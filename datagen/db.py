@@ -122,7 +122,7 @@ def check_disk_room(scale: float) -> None:
 
 def redact(url: str) -> str:
     """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+    return re.sub(r"(://[^:/@]*):[^@/]+@", r"\1:***@", url)
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
@@ -133,8 +133,9 @@ def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
                                application_name="datagen", **kwargs)
     except psycopg.OperationalError as error:
         reason = " ".join(str(error).split()) or "connection failed"
-        hint = ("check that server, or unset DATABASE_URL (and PG*) to use "
-                "the embedded one" if external_url() else
+        hint = ("is it running? To use the project's embedded server "
+                "instead, unset DATABASE_URL (and PG*): `python -m datagen "
+                "server start` starts it" if external_url() else
                 "start the embedded server with `python -m datagen server "
                 "start`")
         raise DatabaseUnavailable(
