@@ -18,7 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from . import __version__, calendar, catalog, customers, items, load, orders
-from . import spec
+from . import quality, spec, views
 from .db import connect
 from .params import BuildParams
 
@@ -134,15 +134,24 @@ def build(params: BuildParams, url: str | None = None,
             for table in TABLES:
                 load.analyze(conn, staging, table)
 
-        with steps.step("swap in"):
+        with steps.step("build info"):
             load.set_search_path(conn, staging)
             conn.execute(
                 "insert into build_info (seed, scale, start_date, end_date, "
-                "generator_version, build_seconds) "
-                "values (%s, %s, %s, %s, %s, %s)",
+                "generator_version) values (%s, %s, %s, %s, %s)",
                 [params.seed, params.scale, params.start_date,
-                 params.end_date, __version__,
-                 round(time.perf_counter() - started, 2)])
+                 params.end_date, __version__])
+        with steps.step("views"):
+            views.create_views(conn, staging, params.min_pair_orders)
+        with steps.step("quality checks"):
+            # raises QualityGateFailed before the swap: the live schemas stay
+            quality.create_checks(conn, staging)
+            quality.run_checks(conn, staging)
+
+        with steps.step("swap in"):
+            load.set_search_path(conn, staging)
+            conn.execute("update build_info set build_seconds = %s",
+                         [round(time.perf_counter() - started, 2)])
             load.swap_in(conn, [(params.schema, staging),
                                 (params.truth_schema, truth_staging)])
     report = BuildReport(params, rows, steps.seconds)

@@ -20,8 +20,10 @@ DEFAULTS = {
     "start_date": "2023-01-01",
     "end_date": "2025-12-31",
     "schema": "warehouse",
+    "min_pair_orders": 5,
 }
 MAX_SCALE = 1000.0
+MAX_PAIR_ORDERS = 2 ** 31 - 1
 MIN_DAYS = 28
 SCHEMA_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 RESERVED_SCHEMAS = {"public", "information_schema"}
@@ -50,6 +52,8 @@ class BuildParams:
     start_date: dt.date
     end_date: dt.date
     schema: str
+    #: least completed orders two products share to be a pair / rule
+    min_pair_orders: int = DEFAULTS["min_pair_orders"]
 
     @property
     def truth_schema(self) -> str:
@@ -63,7 +67,8 @@ class BuildParams:
         return {"seed": self.seed, "scale": self.scale,
                 "start_date": self.start_date.isoformat(),
                 "end_date": self.end_date.isoformat(),
-                "schema": self.schema}
+                "schema": self.schema,
+                "min_pair_orders": self.min_pair_orders}
 
 
 def parse_seed(value) -> int:
@@ -116,6 +121,21 @@ def parse_schema(value) -> str:
     return value
 
 
+def parse_min_pair_orders(value) -> int:
+    """Least completed orders two products share to be a pair or a rule."""
+    allowed = f"a whole number from 1 to {MAX_PAIR_ORDERS}"
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, bool) or not (
+            isinstance(value, int)
+            or (isinstance(value, float) and value.is_integer())
+            or (text is not None and text.isdigit() and text.isascii())):
+        raise ParamError("min_pair_orders", allowed, value)
+    count = int(value)
+    if not 1 <= count <= MAX_PAIR_ORDERS:
+        raise ParamError("min_pair_orders", allowed, value)
+    return count
+
+
 def parse_params(raw: dict | None = None, **overrides) -> BuildParams:
     """Validate raw values (strings from a command line, or Python values)."""
     values = {**DEFAULTS, **(raw or {}), **overrides}
@@ -131,4 +151,5 @@ def parse_params(raw: dict | None = None, **overrides) -> BuildParams:
             "end_date", f"at least {MIN_DAYS} days after start_date "
             f"{start.isoformat()}", end.isoformat())
     schema = parse_schema(values["schema"])
-    return BuildParams(seed, scale, start, end, schema)
+    min_pair_orders = parse_min_pair_orders(values["min_pair_orders"])
+    return BuildParams(seed, scale, start, end, schema, min_pair_orders)

@@ -1,0 +1,110 @@
+"""The data-quality gate: run the ``qc_`` checks, keep the results, fail loudly.
+
+Owns the end of every build before the swap. Each check is a view
+``qc_<name>`` of ``sql/090_quality_checks.sql`` that holds the rows breaking
+its rule (no row: it passes) and whose comment describes it. ``run_checks``
+runs them all, writes one row per check to ``quality_check`` (so the book can
+show them) and raises ``QualityGateFailed``, naming every failing check and
+its first rows, when any check has a violation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import psycopg
+from psycopg import sql
+
+from . import load
+
+CHECKS_FILE = "090_quality_checks.sql"
+#: offending rows shown in the message and kept in quality_check
+SAMPLE_ROWS = 3
+
+
+class QualityGateFailed(RuntimeError):
+    """A quality check found violations; the message names it and its rows."""
+
+    def __init__(self, schema: str, failed: list["CheckResult"], total: int):
+        self.schema = schema
+        self.failed = failed
+        lines = [f"quality gate failed in schema {schema!r}: "
+                 f"{len(failed)} of {total} checks found violations "
+                 f"({', '.join(r.name for r in failed)})"]
+        for result in failed:
+            lines.append(f"  check {result.name}: {result.violations:,} "
+                         f"violating row(s); rule: {result.description}")
+            lines.extend(f"    {row}" for row in result.first_rows)
+        super().__init__("\n".join(lines))
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    name: str
+    description: str
+    violations: int
+    first_rows: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return self.violations == 0
+
+
+def create_checks(conn: psycopg.Connection, schema: str) -> None:
+    """Create the ``qc_`` views and the ``quality_check`` table."""
+    load.run_sql(conn, schema, CHECKS_FILE)
+
+
+def check_views(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]]:
+    """(view, description) of every ``qc_`` view of ``schema``, by name."""
+    return conn.execute(r"""
+        select c.relname, coalesce(obj_description(c.oid, 'pg_class'), '')
+        from pg_class c
+        join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = %s and c.relkind = 'v' and c.relname like 'qc\_%%'
+        order by c.relname""", [schema]).fetchall()
+
+
+def run_check(conn: psycopg.Connection, schema: str, view: str,
+              description: str) -> CheckResult:
+    """Count the violations of one check and format its first rows."""
+    cursor = conn.execute(sql.SQL("select * from {}.{} limit 0").format(
+        sql.Identifier(schema), sql.Identifier(view)))
+    columns = [c.name for c in cursor.description]
+    order = sql.SQL(", ").join(
+        sql.SQL("{} nulls first").format(sql.Identifier(c)) for c in columns)
+    rows = conn.execute(
+        sql.SQL("select *, count(*) over () from {}.{} order by {} "
+                "limit %s").format(sql.Identifier(schema),
+                                   sql.Identifier(view), order),
+        [SAMPLE_ROWS]).fetchall()
+    violations = rows[0][-1] if rows else 0
+    first_rows = [", ".join(f"{c}={v}" for c, v in zip(columns, row[:-1]))
+                  for row in rows]
+    return CheckResult(view.removeprefix("qc_"), description, violations,
+                       first_rows)
+
+
+def run_checks(conn: psycopg.Connection, schema: str) -> list[CheckResult]:
+    """Run every check of ``schema``; raises ``QualityGateFailed`` if any
+    finds a violation (after writing all results to ``quality_check``)."""
+    results = [run_check(conn, schema, view, description)
+               for view, description in check_views(conn, schema)]
+    if not results:
+        raise RuntimeError(f"no quality checks (qc_ views) in schema "
+                           f"{schema!r}: was {CHECKS_FILE} run?")
+    with conn.transaction():
+        conn.execute(sql.SQL("delete from {}.quality_check").format(
+            sql.Identifier(schema)))
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                sql.SQL("insert into {}.quality_check (check_name, "
+                        "description, violations, passed, first_rows) "
+                        "values (%s, %s, %s, %s, %s)").format(
+                            sql.Identifier(schema)),
+                [(r.name, r.description, r.violations, r.passed,
+                  "\n".join(r.first_rows)) for r in results])
+    failed = [r for r in results if not r.passed]
+    if failed:
+        raise QualityGateFailed(schema, failed, len(results))
+    return results

@@ -1,0 +1,56 @@
+"""The analytic views: which ``sql/`` files make them, in which order.
+
+Owns the views contract of DESIGN.md inside a warehouse schema: the
+``analysis_setting`` row the views read (thresholds that are build
+parameters) and the view files, run after the keys and indexes. Views that
+are expensive to recompute (product pairs and rules) are materialized views,
+filled when created; the data never changes after a build.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from . import load
+
+SETTING_FILE = "020_analysis_setting.sql"
+#: in dependency order
+VIEW_FILES = (
+    "021_vw_daily_revenue.sql",
+    "022_vw_revenue_by_channel.sql",
+    "023_vw_revenue_by_category.sql",
+    "024_vw_category_margin_monthly.sql",
+    "030_vw_customer_rfm_base.sql",
+    "031_vw_customer_rfm_scores.sql",
+    "032_vw_customer_ltv_segments.sql",
+    "033_vw_cohort_retention.sql",
+    "040_vw_product_pairs.sql",
+    "041_vw_product_association_rules.sql",
+)
+VIEWS = tuple(name[4:-4] for name in VIEW_FILES)
+MATERIALIZED = ("vw_product_pairs", "vw_product_association_rules")
+
+
+def create_views(conn: psycopg.Connection, schema: str,
+                 min_pair_orders: int) -> None:
+    """Write the settings row, then create every view in ``schema``."""
+    load.run_sql(conn, schema, SETTING_FILE)
+    conn.execute("insert into analysis_setting (min_pair_orders) values (%s)",
+                 [min_pair_orders])
+    for name in VIEW_FILES:
+        load.run_sql(conn, schema, name)
+    for view in MATERIALIZED:
+        load.analyze(conn, schema, view)
+
+
+def refresh(conn: psycopg.Connection, schema: str,
+            min_pair_orders: int | None = None) -> None:
+    """Recompute the materialized views (after a change of the setting)."""
+    if min_pair_orders is not None:
+        conn.execute(sql.SQL("update {}.analysis_setting "
+                             "set min_pair_orders = %s").format(
+                                 sql.Identifier(schema)), [min_pair_orders])
+    for view in MATERIALIZED:
+        conn.execute(sql.SQL("refresh materialized view {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(view)))

@@ -1,0 +1,100 @@
+-- vw_revenue_by_channel
+-- grain: one row per month of the data period x sales channel (every
+-- channel of dim_channel; months without a completed order show zeros).
+-- purpose: which channels bring the orders and the revenue, month by month.
+-- definitions:
+--   month           = first day of the calendar month of the order date
+--   channel         = the order's channel_id (the channel the order was
+--                     placed through, not the customer's acquisition channel)
+--   orders          = completed orders (order_status = 'completed')
+--   net_revenue     = sum(fact_order_item.net_amount) over completed orders;
+--                     tax and shipping excluded; range [0, inf)
+--   avg_order_value = net_revenue / orders, unrounded; NULL when orders = 0;
+--                     range [0, inf)
+
+create view vw_revenue_by_channel as
+
+with
+
+dates as (
+    select * from dim_date
+),
+
+channels as (
+    select * from dim_channel
+),
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+months as (
+    select distinct date_trunc('month', full_date)::date as month
+    from dates
+),
+
+completed_orders as (
+    select
+        orders.order_id,
+        orders.channel_id,
+        date_trunc('month', dates.full_date)::date as month
+    from orders
+    inner join dates
+        on orders.order_date_key = dates.date_key
+    where orders.order_status = 'completed'
+),
+
+order_revenue as (
+    select
+        order_id,
+        sum(net_amount) as net_revenue
+    from order_items
+    group by order_id
+),
+
+channel_months as (
+    select
+        completed_orders.month,
+        completed_orders.channel_id,
+        count(*) as orders,
+        coalesce(sum(order_revenue.net_revenue), 0.00) as net_revenue
+    from completed_orders
+    left join order_revenue
+        on completed_orders.order_id = order_revenue.order_id
+    group by completed_orders.month, completed_orders.channel_id
+),
+
+grid as (
+    select
+        months.month,
+        channels.channel_id,
+        channels.channel_name,
+        channels.channel_group
+    from months
+    cross join channels
+),
+
+final as (
+    select
+        -- keys
+        grid.month,
+        grid.channel_id,
+        grid.channel_name,
+        grid.channel_group,
+        -- counts
+        coalesce(channel_months.orders, 0) as orders,
+        -- amounts
+        coalesce(channel_months.net_revenue, 0.00) as net_revenue,
+        channel_months.net_revenue
+            / nullif(channel_months.orders, 0) as avg_order_value
+    from grid
+    left join channel_months
+        on grid.month = channel_months.month
+        and grid.channel_id = channel_months.channel_id
+)
+
+select * from final;

@@ -1,0 +1,111 @@
+-- vw_revenue_by_category
+-- grain: one row per month of the data period x product category (every
+-- category of dim_product; months without a sale show zeros).
+-- purpose: what sells, month by month: orders, units, revenue and margin
+-- by category.
+-- definitions:
+--   month        = first day of the calendar month of the order date
+--   orders       = distinct completed orders with at least one line in the
+--                  category (an order with lines in two categories counts
+--                  in both, so orders do not add up across categories)
+--   units        = sum(quantity) over those lines
+--   net_revenue  = sum(fact_order_item.net_amount) over the lines of
+--                  completed orders; tax and shipping excluded; range [0, inf)
+--   cost         = sum(quantity * unit_cost), unit_cost at the time of sale
+--   gross_margin = net_revenue - cost; range (-inf, net_revenue]
+
+create view vw_revenue_by_category as
+
+with
+
+dates as (
+    select * from dim_date
+),
+
+products as (
+    select * from dim_product
+),
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+months as (
+    select distinct date_trunc('month', full_date)::date as month
+    from dates
+),
+
+categories as (
+    select distinct category
+    from products
+),
+
+completed_orders as (
+    select
+        orders.order_id,
+        date_trunc('month', dates.full_date)::date as month
+    from orders
+    inner join dates
+        on orders.order_date_key = dates.date_key
+    where orders.order_status = 'completed'
+),
+
+completed_lines as (
+    select
+        completed_orders.month,
+        completed_orders.order_id,
+        products.category,
+        order_items.quantity,
+        order_items.net_amount,
+        order_items.quantity * order_items.unit_cost as cost
+    from order_items
+    inner join completed_orders
+        on order_items.order_id = completed_orders.order_id
+    inner join products
+        on order_items.product_id = products.product_id
+),
+
+category_months as (
+    select
+        month,
+        category,
+        count(distinct order_id) as orders,
+        sum(quantity) as units,
+        sum(net_amount) as net_revenue,
+        sum(cost) as cost
+    from completed_lines
+    group by month, category
+),
+
+grid as (
+    select
+        months.month,
+        categories.category
+    from months
+    cross join categories
+),
+
+final as (
+    select
+        -- keys
+        grid.month,
+        grid.category,
+        -- counts
+        coalesce(category_months.orders, 0) as orders,
+        coalesce(category_months.units, 0) as units,
+        -- amounts
+        coalesce(category_months.net_revenue, 0.00) as net_revenue,
+        coalesce(category_months.cost, 0.00) as cost,
+        coalesce(category_months.net_revenue - category_months.cost, 0.00)
+            as gross_margin
+    from grid
+    left join category_months
+        on grid.month = category_months.month
+        and grid.category = category_months.category
+)
+
+select * from final;

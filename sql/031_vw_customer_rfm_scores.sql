@@ -1,0 +1,111 @@
+-- vw_customer_rfm_scores
+-- grain: one row per customer with at least one completed order (the rows
+-- of vw_customer_rfm_base).
+-- purpose: RFM scores 1-5 (5 best) and a named segment for each customer.
+-- definitions:
+--   score (r_score, f_score, m_score): mid-rank quintile of the customer's
+--     value among the n customers, ordered from worst to best (recency:
+--     more days is worse; frequency and monetary: less is worse):
+--       below = customers with a worse value, tied = customers with the
+--       same value (the customer included),
+--       score = 1 + floor(5 * (below + tied / 2) / n), range [1, 5]
+--     i.e. a block of tied customers gets the quintile in which the middle
+--     of the block falls. Without ties this gives five groups of n / 5; with
+--     ties the groups are as even as ties allow; equal values always get
+--     equal scores, and a better value never gets a lower score.
+--   rfm_code = r_score, f_score and m_score as three digits, e.g. '545'
+--   rfm_segment, from r_score and f_score (the usual RF grid):
+--     Champions          r = 5      and f in 4..5
+--     Loyal              r in 3..4  and f in 4..5
+--     Potential loyalist r in 4..5  and f in 2..3
+--     New                r = 5      and f = 1
+--     Promising          r = 4      and f = 1
+--     Need attention     r = 3      and f = 3
+--     About to sleep     r = 3      and f in 1..2
+--     Cannot lose them   r in 1..2  and f = 5
+--     At risk            r in 1..2  and f in 3..4
+--     Hibernating        r in 1..2  and f in 1..2
+
+create view vw_customer_rfm_scores as
+
+with
+
+rfm_base as (
+    select * from vw_customer_rfm_base
+),
+
+population as (
+    select count(*) as customers
+    from rfm_base
+),
+
+ranked as (
+    select
+        customer_id,
+        recency_days,
+        frequency,
+        monetary,
+        -- rank() - 1 = customers with a worse value
+        rank() over (order by recency_days desc) - 1 as r_below,
+        count(*) over (partition by recency_days) as r_tied,
+        rank() over (order by frequency) - 1 as f_below,
+        count(*) over (partition by frequency) as f_tied,
+        rank() over (order by monetary) - 1 as m_below,
+        count(*) over (partition by monetary) as m_tied
+    from rfm_base
+),
+
+scored as (
+    -- 1 + floor(5 * (below + tied / 2) / n) in exact integer arithmetic
+    select
+        ranked.customer_id,
+        ranked.recency_days,
+        ranked.frequency,
+        ranked.monetary,
+        (1 + 5 * (2 * r_below + r_tied) / (2 * population.customers))::integer
+            as r_score,
+        (1 + 5 * (2 * f_below + f_tied) / (2 * population.customers))::integer
+            as f_score,
+        (1 + 5 * (2 * m_below + m_tied) / (2 * population.customers))::integer
+            as m_score
+    from ranked
+    cross join population
+),
+
+segmented as (
+    select
+        *,
+        r_score::text || f_score::text || m_score::text as rfm_code,
+        case
+            when r_score = 5 and f_score >= 4 then 'Champions'
+            when r_score >= 3 and f_score >= 4 then 'Loyal'
+            when r_score >= 4 and f_score >= 2 then 'Potential loyalist'
+            when r_score = 5 then 'New'
+            when r_score = 4 then 'Promising'
+            when r_score = 3 and f_score = 3 then 'Need attention'
+            when r_score = 3 then 'About to sleep'
+            when f_score = 5 then 'Cannot lose them'
+            when f_score >= 3 then 'At risk'
+            else 'Hibernating'
+        end as rfm_segment
+    from scored
+),
+
+final as (
+    select
+        -- ids
+        customer_id,
+        -- scores
+        r_score,
+        f_score,
+        m_score,
+        rfm_code,
+        rfm_segment,
+        -- inputs, for reading the scores beside them
+        recency_days,
+        frequency,
+        monetary
+    from segmented
+)
+
+select * from final;

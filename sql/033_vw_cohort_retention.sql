@@ -1,0 +1,117 @@
+-- vw_cohort_retention
+-- grain: one row per cohort month x month offset, dense: every offset from
+-- 0 up to the last month of data is present, zero cells included.
+-- purpose: how many customers of each birth cohort come back to buy.
+-- definitions:
+--   cohort_month       = month of the customer's first completed order
+--   last month of data = month of the last order in the data (any status)
+--   months_since_first = whole calendar months from cohort_month;
+--                        range [0, months from cohort_month to last month]
+--   activity_month     = cohort_month + months_since_first
+--   cohort_size        = customers in the cohort; range [1, inf)
+--   active_customers   = customers of the cohort with at least one completed
+--                        order in activity_month; range [0, cohort_size]
+--   retention_rate     = active_customers / cohort_size, a fraction,
+--                        unrounded; 1 at offset 0; range [0, 1]
+-- (an import cte read twice is "not materialized": postgresql would
+-- otherwise copy the whole table before filtering it)
+
+create view vw_cohort_retention as
+
+with
+
+orders as not materialized (
+    select * from fact_order
+),
+
+data_end as (
+    select date_trunc('month', max(order_ts))::date as last_month
+    from orders
+),
+
+completed_order_months as (
+    select distinct
+        customer_id,
+        date_trunc('month', order_ts)::date as order_month
+    from orders
+    where order_status = 'completed'
+),
+
+customer_cohorts as (
+    select
+        customer_id,
+        min(order_month) as cohort_month
+    from completed_order_months
+    group by customer_id
+),
+
+cohort_sizes as (
+    select
+        cohort_month,
+        count(*) as cohort_size
+    from customer_cohorts
+    group by cohort_month
+),
+
+customer_months as (
+    select
+        customer_cohorts.cohort_month,
+        completed_order_months.customer_id,
+        (
+            (extract(year from completed_order_months.order_month)
+                - extract(year from customer_cohorts.cohort_month)) * 12
+            + extract(month from completed_order_months.order_month)
+            - extract(month from customer_cohorts.cohort_month)
+        )::integer as months_since_first
+    from completed_order_months
+    inner join customer_cohorts
+        on completed_order_months.customer_id = customer_cohorts.customer_id
+),
+
+activity as (
+    select
+        cohort_month,
+        months_since_first,
+        count(*) as active_customers
+    from customer_months
+    group by cohort_month, months_since_first
+),
+
+grid as (
+    select
+        cohort_sizes.cohort_month,
+        cohort_sizes.cohort_size,
+        offsets.months_since_first
+    from cohort_sizes
+    cross join data_end
+    cross join lateral generate_series(
+        0,
+        (
+            (extract(year from data_end.last_month)
+                - extract(year from cohort_sizes.cohort_month)) * 12
+            + extract(month from data_end.last_month)
+            - extract(month from cohort_sizes.cohort_month)
+        )::integer
+    ) as offsets (months_since_first)
+),
+
+final as (
+    select
+        -- keys
+        grid.cohort_month,
+        grid.months_since_first,
+        (grid.cohort_month + make_interval(months => grid.months_since_first))
+            ::date as activity_month,
+        -- counts
+        grid.cohort_size,
+        coalesce(activity.active_customers, 0) as active_customers,
+        -- rates
+        coalesce(activity.active_customers, 0)::double precision
+            / nullif(grid.cohort_size, 0) as retention_rate
+    from grid
+    left join activity
+        on grid.cohort_month = activity.cohort_month
+        and grid.months_since_first = activity.months_since_first
+)
+
+select * from final;

@@ -1,0 +1,82 @@
+-- vw_product_pairs (materialized when the warehouse is built)
+-- grain: one row per unordered product pair (product_a < product_b) bought
+-- together in at least analysis_setting.min_pair_orders completed orders.
+-- purpose: the co-purchase counts behind market-basket analysis; every pair
+-- at or above the threshold, not a top N.
+-- definitions:
+--   basket          = one completed order (order_status = 'completed'); a
+--                     product counts once per basket however many lines
+--                     it has
+--   orders_together = baskets holding both products;
+--                     range [min_pair_orders, completed orders]
+--   support         = orders_together / completed orders (all of them,
+--                     including one-product baskets); range (0, 1]
+
+create materialized view vw_product_pairs as
+
+with
+
+settings as (
+    select * from analysis_setting
+),
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+completed_orders as (
+    select order_id
+    from orders
+    where order_status = 'completed'
+),
+
+basket_count as (
+    select count(*) as baskets
+    from completed_orders
+),
+
+baskets as (
+    select distinct
+        order_items.order_id,
+        order_items.product_id
+    from order_items
+    inner join completed_orders
+        on order_items.order_id = completed_orders.order_id
+),
+
+pair_counts as (
+    select
+        basket_a.product_id as product_a,
+        basket_b.product_id as product_b,
+        count(*) as orders_together
+    from baskets as basket_a
+    inner join baskets as basket_b
+        on basket_a.order_id = basket_b.order_id
+        and basket_a.product_id < basket_b.product_id
+    group by basket_a.product_id, basket_b.product_id
+),
+
+final as (
+    select
+        -- ids
+        pair_counts.product_a,
+        pair_counts.product_b,
+        -- counts
+        pair_counts.orders_together,
+        -- rates
+        pair_counts.orders_together::double precision
+            / basket_count.baskets as support
+    from pair_counts
+    cross join settings
+    cross join basket_count
+    where pair_counts.orders_together >= settings.min_pair_orders
+)
+
+select * from final;
+
+create unique index on vw_product_pairs (product_a, product_b);
+create index on vw_product_pairs (product_b);

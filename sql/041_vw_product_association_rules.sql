@@ -1,0 +1,135 @@
+-- vw_product_association_rules (materialized when the warehouse is built)
+-- grain: one row per directed rule antecedent -> consequent, both
+-- directions of every pair of vw_product_pairs.
+-- purpose: market-basket rules with the metrics of mlxtend's
+-- association_rules, for one product -> one product.
+-- definitions (A = antecedent, C = consequent, N = completed orders; a
+-- basket is one completed order, a product counted once per basket):
+--   support(X)            = baskets holding X / N, range [0, 1]
+--   antecedent_support    = support(A), consequent_support = support(C)
+--   support(A->C)         = support(A+C) = orders_together / N, range [0, 1]
+--   confidence(A->C)      = support(A+C) / support(A), range [0, 1]
+--   lift(A->C)            = confidence(A->C) / support(C), range [0, inf]
+--   leverage(A->C)        = support(A->C) - support(A) * support(C),
+--                           range [-1, 1]
+--   conviction(A->C)      = (1 - support(C)) / (1 - confidence(A->C)),
+--                           range [0, inf]; NULL when confidence = 1
+--                           (mlxtend gives inf)
+--   only pairs with orders_together >= analysis_setting.min_pair_orders.
+
+create materialized view vw_product_association_rules as
+
+with
+
+pairs as (
+    select * from vw_product_pairs
+),
+
+products as (
+    select * from dim_product
+),
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+completed_orders as (
+    select order_id
+    from orders
+    where order_status = 'completed'
+),
+
+basket_count as (
+    select count(*)::double precision as baskets
+    from completed_orders
+),
+
+product_baskets as (
+    select
+        order_items.product_id,
+        count(distinct order_items.order_id) as orders_with
+    from order_items
+    inner join completed_orders
+        on order_items.order_id = completed_orders.order_id
+    group by order_items.product_id
+),
+
+directed as (
+    select
+        product_a as antecedent_id,
+        product_b as consequent_id,
+        orders_together
+    from pairs
+    union all
+    select
+        product_b as antecedent_id,
+        product_a as consequent_id,
+        orders_together
+    from pairs
+),
+
+supports as (
+    select
+        directed.antecedent_id,
+        directed.consequent_id,
+        directed.orders_together,
+        antecedent.orders_with as antecedent_orders,
+        consequent.orders_with / basket_count.baskets as consequent_support,
+        antecedent.orders_with / basket_count.baskets as antecedent_support,
+        directed.orders_together / basket_count.baskets as support,
+        directed.orders_together::double precision
+            / antecedent.orders_with as confidence
+    from directed
+    inner join product_baskets as antecedent
+        on directed.antecedent_id = antecedent.product_id
+    inner join product_baskets as consequent
+        on directed.consequent_id = consequent.product_id
+    cross join basket_count
+),
+
+metrics as (
+    select
+        *,
+        confidence / consequent_support as lift,
+        support - antecedent_support * consequent_support as leverage,
+        case
+            when orders_together < antecedent_orders
+                then (1 - consequent_support) / (1 - confidence)
+        end as conviction
+    from supports
+),
+
+final as (
+    select
+        -- ids
+        metrics.antecedent_id,
+        metrics.consequent_id,
+        -- names
+        antecedent.product_name as antecedent_name,
+        consequent.product_name as consequent_name,
+        -- counts
+        metrics.orders_together,
+        -- metrics
+        metrics.antecedent_support,
+        metrics.consequent_support,
+        metrics.support,
+        metrics.confidence,
+        metrics.lift,
+        metrics.leverage,
+        metrics.conviction
+    from metrics
+    inner join products as antecedent
+        on metrics.antecedent_id = antecedent.product_id
+    inner join products as consequent
+        on metrics.consequent_id = consequent.product_id
+)
+
+select * from final;
+
+create unique index on vw_product_association_rules
+    (antecedent_id, consequent_id);
+create index on vw_product_association_rules (lift desc);

@@ -1,0 +1,575 @@
+-- quality checks: the data-quality gate of the build.
+-- grain: each qc_<name> view holds one row per violation of its rule (no
+-- row: the check passes); quality_check holds one row per check with the
+-- result of the last run.
+-- purpose: rules that a single-row CHECK cannot express, and the row-level
+-- rules again (a constraint can be dropped; a check cannot be skipped).
+-- datagen/quality.py runs every qc_ view at the end of the build, before
+-- the new warehouse is swapped in; any violation fails the build and names
+-- the check with its first rows. the comment on each view is its
+-- description.
+-- definitions: net revenue = sum(fact_order_item.net_amount) over completed
+-- orders (order_status = 'completed'); the data period is
+-- build_info.start_date .. build_info.end_date.
+
+create table quality_check (
+    -- ids
+    check_name  text        not null primary key,
+    -- what it checks
+    description text        not null,
+    -- result
+    violations  bigint      not null check (violations >= 0),
+    passed      boolean     not null,
+    first_rows  text        not null,
+    checked_at  timestamptz not null default now(),
+    constraint quality_check_passed_means_no_violation
+        check (passed = (violations = 0))
+);
+
+
+-- every table of the star schema has rows
+create view qc_row_counts as
+
+with
+
+row_counts as (
+    select 'dim_date' as table_name, count(*) as row_count from dim_date
+    union all
+    select 'dim_channel', count(*) from dim_channel
+    union all
+    select 'dim_customer', count(*) from dim_customer
+    union all
+    select 'dim_product', count(*) from dim_product
+    union all
+    select 'fact_order', count(*) from fact_order
+    union all
+    select 'fact_order_item', count(*) from fact_order_item
+),
+
+final as (
+    select *
+    from row_counts
+    where row_count = 0
+)
+
+select * from final;
+
+comment on view qc_row_counts is
+    'every table of the star schema has at least one row';
+
+
+-- the one-row tables have exactly one row
+create view qc_one_row_tables as
+
+with
+
+row_counts as (
+    select 'build_info' as table_name, count(*) as row_count from build_info
+    union all
+    select 'analysis_setting', count(*) from analysis_setting
+),
+
+final as (
+    select *
+    from row_counts
+    where row_count <> 1
+)
+
+select * from final;
+
+comment on view qc_one_row_tables is
+    'build_info and analysis_setting hold exactly one row';
+
+
+-- every foreign key value has its row in the referenced table
+create view qc_orphan_keys as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+orphans as (
+    select
+        'fact_order.customer_id' as key_column,
+        orders.order_id as row_id,
+        orders.customer_id::bigint as missing_value
+    from orders
+    where not exists (
+        select 1 from dim_customer
+        where dim_customer.customer_id = orders.customer_id
+    )
+    union all
+    select 'fact_order.channel_id', orders.order_id, orders.channel_id
+    from orders
+    where not exists (
+        select 1 from dim_channel
+        where dim_channel.channel_id = orders.channel_id
+    )
+    union all
+    select 'fact_order.order_date_key', orders.order_id, orders.order_date_key
+    from orders
+    where not exists (
+        select 1 from dim_date
+        where dim_date.date_key = orders.order_date_key
+    )
+    union all
+    select 'fact_order_item.order_id', order_items.order_id,
+        order_items.order_id
+    from order_items
+    where not exists (
+        select 1 from orders
+        where orders.order_id = order_items.order_id
+    )
+    union all
+    select 'fact_order_item.product_id', order_items.order_id,
+        order_items.product_id
+    from order_items
+    where not exists (
+        select 1 from dim_product
+        where dim_product.product_id = order_items.product_id
+    )
+    union all
+    select 'fact_order_item.customer_id', order_items.order_id,
+        order_items.customer_id
+    from order_items
+    where not exists (
+        select 1 from dim_customer
+        where dim_customer.customer_id = order_items.customer_id
+    )
+    union all
+    select 'fact_order_item.order_date_key', order_items.order_id,
+        order_items.order_date_key
+    from order_items
+    where not exists (
+        select 1 from dim_date
+        where dim_date.date_key = order_items.order_date_key
+    )
+    union all
+    select 'dim_customer.acquisition_channel_id', dim_customer.customer_id,
+        dim_customer.acquisition_channel_id
+    from dim_customer
+    where not exists (
+        select 1 from dim_channel
+        where dim_channel.channel_id = dim_customer.acquisition_channel_id
+    )
+),
+
+final as (
+    select * from orphans
+)
+
+select * from final;
+
+comment on view qc_orphan_keys is
+    'no orphans: every key of a fact or dimension row exists in the table '
+    'it references (row_id: the order, or the customer)';
+
+
+-- a line carries its order's customer and date
+create view qc_line_keys_match_order as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+final as (
+    select
+        order_items.order_id,
+        order_items.line_number,
+        order_items.customer_id,
+        orders.customer_id as order_customer_id,
+        order_items.order_date_key,
+        orders.order_date_key as order_order_date_key
+    from order_items
+    inner join orders
+        on order_items.order_id = orders.order_id
+    where order_items.customer_id <> orders.customer_id
+        or order_items.order_date_key <> orders.order_date_key
+)
+
+select * from final;
+
+comment on view qc_line_keys_match_order is
+    'every line has the customer_id and order_date_key of its order';
+
+
+-- line amounts add up
+create view qc_line_net_amount as
+
+with
+
+order_items as (
+    select * from fact_order_item
+),
+
+final as (
+    select
+        order_id,
+        line_number,
+        quantity,
+        unit_price,
+        discount_amount,
+        net_amount,
+        quantity * unit_price - discount_amount as expected_net_amount
+    from order_items
+    where net_amount <> quantity * unit_price - discount_amount
+        or quantity <= 0
+)
+
+select * from final;
+
+comment on view qc_line_net_amount is
+    'every line has quantity > 0 and '
+    'net_amount = quantity * unit_price - discount_amount';
+
+
+-- order amounts reconcile with their lines to the cent
+create view qc_order_totals_match_lines as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+line_totals as (
+    select
+        order_id,
+        sum(quantity * unit_price) as lines_subtotal,
+        sum(discount_amount) as lines_discount
+    from order_items
+    group by order_id
+),
+
+compared as (
+    select
+        orders.order_id,
+        orders.items_subtotal,
+        coalesce(line_totals.lines_subtotal, 0) as lines_subtotal,
+        orders.discount_amount,
+        coalesce(line_totals.lines_discount, 0) as lines_discount
+    from orders
+    left join line_totals
+        on orders.order_id = line_totals.order_id
+),
+
+final as (
+    select *
+    from compared
+    where items_subtotal <> lines_subtotal
+        or discount_amount <> lines_discount
+)
+
+select * from final;
+
+comment on view qc_order_totals_match_lines is
+    'every order has items_subtotal = sum(quantity * unit_price) and '
+    'discount_amount = sum(discount_amount) over its lines, to the cent';
+
+
+-- the order total formula
+create view qc_order_total_formula as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+final as (
+    select
+        order_id,
+        items_subtotal,
+        discount_amount,
+        shipping_amount,
+        tax_amount,
+        order_total,
+        items_subtotal - discount_amount + shipping_amount + tax_amount
+            as expected_order_total
+    from orders
+    where order_total
+        <> items_subtotal - discount_amount + shipping_amount + tax_amount
+)
+
+select * from final;
+
+comment on view qc_order_total_formula is
+    'every order has order_total = items_subtotal - discount_amount '
+    '+ shipping_amount + tax_amount';
+
+
+-- completed orders have lines
+create view qc_completed_order_has_lines as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+final as (
+    select
+        order_id,
+        order_number,
+        order_status
+    from orders
+    where order_status = 'completed'
+        and not exists (
+            select 1 from fact_order_item
+            where fact_order_item.order_id = orders.order_id
+        )
+)
+
+select * from final;
+
+comment on view qc_completed_order_has_lines is
+    'every completed order has at least one line';
+
+
+-- no order before the customer signed up
+create view qc_order_after_signup as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+customers as (
+    select * from dim_customer
+),
+
+final as (
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.order_ts,
+        customers.signup_date
+    from orders
+    inner join customers
+        on orders.customer_id = customers.customer_id
+    where orders.order_ts::date < customers.signup_date
+)
+
+select * from final;
+
+comment on view qc_order_after_signup is
+    'no order is dated before its customer''s signup_date';
+
+
+-- the date key is the order's date
+create view qc_order_date_key_matches_ts as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+final as (
+    select
+        order_id,
+        order_date_key,
+        order_ts
+    from orders
+    where order_date_key <> to_char(order_ts, 'YYYYMMDD')::integer
+)
+
+select * from final;
+
+comment on view qc_order_date_key_matches_ts is
+    'every order has order_date_key = order_ts::date as yyyymmdd';
+
+
+-- status values
+create view qc_order_status_values as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+final as (
+    select
+        order_status,
+        count(*) as orders
+    from orders
+    where order_status not in ('completed', 'cancelled', 'returned')
+        or order_status is null
+    group by order_status
+)
+
+select * from final;
+
+comment on view qc_order_status_values is
+    'order_status is one of completed, cancelled, returned';
+
+
+-- dates in the data period
+create view qc_dates_in_period as
+
+with
+
+period as (
+    select
+        start_date,
+        end_date
+    from build_info
+),
+
+dates as (
+    select * from dim_date
+),
+
+calendar_span as (
+    select
+        min(full_date) as first_date,
+        max(full_date) as last_date,
+        count(*) as days
+    from dates
+),
+
+out_of_period as (
+    select
+        'fact_order.order_ts' as date_column,
+        fact_order.order_id as row_id,
+        fact_order.order_ts::date as value
+    from fact_order
+    cross join period
+    where fact_order.order_ts::date
+        not between period.start_date and period.end_date
+    union all
+    select 'dim_customer.signup_date', dim_customer.customer_id,
+        dim_customer.signup_date
+    from dim_customer
+    cross join period
+    where dim_customer.signup_date
+        not between period.start_date and period.end_date
+    union all
+    select 'dim_date.full_date (first day)', null, calendar_span.first_date
+    from calendar_span
+    cross join period
+    where calendar_span.first_date is distinct from period.start_date
+    union all
+    select 'dim_date.full_date (last day)', null, calendar_span.last_date
+    from calendar_span
+    cross join period
+    where calendar_span.last_date is distinct from period.end_date
+        or calendar_span.days <> period.end_date - period.start_date + 1
+),
+
+final as (
+    select * from out_of_period
+)
+
+select * from final;
+
+comment on view qc_dates_in_period is
+    'order dates and signup dates lie in the data period (build_info '
+    'start_date .. end_date), and dim_date holds each day of it once';
+
+
+-- one revenue: every view that reports it agrees with the base tables
+create view qc_revenue_reconciles as
+
+with
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+completed_orders as (
+    select order_id
+    from orders
+    where order_status = 'completed'
+),
+
+base as (
+    select
+        (select count(*) from completed_orders) as orders,
+        coalesce(sum(order_items.net_amount), 0) as net_revenue,
+        coalesce(
+            sum(order_items.net_amount
+                - order_items.quantity * order_items.unit_cost),
+            0
+        ) as gross_margin
+    from order_items
+    inner join completed_orders
+        on order_items.order_id = completed_orders.order_id
+),
+
+view_totals as (
+    -- orders / gross_margin are null where the view has no such total
+    select
+        'vw_daily_revenue' as view_name,
+        sum(orders) as orders,
+        sum(net_revenue) as net_revenue,
+        sum(gross_margin) as gross_margin
+    from vw_daily_revenue
+    union all
+    select 'vw_revenue_by_channel', sum(orders), sum(net_revenue), null
+    from vw_revenue_by_channel
+    union all
+    select 'vw_revenue_by_category', null, sum(net_revenue),
+        sum(gross_margin)
+    from vw_revenue_by_category
+    union all
+    select 'vw_category_margin_monthly', null, sum(net_revenue),
+        sum(gross_margin)
+    from vw_category_margin_monthly
+    union all
+    select 'vw_customer_rfm_base', sum(frequency), sum(monetary), null
+    from vw_customer_rfm_base
+    union all
+    select 'vw_customer_ltv_segments', sum(orders), sum(lifetime_revenue),
+        null
+    from vw_customer_ltv_segments
+),
+
+compared as (
+    select
+        view_totals.view_name,
+        view_totals.orders,
+        base.orders as base_orders,
+        coalesce(view_totals.net_revenue, 0) as net_revenue,
+        base.net_revenue as base_net_revenue,
+        view_totals.gross_margin,
+        base.gross_margin as base_gross_margin
+    from view_totals
+    cross join base
+),
+
+final as (
+    select *
+    from compared
+    where net_revenue <> base_net_revenue
+        or orders <> base_orders
+        or gross_margin <> base_gross_margin
+)
+
+select * from final;
+
+comment on view qc_revenue_reconciles is
+    'net revenue (and completed orders and gross margin where the view has '
+    'them) summed over each revenue view equals the base tables to the cent';
