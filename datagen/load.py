@@ -68,12 +68,19 @@ def csv_bytes(table: str, frame: pd.DataFrame) -> bytes:
 def copy_frame(conn: psycopg.Connection, schema: str, table: str,
                frame: pd.DataFrame) -> int:
     """COPY a frame into ``schema.table``; returns the rows written."""
+    copy_csv(conn, schema, table, list(frame.columns),
+             csv_bytes(table, frame))
+    return len(frame)
+
+
+def copy_csv(conn: psycopg.Connection, schema: str, table: str,
+             columns: list[str], data: bytes) -> None:
+    """COPY CSV bytes (from ``csv_bytes``) into ``schema.table``."""
     statement = sql.SQL("copy {}.{} ({}) from stdin (format csv)").format(
         sql.Identifier(schema), sql.Identifier(table),
-        sql.SQL(", ").join(map(sql.Identifier, frame.columns)))
+        sql.SQL(", ").join(map(sql.Identifier, columns)))
     with conn.cursor().copy(statement) as copy:
-        copy.write(csv_bytes(table, frame))
-    return len(frame)
+        copy.write(data)
 
 
 def analyze(conn: psycopg.Connection, schema: str, table: str) -> None:
@@ -131,3 +138,20 @@ def table_checksum(conn: psycopg.Connection, schema: str, table: str) -> str:
     return digest.hexdigest()
 
 
+
+
+def pipelined(jobs, produce, consume, depth: int = 2) -> None:
+    """``consume(produce(job))`` for each job in order, with ``produce``
+    running in a worker thread up to ``depth`` jobs ahead, so that generating
+    the next block overlaps with copying this one (numpy, pyarrow and libpq
+    release the GIL while they work)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1, thread_name_prefix="generate") as pool:
+        pending = deque()
+        for job in jobs:
+            pending.append(pool.submit(produce, job))
+            if len(pending) >= depth:
+                consume(pending.popleft().result())
+        while pending:
+            consume(pending.popleft().result())
