@@ -154,7 +154,12 @@ def build(params: BuildParams, url: str | None = None,
         with steps.step("quality checks"):
             # raises QualityGateFailed before the swap: the live schemas stay
             quality.create_checks(conn, staging)
-            quality.run_checks(conn, staging)
+            try:
+                quality.run_checks(conn, staging)
+            except quality.QualityGateFailed:
+                echo(f"  quality gate failed: schema {params.schema!r} was "
+                     "not replaced")
+                raise
 
         with steps.step("swap in"):
             load.set_search_path(conn, staging)
