@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="orders per generated block (does not change "
                        "the data)")
     commands.add_parser("dsn", help="print the database URL in use")
+    commands.add_parser("bench", help="performance figures (make bench)",
+                        add_help=False)
     server = commands.add_parser("server", help="the embedded PostgreSQL")
     server.add_argument("action", choices=["start", "stop", "status"])
     return parser
@@ -50,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from .bench import main as bench
+        return bench(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     try:

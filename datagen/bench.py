@@ -1,0 +1,277 @@
+"""``make bench``: the product's own speed and memory figures, in one run.
+
+Owns the benchmark. Every figure is measured here, on this machine and this
+server, in the same run, and reported as a table on stdout and as JSON under
+``_build/bench/``:
+
+- P1 load speed: generating + loading line items at scale 20, against a raw
+  COPY of the same rows already in memory, and against one INSERT per row
+  (psycopg2 ``executemany``, measured on a sample and extrapolated);
+- P2 book time: ``make book`` from a clean ``_build`` and again unchanged;
+- P3 chapter queries: each ``%%sql`` cell of the chapters at scale 20;
+- P4 memory and growth: peak memory and time per order of a whole build at
+  scales 1 and 10 (and 100 with ``--with-100``), each in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from . import catalog, customers, db, items, load, orders
+from .params import parse_params
+
+OUT = db.PROJECT_ROOT / "_build" / "bench"
+NAIVE_SAMPLE = 20_000
+SCHEMA = "bench"
+
+
+def _machine() -> dict:
+    import os
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {"cpus": os.cpu_count(), "memory_gib": round(memory / 2**30, 1),
+            "python": platform.python_version(),
+            "platform": platform.platform(), "processor": platform.machine()}
+
+
+def _context(scale: float):
+    p = parse_params(dict(scale=scale))
+    pool = customers.pools(p.seed)
+    cat = catalog.generate(p.seed, p.start_date, p.end_date)
+    cust = customers.generate(p.seed, p.scale, p.start_date, p.end_date, pool)
+    ords = orders.generate(p.seed, p.start_date, p.end_date, cust)
+    return items.prepare(p.seed, p.start_date, p.end_date, ords, cust, cat)
+
+
+def _fresh_table(conn, schema: str) -> None:
+    load.drop_schema(conn, schema)
+    load.create_schema(conn, schema)
+    load.run_sql(conn, schema, "001_tables.sql")
+
+
+def p1_load_speed(url: str, scale: float = 20, chunk: int = 100_000) -> dict:
+    basket = _context(scale)
+    n_orders = len(basket.orders)
+    columns: list[str] = []
+    kept: list[bytes] = []
+    rows = 0
+
+    def produce(first):
+        block = items.block(basket, first, min(first + chunk, n_orders))
+        return list(block.items.columns), load.csv_bytes(
+            "fact_order_item", block.items), len(block.items)
+
+    with db.connect(url, autocommit=True) as conn:
+        _fresh_table(conn, SCHEMA)
+
+        def consume(result):
+            nonlocal rows
+            names, data, count = result
+            columns[:] = names
+            load.copy_csv(conn, SCHEMA, "fact_order_item", names, data)
+            kept.append(data)
+            rows += count
+
+        started = time.perf_counter()
+        load.pipelined(range(0, n_orders, chunk), produce, consume)
+        pipeline_s = time.perf_counter() - started
+
+        _fresh_table(conn, SCHEMA)
+        started = time.perf_counter()
+        for data in kept:
+            load.copy_csv(conn, SCHEMA, "fact_order_item", columns, data)
+        raw_s = time.perf_counter() - started
+        sample = _sample_rows(conn, NAIVE_SAMPLE)
+        _fresh_table(conn, SCHEMA)
+    naive_s = _naive_insert(url, columns, sample)
+    result = {
+        "scale": scale, "line_items": rows,
+        "generate_and_copy_rows_per_s": rows / pipeline_s,
+        "raw_copy_rows_per_s": rows / raw_s,
+        "naive_insert_rows_per_s": len(sample) / naive_s,
+    }
+    result["ratio_vs_raw_copy"] = (result["generate_and_copy_rows_per_s"]
+                                   / result["raw_copy_rows_per_s"])
+    result["ratio_vs_naive_insert"] = (result["generate_and_copy_rows_per_s"]
+                                       / result["naive_insert_rows_per_s"])
+    return result
+
+
+def _sample_rows(conn, n: int) -> list[tuple]:
+    load.set_search_path(conn, SCHEMA)
+    return conn.execute("select * from fact_order_item order by order_id, "
+                        "line_number limit %s", [n]).fetchall()
+
+
+def _naive_insert(url: str, columns: list[str], rows: list[tuple]) -> float:
+    """One INSERT per row through psycopg2 executemany, as tutorials do."""
+    import psycopg2
+    with db.connect(url, autocommit=True) as conn:
+        _fresh_table(conn, SCHEMA)
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'set search_path to "{SCHEMA}"')
+            statement = (f"insert into fact_order_item ({', '.join(columns)}) "
+                         f"values ({', '.join(['%s'] * len(columns))})")
+            started = time.perf_counter()
+            cursor.executemany(statement, rows)
+            connection.commit()
+            return time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+def p2_book_time() -> dict:
+    """``make book`` from a clean _build (environment installed), then again."""
+    subprocess.run(["make", "--no-print-directory", "clean"],
+                   cwd=db.PROJECT_ROOT, check=True, capture_output=True)
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        subprocess.run(["make", "--no-print-directory", "book"],
+                       cwd=db.PROJECT_ROOT, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return {"first_s": times[0], "second_unchanged_s": times[1]}
+
+
+def chapter_queries(root: Path = db.PROJECT_ROOT) -> list[tuple[str, str]]:
+    """(notebook:cell, sql) for every ``%%sql`` cell of the chapters."""
+    queries = []
+    for path in sorted((root / "book").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            first, _, body = cell.source.partition("\n")
+            if cell.cell_type == "code" and first.startswith("%%sql"):
+                name = re.sub(r"^%%sql\s*", "", first).split("<<")[0].strip()
+                queries.append((f"{path.stem}:{name or index}", body))
+    return queries
+
+
+def p3_chapter_queries(url: str, scale: float = 20) -> dict:
+    schema = f"bench_x{int(scale)}"
+    params = parse_params(dict(scale=scale, schema=schema))
+    from .build import build
+    build(params, url=url, echo=lambda line: None)
+    timings = {}
+    with db.connect(url, autocommit=True) as conn:
+        load.set_search_path(conn, schema)
+        for name, query in chapter_queries():
+            started = time.perf_counter()
+            conn.execute(query).fetchall()
+            timings[name] = time.perf_counter() - started
+    return {"scale": scale, "queries": timings,
+            "total_s": sum(timings.values()),
+            "slowest": max(timings.items(), key=lambda kv: kv[1])
+            if timings else None}
+
+
+# VmHWM (peak resident memory of this process image) rather than
+# getrusage's ru_maxrss, which keeps the parent's peak across fork + exec
+GROWTH_PROBE = """
+import re, sys, time
+from datagen.build import build
+from datagen.params import parse_params
+started = time.perf_counter()
+report = build(parse_params(dict(scale=float(sys.argv[1]), schema=sys.argv[2])),
+               echo=lambda line: None)
+status = open("/proc/self/status").read()
+print(time.perf_counter() - started, report.rows["fact_order"],
+      re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+"""
+
+
+def p4_growth(url: str, scales=(1, 10)) -> dict:
+    results = {}
+    for scale in scales:
+        out = subprocess.run(
+            [sys.executable, "-c", GROWTH_PROBE, str(scale),
+             f"bench_growth_{scale}"],
+            cwd=db.PROJECT_ROOT, check=True, capture_output=True, text=True,
+            env={**__import__("os").environ, "DATABASE_URL": url,
+                 "PYTHONPATH": str(db.PROJECT_ROOT)})
+        seconds, n_orders, max_rss_kib = out.stdout.split()
+        results[scale] = {"seconds": float(seconds), "orders": int(n_orders),
+                          "peak_memory_mib": int(max_rss_kib) / 1024,
+                          "us_per_order": float(seconds) / int(n_orders) * 1e6}
+    base = results[min(results)]["us_per_order"]
+    for r in results.values():
+        r["time_per_order_vs_smallest"] = r["us_per_order"] / base
+    return results
+
+
+def _table(report: dict) -> str:
+    lines = [f"machine: {report['machine']}"]
+    p1 = report.get("p1")
+    if p1:
+        lines += [
+            f"P1 load speed, line items at scale {p1['scale']:g} "
+            f"({p1['line_items']:,} rows)",
+            f"  generate + COPY (overlapped) {p1['generate_and_copy_rows_per_s']:>12,.0f} rows/s",
+            f"  raw COPY from memory         {p1['raw_copy_rows_per_s']:>12,.0f} rows/s",
+            f"  INSERT per row (executemany) {p1['naive_insert_rows_per_s']:>12,.0f} rows/s",
+            f"  ratio vs raw COPY            {p1['ratio_vs_raw_copy']:>12.2f}  (target >= 0.7)",
+            f"  ratio vs INSERT per row      {p1['ratio_vs_naive_insert']:>12.0f}  (target >= 200)"]
+    p2 = report.get("p2")
+    if p2:
+        lines += ["P2 book time",
+                  f"  make book, clean _build      {p2['first_s']:>8.1f} s  (target < 60)",
+                  f"  make book again, unchanged   {p2['second_unchanged_s']:>8.1f} s  (target < 15)"]
+    p3 = report.get("p3")
+    if p3:
+        lines.append(f"P3 chapter queries at scale {p3['scale']:g}: total "
+                     f"{p3['total_s']:.2f} s (target < 20), slowest "
+                     f"{p3['slowest'][0]} {p3['slowest'][1]:.2f} s (target < 5)")
+        for name, seconds in sorted(p3["queries"].items(),
+                                    key=lambda kv: -kv[1]):
+            lines.append(f"  {name:<48} {seconds:7.3f} s")
+    p4 = report.get("p4")
+    if p4:
+        lines.append("P4 whole build: scale, orders, seconds, us/order, "
+                     "vs smallest, peak MiB (target < 2048 at 100)")
+        for scale, r in p4.items():
+            lines.append(
+                f"  {scale:>5}  {r['orders']:>10,}  {r['seconds']:>8.1f}  "
+                f"{r['us_per_order']:>8.1f}  {r['time_per_order_vs_smallest']:>6.2f}"
+                f"  {r['peak_memory_mib']:>8.0f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m datagen bench")
+    parser.add_argument("--only", nargs="*", choices=["p1", "p2", "p3", "p4"],
+                        help="run only these parts")
+    parser.add_argument("--with-100", action="store_true",
+                        help="P4 also at scale 100 (several minutes)")
+    args = parser.parse_args(argv)
+    parts = set(args.only or ["p1", "p2", "p3", "p4"])
+    url = db.database_url()
+    report = {"machine": _machine(),
+              "measured_at": dt.datetime.now().isoformat(timespec="seconds")}
+    if "p1" in parts:
+        report["p1"] = p1_load_speed(url)
+    if "p2" in parts:
+        report["p2"] = p2_book_time()
+    if "p3" in parts:
+        report["p3"] = p3_chapter_queries(url)
+    if "p4" in parts:
+        report["p4"] = p4_growth(url, (1, 10, 100) if args.with_100
+                                 else (1, 10))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "bench.json").write_text(json.dumps(report, indent=2,
+                                               default=str))
+    text = _table(report)
+    (OUT / "bench.txt").write_text(text + "\n")
+    print(text)
+    return 0
+
+
