@@ -153,3 +153,27 @@ def parse_params(raw: dict | None = None, **overrides) -> BuildParams:
     schema = parse_schema(values["schema"])
     min_pair_orders = parse_min_pair_orders(values["min_pair_orders"])
     return BuildParams(seed, scale, start, end, schema, min_pair_orders)
+
+
+def check_injected(history: list[str]) -> None:
+    """Reject parameters papermill injected that the notebook does not know.
+
+    papermill only warns about an unknown ``-p name value`` and injects it
+    anyway; a notebook passes IPython's ``In`` (the sources of the cells run
+    so far) here. The injected cell is the one papermill starts with
+    ``# Parameters``; every name it assigns must be a build parameter.
+    """
+    import ast
+    for source in history:
+        if not source.lstrip().startswith("# Parameters"):
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) \
+                            and target.id not in DEFAULTS:
+                        raise ParamError.unknown(target.id)

@@ -81,3 +81,11 @@ def test_cli_param_error_comes_before_connecting():
 def _schemas(conn: psycopg.Connection) -> set[str]:
     return {r[0] for r in conn.execute(
         "select nspname from pg_namespace")}
+
+
+def test_papermill_injected_unknown_parameter_is_rejected():
+    from datagen.params import check_injected
+    declared = "# build parameters\nseed = 42\nscale = 1.0\n"
+    check_injected([declared, "# Parameters\nseed = 7\nscale = 2\n"])
+    with pytest.raises(ParamError, match="unknown parameter 'sede'"):
+        check_injected([declared, "# Parameters\nseed = 7\nsede = 2\n"])
