@@ -1,4 +1,4 @@
--- vw_daily_revenue
+-- vw_daily_revenue (materialized when the warehouse is built)
 -- grain: one row per day of the data period (every row of dim_date); days
 -- without a completed order are present with zeros.
 -- purpose: the daily pulse of the shop: completed orders, customers, units,
@@ -12,7 +12,7 @@
 --   gross_margin = net_revenue - sum(quantity * unit_cost), unit_cost at the
 --                  time of sale (the line's); range (-inf, net_revenue]
 
-create view vw_daily_revenue as
+create materialized view vw_daily_revenue as
 
 with
 
@@ -87,3 +87,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_daily_revenue (order_date);

@@ -1,4 +1,4 @@
--- vw_revenue_by_channel
+-- vw_revenue_by_channel (materialized when the warehouse is built)
 -- grain: one row per month of the data period x sales channel (every
 -- channel of dim_channel; months without a completed order show zeros).
 -- purpose: which channels bring the orders and the revenue, month by month.
@@ -12,7 +12,7 @@
 --   avg_order_value = net_revenue / orders, unrounded; NULL when orders = 0;
 --                     range [0, inf)
 
-create view vw_revenue_by_channel as
+create materialized view vw_revenue_by_channel as
 
 with
 
@@ -33,7 +33,7 @@ order_items as (
 ),
 
 months as (
-    select distinct date_trunc('month', full_date)::date as month
+    select distinct make_date(year, month, 1) as month
     from dates
 ),
 
@@ -41,7 +41,7 @@ completed_orders as (
     select
         orders.order_id,
         orders.channel_id,
-        date_trunc('month', dates.full_date)::date as month
+        make_date(dates.year, dates.month, 1) as month
     from orders
     inner join dates
         on orders.order_date_key = dates.date_key
@@ -98,3 +98,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_revenue_by_channel (month, channel_id);

@@ -1,4 +1,4 @@
--- vw_revenue_by_category
+-- vw_revenue_by_category (materialized when the warehouse is built)
 -- grain: one row per month of the data period x product category (every
 -- category of dim_product; months without a sale show zeros).
 -- purpose: what sells, month by month: orders, units, revenue and margin
@@ -14,7 +14,7 @@
 --   cost         = sum(quantity * unit_cost), unit_cost at the time of sale
 --   gross_margin = net_revenue - cost; range (-inf, net_revenue]
 
-create view vw_revenue_by_category as
+create materialized view vw_revenue_by_category as
 
 with
 
@@ -35,7 +35,7 @@ order_items as (
 ),
 
 months as (
-    select distinct date_trunc('month', full_date)::date as month
+    select distinct make_date(year, month, 1) as month
     from dates
 ),
 
@@ -47,7 +47,7 @@ categories as (
 completed_orders as (
     select
         orders.order_id,
-        date_trunc('month', dates.full_date)::date as month
+        make_date(dates.year, dates.month, 1) as month
     from orders
     inner join dates
         on orders.order_date_key = dates.date_key
@@ -69,15 +69,28 @@ completed_lines as (
         on order_items.product_id = products.product_id
 ),
 
-category_months as (
+order_categories as (
+    -- an order counts once per category, however many lines it has there
     select
         month,
         category,
-        count(distinct order_id) as orders,
+        order_id,
         sum(quantity) as units,
         sum(net_amount) as net_revenue,
         sum(cost) as cost
     from completed_lines
+    group by month, category, order_id
+),
+
+category_months as (
+    select
+        month,
+        category,
+        count(*) as orders,
+        sum(units) as units,
+        sum(net_revenue) as net_revenue,
+        sum(cost) as cost
+    from order_categories
     group by month, category
 ),
 
@@ -109,3 +122,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_revenue_by_category (month, category);

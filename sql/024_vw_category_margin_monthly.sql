@@ -1,4 +1,4 @@
--- vw_category_margin_monthly
+-- vw_category_margin_monthly (materialized when the warehouse is built)
 -- grain: one row per month of the data period x product category (the rows
 -- of vw_revenue_by_category).
 -- purpose: how profitable each category is, month by month.
@@ -11,7 +11,7 @@
 --   margin_pct   = 100 * gross_margin / net_revenue, a percent, unrounded;
 --                  NULL when net_revenue = 0; range (-inf, 100]
 
-create view vw_category_margin_monthly as
+create materialized view vw_category_margin_monthly as
 
 with
 
@@ -34,3 +34,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_category_margin_monthly (month, category);

@@ -1,4 +1,4 @@
--- vw_customer_rfm_base
+-- vw_customer_rfm_base (materialized when the warehouse is built)
 -- grain: one row per customer with at least one completed order.
 -- purpose: the recency, frequency and monetary inputs of RFM analysis.
 -- definitions:
@@ -16,7 +16,7 @@
 -- (an import cte read twice is "not materialized": postgresql would
 -- otherwise copy the whole table before filtering it)
 
-create view vw_customer_rfm_base as
+create materialized view vw_customer_rfm_base as
 
 with
 
@@ -83,3 +83,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_customer_rfm_base (customer_id);

@@ -1,4 +1,4 @@
--- vw_customer_rfm_scores
+-- vw_customer_rfm_scores (materialized when the warehouse is built)
 -- grain: one row per customer with at least one completed order (the rows
 -- of vw_customer_rfm_base).
 -- purpose: RFM scores 1-5 (5 best) and a named segment for each customer.
@@ -26,7 +26,7 @@
 --     At risk            r in 1..2  and f in 3..4
 --     Hibernating        r in 1..2  and f in 1..2
 
-create view vw_customer_rfm_scores as
+create materialized view vw_customer_rfm_scores as
 
 with
 
@@ -109,3 +109,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_customer_rfm_scores (customer_id);

@@ -1,4 +1,4 @@
--- vw_customer_ltv_segments
+-- vw_customer_ltv_segments (materialized when the warehouse is built)
 -- grain: one row per customer with at least one completed order.
 -- purpose: lifetime value to date and a tier for each customer.
 -- definitions:
@@ -18,7 +18,7 @@
 --   the comparisons are made in exact integer arithmetic:
 --   customers_at_or_below * 100 > 95 * customers, and so on.
 
-create view vw_customer_ltv_segments as
+create materialized view vw_customer_ltv_segments as
 
 with
 
@@ -79,3 +79,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_customer_ltv_segments (customer_id);

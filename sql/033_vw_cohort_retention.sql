@@ -1,4 +1,4 @@
--- vw_cohort_retention
+-- vw_cohort_retention (materialized when the warehouse is built)
 -- grain: one row per cohort month x month offset, dense: every offset from
 -- 0 up to the last month of data is present, zero cells included.
 -- purpose: how many customers of each birth cohort come back to buy.
@@ -16,7 +16,7 @@
 -- (an import cte read twice is "not materialized": postgresql would
 -- otherwise copy the whole table before filtering it)
 
-create view vw_cohort_retention as
+create materialized view vw_cohort_retention as
 
 with
 
@@ -115,3 +115,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_cohort_retention (cohort_month, months_since_first);

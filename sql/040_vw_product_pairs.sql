@@ -78,5 +78,6 @@ final as (
 
 select * from final;
 
+-- the grain, enforced
 create unique index on vw_product_pairs (product_a, product_b);
 create index on vw_product_pairs (product_b);

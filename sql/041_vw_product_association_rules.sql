@@ -130,6 +130,7 @@ final as (
 
 select * from final;
 
+-- the grain, enforced
 create unique index on vw_product_association_rules
     (antecedent_id, consequent_id);
 create index on vw_product_association_rules (lift desc);

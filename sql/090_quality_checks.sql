@@ -487,6 +487,7 @@ comment on view qc_dates_in_period is
 
 
 -- one revenue: every view that reports it agrees with the base tables
+-- (the views are materialized: this also catches a view that is stale)
 create view qc_revenue_reconciles as
 
 with
