@@ -3,6 +3,8 @@
 -- category of dim_product; months without a sale show zeros).
 -- purpose: what sells, month by month: orders, units, revenue and margin
 -- by category.
+-- (a cte read twice is "not materialized": postgresql would otherwise copy
+-- every line before aggregating it)
 -- definitions:
 --   month        = first day of the calendar month of the order date
 --   orders       = distinct completed orders with at least one line in the
@@ -54,7 +56,7 @@ completed_orders as (
     where orders.order_status = 'completed'
 ),
 
-completed_lines as (
+completed_lines as not materialized (
     select
         completed_orders.month,
         completed_orders.order_id,
@@ -71,27 +73,45 @@ completed_lines as (
 
 order_categories as (
     -- an order counts once per category, however many lines it has there
+    select distinct
+        month,
+        category,
+        order_id
+    from completed_lines
+),
+
+category_orders as (
     select
         month,
         category,
-        order_id,
+        count(*) as orders
+    from order_categories
+    group by month, category
+),
+
+category_amounts as (
+    select
+        month,
+        category,
         sum(quantity) as units,
         sum(net_amount) as net_revenue,
         sum(cost) as cost
     from completed_lines
-    group by month, category, order_id
+    group by month, category
 ),
 
 category_months as (
     select
-        month,
-        category,
-        count(*) as orders,
-        sum(units) as units,
-        sum(net_revenue) as net_revenue,
-        sum(cost) as cost
-    from order_categories
-    group by month, category
+        category_amounts.month,
+        category_amounts.category,
+        category_orders.orders,
+        category_amounts.units,
+        category_amounts.net_revenue,
+        category_amounts.cost
+    from category_amounts
+    inner join category_orders
+        on category_amounts.month = category_orders.month
+        and category_amounts.category = category_orders.category
 ),
 
 grid as (
