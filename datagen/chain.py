@@ -2,26 +2,47 @@
 
 Owns ``make book`` after set-up. Every notebook under ``book/`` runs in name
 order with the build parameters injected into its ``parameters`` cell; the
-executed copies and the site are written under ``_build/``, never into the
-sources. The site is built in a staging folder and swapped into
-``_build/html`` only when complete, so a failing chapter leaves the previous
-site in place.
+executed copies and the site are written under the output folder
+(``_build/`` by default), never into the sources. The site is built in a
+staging folder and swapped into ``<out>/html`` only when complete, so a
+failing chapter leaves the previous site in place.
+
+A second run executes only the notebooks whose inputs changed. The inputs of
+a notebook are its source, the parameters, the database it talks to, the
+code of the ``datagen`` package and ``sql/`` (for the warehouse notebook,
+without the modules only the chapters use), and for the chapters the stamp
+of the warehouse they read: ``build_info`` with its ``built_at``. The warehouse notebooks (``00_*``) write that stamp; one is
+reused only when the warehouse in the database is still the one it built.
+Their fingerprints are kept in ``<out>/executed/manifest.json`` beside the
+executed notebooks.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from . import db
 from .params import BuildParams
 
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
 BUILD_DIR = db.PROJECT_ROOT / "_build"
+#: notebooks that (re)build the warehouse rather than read it
+WAREHOUSE_PREFIX = "00_"
+#: code whose change re-runs every notebook
+CODE_GLOBS = ("datagen/*.py", "sql/*.sql")
+#: modules that only the chapters use: a change re-runs them, not the build
+BOOK_MODULES = ("datagen/report.py", "datagen/analysis.py", "datagen/chain.py")
+MANIFEST_VERSION = 1
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class ChapterFailed(RuntimeError):
@@ -36,18 +57,93 @@ def notebook_parameters(params: BuildParams) -> dict:
     return params.as_dict()
 
 
+def _digest(*parts) -> str:
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(part if isinstance(part, bytes) else
+                   json.dumps(part, sort_keys=True, default=str).encode())
+        sha.update(b"\0")
+    return sha.hexdigest()
+
+
+def code_fingerprint(root: Path = db.PROJECT_ROOT,
+                     warehouse_only: bool = False) -> str:
+    """One digest of the package's and the SQL files' contents.
+
+    ``warehouse_only``: without the modules that only the chapters use.
+    """
+    files = sorted(p for pattern in CODE_GLOBS for p in root.glob(pattern)
+                   if not (warehouse_only and str(p.relative_to(root))
+                           in BOOK_MODULES))
+    return _digest(*[(str(p.relative_to(root)), p.read_bytes().hex())
+                     for p in files])
+
+
+def warehouse_stamp(url: str, schema: str) -> str | None:
+    """What identifies the warehouse in ``schema``: its ``build_info`` row.
+
+    None when there is no warehouse (no schema, no table, no row).
+    """
+    from psycopg import sql
+    try:
+        with db.connect(url) as conn:
+            row = conn.execute(sql.SQL(
+                "select seed, scale, start_date, end_date, generator_version, "
+                "built_at from {}.build_info").format(
+                    sql.Identifier(schema))).fetchall()
+    except Exception:  # noqa: BLE001 - missing schema/table: no warehouse
+        return None
+    return json.dumps([list(r) for r in row], default=str) if row else None
+
+
+def notebook_inputs(notebook: Path, parameters: dict, url: str,
+                    stamp: str | None, root: Path = db.PROJECT_ROOT) -> str:
+    """The fingerprint of everything a notebook's output depends on."""
+    builds = notebook.name.startswith(WAREHOUSE_PREFIX)
+    return _digest(MANIFEST_VERSION, notebook.read_bytes(), parameters,
+                   db.redact(url), code_fingerprint(root, warehouse_only=builds),
+                   None if builds else stamp)
+
+
+def _error_text(error) -> str:
+    """The failing cell's error: its last traceback lines, without colour."""
+    lines = [ANSI.sub("", line) for line in (error.traceback or [])]
+    text = "\n".join(lines).strip().splitlines()
+    tail = [line for line in text[-12:] if line.strip()]
+    return "\n".join("    " + line for line in tail)
+
+
 def run_notebook(source: Path, target: Path, parameters: dict) -> None:
+    """Execute ``source`` into ``target``; ``ChapterFailed`` if a cell fails."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
     try:
         papermill.execute_notebook(
             str(source), str(target), parameters=parameters,
-            kernel_name="python3", progress_bar=False,
+            kernel_name="python3", progress_bar=False, log_output=False,
             cwd=str(target.parent))
     except PapermillExecutionError as error:
         raise ChapterFailed(
             f"chapter {source.name} failed in cell {error.exec_count}: "
-            f"{error.ename}: {error.evalue}") from None
+            f"{error.ename}: {error.evalue}\n{_error_text(error)}") from None
+    _hide_parameter_cells(target)
+
+
+def _hide_parameter_cells(path: Path) -> None:
+    """Keep the parameter cells out of the page (they stay in the notebook).
+
+    The page banner states the parameters; the executed notebook (download
+    button of the page) keeps both cells for a reader who reruns it.
+    """
+    import nbformat
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, str(path))
 
 
 def plotly_js() -> Path:
@@ -55,18 +151,11 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def build_book(params: BuildParams, out: Path = BUILD_DIR,
-               echo=lambda line: print(line, file=sys.stderr, flush=True)
-               ) -> Path:
-    """Execute every chapter and build the site; returns ``out/html``."""
-    os.environ["DATABASE_URL"] = db.database_url()  # one server for all
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(db.PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
-    staging = out / "staging"
+def _stage_sources(staging: Path, root: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name in BOOK_SOURCES:
-        source = db.PROJECT_ROOT / name
+        source = root / name
         if source.is_dir():
             shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns(
                 "*.ipynb", ".ipynb_checkpoints", "__pycache__"))
@@ -75,11 +164,72 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
     (staging / "_static").mkdir(exist_ok=True)
     shutil.copy2(plotly_js(), staging / "_static" / "plotly.min.js")
 
+
+def _load_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def build_book(params: BuildParams, out: Path = BUILD_DIR,
+               echo: Callable[[str], None] =
+               lambda line: print(line, file=sys.stderr, flush=True),
+               root: Path = db.PROJECT_ROOT) -> Path:
+    """Execute the chapters that need it and build the site; returns
+    ``out/html``."""
+    out = Path(out)
+    url = db.database_url()
+    os.environ["DATABASE_URL"] = url  # one server for every notebook
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    staging = out / "staging"
+    executed = out / "executed"
+    failed = out / "failed"
+    executed.mkdir(parents=True, exist_ok=True)
+    _stage_sources(staging, root)
+
+    manifest_path = executed / "manifest.json"
+    manifest = _load_manifest(manifest_path)
     parameters = notebook_parameters(params)
-    for notebook in notebooks():
+    started_all = time.perf_counter()
+    for notebook in notebooks(root):
+        name = notebook.name
+        stamp = warehouse_stamp(url, params.schema)
+        inputs = notebook_inputs(notebook, parameters, url, stamp, root)
+        entry = manifest.get(name, {})
+        cached = executed / name
+        builds_warehouse = name.startswith(WAREHOUSE_PREFIX)
+        fresh = (entry.get("inputs") == inputs and cached.exists()
+                 and (not builds_warehouse
+                      or (stamp is not None and entry.get("stamp") == stamp)))
+        if fresh:
+            shutil.copy2(cached, staging / "book" / name)
+            echo(f"  kept {name:<36} (inputs unchanged)")
+            continue
+        manifest.pop(name, None)
+        manifest_path.write_text(json.dumps(manifest, indent=1))
+        target = staging / "book" / name
         started = time.perf_counter()
-        run_notebook(notebook, staging / "book" / notebook.name, parameters)
-        echo(f"  ran {notebook.name:<36} {time.perf_counter() - started:6.1f} s")
+        try:
+            run_notebook(notebook, target, parameters)
+        except ChapterFailed as error:
+            failed.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                shutil.copy2(target, failed / name)
+                error = ChapterFailed(
+                    f"{error}\n  (the executed notebook is in {failed / name};"
+                    " the previous site is unchanged)")
+            raise error from None
+        shutil.copy2(target, cached)
+        manifest[name] = {"inputs": inputs,
+                          "stamp": warehouse_stamp(url, params.schema)}
+        manifest_path.write_text(json.dumps(manifest, indent=1))
+        echo(f"  ran  {name:<36} {time.perf_counter() - started:6.1f} s")
+    shutil.rmtree(failed, ignore_errors=True)
+    echo(f"  notebooks done                        "
+         f"{time.perf_counter() - started_all:6.1f} s")
 
     started = time.perf_counter()
     result = subprocess.run(

@@ -1,0 +1,258 @@
+"""The book's statistical methods, shared by the chapters that use them.
+
+Owns the methods that more than one chapter applies (the chapter that
+checks them against the truth must apply exactly the same ones): the
+seasonal index and the stated measure of a seasonal category, K-Means on
+log RFM features with clusters named by their centroids, the Holt-Winters
+forecast with its holdout backtest, and the yearly growth of a monthly
+count. Functions take data frames of query results and return plain values
+or frames; none reads the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+
+# --- seasonality -----------------------------------------------------------------
+
+#: a category is seasonal when, in its best run of this many consecutive
+#: calendar months, its share of the shop's revenue is at least
+#: SEASONAL_THRESHOLD times its average share
+SEASON_MONTHS = 3
+SEASONAL_THRESHOLD = 1.25
+
+
+def seasonal_index(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Category x calendar month seasonal index (1 = the category's normal).
+
+    ``monthly``: month, category, net_revenue (one row per month and
+    category). For each month, a category's share of the shop's revenue is
+    divided by the category's average share over all months; the index of a
+    calendar month is the mean over the years. Dividing by the shop's total
+    removes the shop-wide trend and peaks, so the index shows a category's
+    own season. Range [0, inf), mean about 1 per category.
+    """
+    frame = monthly.assign(
+        month=pd.to_datetime(monthly["month"]),
+        net_revenue=monthly["net_revenue"].astype(float))
+    pivot = frame.pivot_table(index="month", columns="category",
+                              values="net_revenue", aggfunc="sum",
+                              fill_value=0.0)
+    share = pivot.div(pivot.sum(axis=1).replace(0, np.nan), axis=0)
+    relative = share / share.mean()
+    by_month = relative.groupby(relative.index.month).mean()
+    by_month.index.name = "calendar_month"
+    return by_month.T.reindex(columns=range(1, 13))
+
+
+def peak_seasons(index: pd.DataFrame, months: int = SEASON_MONTHS,
+                 threshold: float = SEASONAL_THRESHOLD) -> pd.DataFrame:
+    """Each category's best run of ``months`` consecutive calendar months.
+
+    Returns one row per category: peak_months (list of month numbers, the
+    run wraps around the year end), peak_index (mean index over the run),
+    peak_month (the single month with the highest index) and seasonal
+    (peak_index >= threshold), sorted by peak_index, highest first.
+    """
+    rows = []
+    for category, values in index.iterrows():
+        values = values.fillna(1.0).to_numpy()
+        best_start, best = 0, -math.inf
+        for start in range(12):
+            window = [(start + k) % 12 for k in range(months)]
+            mean = float(np.mean(values[window]))
+            if mean > best:
+                best_start, best = start, mean
+        rows.append({
+            "category": category,
+            "peak_months": [(best_start + k) % 12 + 1 for k in range(months)],
+            "peak_index": best,
+            "peak_month": int(np.argmax(values)) + 1,
+            "seasonal": best >= threshold,
+        })
+    return (pd.DataFrame(rows).sort_values("peak_index", ascending=False)
+            .reset_index(drop=True))
+
+
+# --- segmentation ------------------------------------------------------------------
+
+CLUSTER_NAMES = ("VIP", "Loyal", "At risk", "Low value")
+RFM_FEATURES = ("recency_days", "frequency", "monetary")
+
+
+def rfm_features(rfm: pd.DataFrame) -> np.ndarray:
+    """log(1 + x) of recency, frequency and monetary, standardized.
+
+    The logarithm tames the heavy right tails (a few customers order and
+    spend far more than the rest); standardizing gives each feature the
+    same weight in the Euclidean distance of K-Means.
+    """
+    from sklearn.preprocessing import StandardScaler
+    logged = np.log1p(rfm[list(RFM_FEATURES)].astype(float).to_numpy())
+    return StandardScaler().fit_transform(logged)
+
+
+def k_choice(features: np.ndarray, ks=range(2, 9), seed: int = 0,
+             sample: int = 3000) -> pd.DataFrame:
+    """Inertia (elbow) and silhouette score for each k.
+
+    The silhouette is computed on a fixed random sample of ``sample``
+    customers (it is quadratic in the number of points).
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    rng = np.random.default_rng(seed)
+    pick = (rng.choice(len(features), sample, replace=False)
+            if len(features) > sample else np.arange(len(features)))
+    rows = []
+    for k in ks:
+        if k >= len(features):
+            break
+        model = KMeans(n_clusters=k, n_init=10, random_state=seed)
+        labels = model.fit_predict(features)
+        silhouette = (silhouette_score(features[pick], labels[pick])
+                      if len(set(labels[pick])) > 1 else float("nan"))
+        rows.append({"k": k, "inertia": float(model.inertia_),
+                     "silhouette": float(silhouette)})
+    return pd.DataFrame(rows)
+
+
+@dataclasses.dataclass
+class Clusters:
+    labels: np.ndarray          # cluster name of each customer (row order)
+    centroids: pd.DataFrame     # per name: mean recency, frequency, monetary
+
+
+def rfm_clusters(rfm: pd.DataFrame, seed: int = 0) -> Clusters:
+    """K-Means with 4 clusters on log RFM, clusters named by their centroids.
+
+    Names, from the centroids on the original scale: VIP = the cluster with
+    the highest value (mean of the standardized log frequency and log
+    monetary); Low value = the lowest value; of the two others, Loyal = the
+    more recent (smaller recency) and At risk = the less recent.
+    """
+    from sklearn.cluster import KMeans
+    features = rfm_features(rfm)
+    model = KMeans(n_clusters=4, n_init=10, random_state=seed)
+    numbers = model.fit_predict(features)
+    centres = pd.DataFrame(model.cluster_centers_, columns=list(RFM_FEATURES))
+    value = (centres["frequency"] + centres["monetary"]) / 2
+    order = list(value.sort_values(ascending=False).index)
+    vip, low = order[0], order[-1]
+    middle = sorted(order[1:3], key=lambda c: centres.loc[c, "recency_days"])
+    names = {vip: "VIP", middle[0]: "Loyal", middle[1]: "At risk",
+             low: "Low value"}
+    labels = np.array([names[n] for n in numbers], dtype=object)
+    centroids = (rfm[list(RFM_FEATURES)].astype(float)
+                 .assign(cluster=labels).groupby("cluster").mean()
+                 .reindex(list(CLUSTER_NAMES)))
+    return Clusters(labels, centroids)
+
+
+# --- forecasting -----------------------------------------------------------------
+
+#: months held out for the backtest and forecast ahead
+HOLDOUT_MONTHS = 6
+HORIZON_MONTHS = 6
+SEASON_LENGTH = 12
+
+
+def moving_average_forecast(history: pd.Series, steps: int,
+                            window: int = 3) -> np.ndarray:
+    """The baseline: the mean of the last ``window`` months, held flat."""
+    return np.repeat(float(history.iloc[-window:].mean()), steps)
+
+
+def _ets(history: pd.Series):
+    """Holt-Winters as a state-space model, on the log scale.
+
+    log(revenue) = level + trend + seasonal (additive errors): on the
+    original scale the trend and the seasonal peaks are multiplicative,
+    and the prediction intervals come analytically (no simulation, so the
+    book is reproducible). Without two full seasonal cycles the seasonal
+    term is left out (Holt's linear trend).
+    """
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    logged = np.log(history.astype(float).clip(lower=1.0))
+    seasonal = len(history) >= 2 * SEASON_LENGTH + 2
+    model = ETSModel(logged, error="add", trend="add", damped_trend=True,
+                     seasonal="add" if seasonal else None,
+                     seasonal_periods=SEASON_LENGTH if seasonal else None)
+    return model.fit(disp=False), seasonal
+
+
+def holt_winters_forecast(history: pd.Series, steps: int,
+                          alpha: float = 0.2) -> tuple[pd.DataFrame, bool]:
+    """Forecast ``steps`` months after ``history`` (a monthly series).
+
+    Returns (frame with month, forecast, lower, upper: the central
+    ``1 - alpha`` prediction interval, and whether the seasonal term was
+    used).
+    """
+    import warnings
+    history = history.asfreq("MS")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter of the optimiser
+        fit, seasonal = _ets(history)
+        frame = fit.get_prediction(start=len(history),
+                                   end=len(history) + steps - 1
+                                   ).summary_frame(alpha=alpha)
+    months = pd.date_range(history.index[-1] + pd.offsets.MonthBegin(1),
+                           periods=steps, freq="MS")
+    return pd.DataFrame({
+        "month": months,
+        "forecast": np.exp(frame["mean"].to_numpy()),
+        "lower": np.exp(frame["pi_lower"].to_numpy()),
+        "upper": np.exp(frame["pi_upper"].to_numpy()),
+    }), seasonal
+
+
+def mape(actual, predicted) -> float:
+    """Mean absolute percentage error, as a fraction; range [0, inf)."""
+    actual, predicted = np.asarray(actual, float), np.asarray(predicted, float)
+    return float(np.mean(np.abs(predicted - actual) / np.abs(actual)))
+
+
+def backtest(history: pd.Series, holdout: int = HOLDOUT_MONTHS
+             ) -> pd.DataFrame:
+    """Fit on all but the last ``holdout`` months, forecast them, compare.
+
+    Returns month, actual, holt_winters, moving_average (one row per held
+    out month).
+    """
+    history = history.asfreq("MS")
+    train, test = history.iloc[:-holdout], history.iloc[-holdout:]
+    forecast, _ = holt_winters_forecast(train, holdout)
+    return pd.DataFrame({
+        "month": test.index,
+        "actual": test.to_numpy(dtype=float),
+        "holt_winters": forecast["forecast"].to_numpy(),
+        "moving_average": moving_average_forecast(train, holdout),
+    })
+
+
+# --- growth ------------------------------------------------------------------------
+
+def yearly_growth(monthly: pd.DataFrame, value: str = "count") -> float | None:
+    """Yearly growth of a monthly series, fitted as an exponential trend.
+
+    ``monthly``: month, ``value``. Fits log(value) = a + b * t (t in
+    months) with one dummy per calendar month (so that a season does not
+    pass for a trend) by least squares; the yearly growth is
+    exp(12 b) - 1. None with fewer than 13 months or a non-positive count.
+    """
+    frame = monthly.assign(month=pd.to_datetime(monthly["month"]))
+    frame = frame[frame[value].astype(float) > 0]
+    if len(frame) < 13:
+        return None
+    t = ((frame["month"].dt.year - frame["month"].dt.year.min()) * 12
+         + frame["month"].dt.month).to_numpy(float)
+    dummies = pd.get_dummies(frame["month"].dt.month).to_numpy(float)
+    design = np.column_stack([t, dummies])
+    coefficients, *_ = np.linalg.lstsq(
+        design, np.log(frame[value].to_numpy(float)), rcond=None)
+    return float(math.exp(12 * coefficients[0]) - 1)

@@ -1,0 +1,305 @@
+"""Headless Chromium over the DevTools protocol: load pages, look at them.
+
+Used by ``tests/test_browser.py`` (does every page load without a console
+error, are the plotly charts drawn?) and by hand for screenshots:
+
+    python tools/browser.py shot _build/html/index.html /tmp/page.png [--dark]
+    python tools/browser.py check _build/html/book/*.html
+
+Needs a ``chromium`` (or ``chromium-browser``/``google-chrome``) binary; talks
+to it with a minimal WebSocket client from the standard library, so no
+browser-driver package is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--hide-scrollbars",
+         "--remote-debugging-port=0", "--remote-allow-origins=*")
+
+
+def find_browser() -> str | None:
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+class WebSocket:
+    """Just enough of RFC 6455 for the DevTools protocol (text frames)."""
+
+    def __init__(self, url: str, timeout: float = 30.0):
+        match = re.match(r"ws://([^/:]+):(\d+)(/.*)", url)
+        host, port, path = match[1], int(match[2]), match[3]
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            .encode())
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("websocket handshake failed")
+            response += chunk
+        if b" 101 " not in response.split(b"\r\n", 1)[0]:
+            raise ConnectionError(response.split(b"\r\n", 1)[0].decode())
+        self.buffer = response.split(b"\r\n\r\n", 1)[1]
+
+    def _read(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            chunk = self.sock.recv(max(65536, size - len(self.buffer)))
+            if not chunk:
+                raise ConnectionError("websocket closed")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def send(self, text: str) -> None:
+        payload = text.encode()
+        header = bytes([0x81])
+        size = len(payload)
+        if size < 126:
+            header += bytes([0x80 | size])
+        elif size < 65536:
+            header += bytes([0x80 | 126]) + struct.pack(">H", size)
+        else:
+            header += bytes([0x80 | 127]) + struct.pack(">Q", size)
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(header + mask + masked)
+
+    def receive(self) -> str:
+        message = b""
+        while True:
+            first, second = self._read(2)
+            opcode, size = first & 0x0F, second & 0x7F
+            if size == 126:
+                size = struct.unpack(">H", self._read(2))[0]
+            elif size == 127:
+                size = struct.unpack(">Q", self._read(8))[0]
+            payload = self._read(size)
+            if opcode == 0x8:
+                raise ConnectionError("websocket closed by the browser")
+            if opcode in (0x9, 0xA):  # ping / pong: not used by DevTools
+                continue
+            message += payload
+            if first & 0x80:
+                return message.decode()
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Browser:
+    """One headless Chromium with a fresh profile; ``page()`` opens a tab."""
+
+    def __init__(self, binary: str | None = None, width: int = 1400,
+                 height: int = 1000):
+        binary = binary or find_browser()
+        if binary is None:
+            raise RuntimeError("no chromium found (apt-get install chromium)")
+        self.profile = tempfile.mkdtemp(prefix="book-chromium-")
+        self.process = subprocess.Popen(
+            [binary, *FLAGS, f"--user-data-dir={self.profile}",
+             f"--window-size={width},{height}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        self.port = None
+        while time.time() < deadline:
+            line = self.process.stderr.readline()
+            match = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
+            if match:
+                self.port = int(match[1])
+                break
+            if not line and self.process.poll() is not None:
+                break
+        if self.port is None:
+            self.close()
+            raise RuntimeError("chromium did not start its DevTools server")
+
+    def page(self) -> "Page":
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            target = json.loads(response.read())
+        return Page(target["webSocketDebuggerUrl"])
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Page:
+    """A tab: send commands, collect console errors and exceptions."""
+
+    def __init__(self, ws_url: str):
+        self.ws = WebSocket(ws_url)
+        self.next_id = 0
+        self.errors: list[str] = []
+        self.events: list[dict] = []
+        for domain in ("Page", "Runtime", "Log"):
+            self.call(f"{domain}.enable")
+
+    def _note(self, message: dict) -> None:
+        method, params = message.get("method"), message.get("params", {})
+        if method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            text = (details.get("exception", {}).get("description")
+                    or details.get("text", "exception"))
+            self.errors.append(f"exception: {text.splitlines()[0]}")
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in (
+                "error", "assert"):
+            args = " ".join(str(a.get("value", a.get("description", "")))
+                            for a in params.get("args", []))
+            self.errors.append(f"console.{params['type']}: {args}")
+        elif method == "Log.entryAdded" and params.get("entry", {}).get(
+                "level") == "error":
+            entry = params["entry"]
+            self.errors.append(f"{entry.get('source')}: {entry.get('text')} "
+                               f"{entry.get('url', '')}".strip())
+        self.events.append(message)
+
+    def call(self, method: str, **params) -> dict:
+        self.next_id += 1
+        ident = self.next_id
+        self.ws.send(json.dumps({"id": ident, "method": method,
+                                 "params": params}))
+        while True:
+            message = json.loads(self.ws.receive())
+            if message.get("id") == ident:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self._note(message)
+
+    def wait_for(self, method: str, timeout: float = 30.0) -> dict:
+        for index, message in enumerate(self.events):
+            if message.get("method") == method:
+                return self.events.pop(index)
+        deadline = time.time() + timeout
+        self.ws.sock.settimeout(timeout)
+        while time.time() < deadline:
+            message = json.loads(self.ws.receive())
+            self._note(message)
+            if message.get("method") == method:
+                return message
+        raise TimeoutError(f"no {method} within {timeout} s")
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", expression=expression,
+                           returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"evaluate failed: {result['exceptionDetails']}")
+        return result.get("result", {}).get("value")
+
+    def open(self, url: str, dark: bool = False, settle: float = 0.3,
+             timeout: float = 30.0) -> None:
+        """Load ``url`` and wait until the plotly charts stop appearing."""
+        if dark:
+            self.call("Emulation.setEmulatedMedia", features=[
+                {"name": "prefers-color-scheme", "value": "dark"}])
+            self.call("Page.addScriptToEvaluateOnNewDocument", source=(
+                "try { localStorage.setItem('theme', 'dark'); "
+                "localStorage.setItem('mode', 'dark'); } catch (e) {}"))
+        self.events.clear()
+        self.call("Page.navigate", url=url)
+        self.wait_for("Page.loadEventFired", timeout)
+        previous, deadline = None, time.time() + timeout
+        while time.time() < deadline:
+            state = self.charts()
+            if state == previous and state["drawn"] == state["charts"]:
+                break
+            previous = state
+            time.sleep(settle)
+
+    def charts(self) -> dict:
+        """How many plotly charts the page has and how many have an SVG."""
+        return self.evaluate("""({
+            charts: document.querySelectorAll('.plotly-graph-div').length,
+            drawn: Array.from(document.querySelectorAll('.plotly-graph-div'))
+                .filter(d => d.querySelector('svg.main-svg')).length,
+            traces: Array.from(document.querySelectorAll('.plotly-graph-div'))
+                .map(d => d.querySelectorAll('.trace, .hm, .heatmaplayer image').length)
+        })""")
+
+    def screenshot(self, path: str | Path, width: int = 1400) -> None:
+        height = int(self.evaluate(
+            "Math.ceil(document.documentElement.scrollHeight)"))
+        self.call("Emulation.setDeviceMetricsOverride", width=width,
+                  height=height, deviceScaleFactor=1, mobile=False)
+        time.sleep(0.5)  # responsive charts redraw at the new size
+        data = self.call("Page.captureScreenshot", format="png",
+                         captureBeyondViewport=True)["data"]
+        Path(path).write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def _url(path: str) -> str:
+    return path if re.match(r"^[a-z]+://", path) else Path(path).resolve().as_uri()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 3 and argv[0] == "shot":
+        with Browser() as browser:
+            page = browser.page()
+            page.open(_url(argv[1]), dark="--dark" in argv)
+            page.screenshot(argv[2])
+            print(f"{argv[2]}: charts {page.charts()}, errors {page.errors}")
+        return 0
+    if len(argv) >= 2 and argv[0] == "check":
+        failed = 0
+        with Browser() as browser:
+            for path in argv[1:]:
+                page = browser.page()
+                page.open(_url(path))
+                charts = page.charts()
+                print(f"{path}: {charts['drawn']}/{charts['charts']} charts "
+                      f"drawn, {len(page.errors)} errors")
+                for error in page.errors:
+                    print(f"    {error}")
+                failed += bool(page.errors) or charts["drawn"] < charts["charts"]
+                page.close()
+        return 1 if failed else 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
