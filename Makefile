@@ -5,13 +5,15 @@
 #   make serve     serve _build/html on http://localhost:$(PORT)
 #   make bench     performance figures (see README)
 #   make clean     remove _build (the warehouse database is kept)
-# Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA (see README).
+# Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS
+# (see README).
 
 SEED ?= 42
 SCALE ?= 1
 START_DATE ?= 2023-01-01
 END_DATE ?= 2025-12-31
 SCHEMA ?= warehouse
+MIN_PAIR_ORDERS ?= 5
 PORT ?= 8000
 PYTHON ?= python3
 
@@ -19,7 +21,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
-          --end-date '$(END_DATE)' --schema '$(SCHEMA)'
+          --end-date '$(END_DATE)' --schema '$(SCHEMA)' \
+          --min-pair-orders '$(MIN_PAIR_ORDERS)'
 
 .PHONY: book warehouse test serve bench clean setup
 

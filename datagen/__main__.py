@@ -12,6 +12,7 @@ import sys
 
 from . import db
 from .chain import ChapterFailed
+from .quality import QualityGateFailed
 from .params import DEFAULTS, ParamError, parse_params
 
 
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ParamError, db.DatabaseUnavailable, ChapterFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except QualityGateFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
 
 
 def _build(args) -> int:

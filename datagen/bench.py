@@ -115,12 +115,14 @@ def _sample_rows(conn, n: int) -> list[tuple]:
 def _naive_insert(url: str, columns: list[str], rows: list[tuple]) -> float:
     """One INSERT per row through psycopg2 executemany, as tutorials do."""
     import psycopg2
+    import psycopg2.sql
     with db.connect(url, autocommit=True) as conn:
         _fresh_table(conn, SCHEMA)
     connection = psycopg2.connect(url)
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f'set search_path to "{SCHEMA}"')
+            cursor.execute(psycopg2.sql.SQL("set search_path to {}").format(
+                psycopg2.sql.Identifier(SCHEMA)))
             statement = (f"insert into fact_order_item ({', '.join(columns)}) "
                          f"values ({', '.join(['%s'] * len(columns))})")
             started = time.perf_counter()
