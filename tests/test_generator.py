@@ -74,3 +74,13 @@ def test_scale_sets_the_size(conn, warehouse):
     assert 50_000 <= counts["orders"] <= 70_000
     assert counts["categories"] >= 6
     assert counts["channels"] == 8 and counts["channel_groups"] == 3
+
+
+def test_scale_2_chunked_equals_unchunked(conn, warehouse):
+    """Issue 6's guard for the streamed path: small blocks at scale 2 give
+    the same bytes as one block holding every order."""
+    whole = warehouse(seed=5, scale=2, schema="det_x2_whole",
+                      chunk_orders=10 ** 9)
+    chunked = warehouse(seed=5, scale=2, schema="det_x2_chunked",
+                        chunk_orders=9_973)
+    assert checksums(conn, chunked) == checksums(conn, whole)
