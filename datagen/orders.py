@@ -54,46 +54,64 @@ def repeat_counts(seed: int, customers: Customers,
     return np.where(ordering, 1 + repeats, 0)
 
 
+#: customers whose orders are timed together (bounds memory; any value
+#: gives the same orders, since stream positions are per order)
+CUSTOMER_BLOCK = 200_000
+
+
 def generate(seed: int, start: dt.date, end: dt.date,
              customers: Customers) -> Orders:
     curves = persona_curves(start, end)
     counts = repeat_counts(seed, customers, curves)
-    total = int(counts.sum())
-    customer = np.repeat(np.arange(len(counts)), counts)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    parts = [_time_orders(seed, customers, curves, counts, offsets, lo,
+                          min(lo + CUSTOMER_BLOCK, len(counts)))
+             for lo in range(0, len(counts), CUSTOMER_BLOCK)]
+    customer, day, second, channel = (np.concatenate(a) for a in zip(*parts))
+    # time order; ties keep the customer-major order
+    order = np.lexsort((second, day))
+    return Orders(customer[order], day[order], second[order], channel[order])
+
+
+def _time_orders(seed, customers: Customers, curves, counts, offsets,
+                 first_customer: int, stop_customer: int):
+    """Day, second and channel of the orders of customers
+    ``first_customer .. stop_customer-1`` (compact dtypes)."""
+    block = slice(first_customer, stop_customer)
+    customer = np.repeat(np.arange(first_customer, stop_customer,
+                                   dtype=np.int32), counts[block])
+    first_index = int(offsets[first_customer])
+    total = len(customer)
+    starts = offsets[block][counts[block] > 0] - first_index
     is_first = np.zeros(total, dtype=bool)
-    is_first[offsets[counts > 0]] = True
+    is_first[starts] = True
 
     # stream position = customer-major order index: chunk-independent
-    u = rng.uniforms(seed, rng.ORDER_DETAILS, 0, total, 3)
+    u = rng.uniforms(seed, rng.ORDER_DETAILS, first_index, total, 3)
     persona = customers.persona[customer]
-    lo = curves[persona, np.minimum(customers.first_day[customer] + 1,
-                                    curves.shape[1] - 1)]
+    first_day = customers.first_day[customer]
+    lo = curves[persona, np.minimum(first_day + 1, curves.shape[1] - 1)]
     hi = curves[persona, np.maximum(customers.end_day[customer],
-                                    customers.first_day[customer] + 1)]
-    target = lo + u[:, 0] * (hi - lo)
-    repeat_day = _invert(curves, persona, target)
-    day = np.where(is_first, customers.first_day[customer], repeat_day)
+                                    first_day + 1)]
+    repeat_day = _invert(curves, persona, lo + u[:, 0] * (hi - lo))
+    day = np.where(is_first, first_day, repeat_day).astype(np.int32)
 
     hour_cdf = np.cumsum(spec.HOUR_INTENSITY) / np.sum(spec.HOUR_INTENSITY)
     hour = np.minimum(np.searchsorted(hour_cdf, u[:, 1], side="right"), 23)
     lower = np.where(hour > 0, hour_cdf[hour - 1], 0.0)
     within = (u[:, 1] - lower) / (hour_cdf[hour] - lower)
-    second = hour * 3600 + np.minimum(np.floor(within * 3600), 3599).astype(
-        np.int64)
+    second = (hour * 3600 + np.minimum(np.floor(within * 3600), 3599)
+              ).astype(np.int32)
 
-    acquisition = customers.channel[customer]
     repeat_mix = np.array([spec.REPEAT_CHANNEL_MIX.get(c, 0.0)
                            for c in CHANNEL_NAMES])
     same = u[:, 2] < spec.REPEAT_SAME_CHANNEL
     rescaled = (u[:, 2] - spec.REPEAT_SAME_CHANNEL) / (
         1 - spec.REPEAT_SAME_CHANNEL)
     other = rng.choice(np.clip(rescaled, 0, 1 - 1e-12), repeat_mix)
-    channel = np.where(is_first | same, acquisition, other)
-
-    order = np.lexsort((np.arange(total), second, day))
-    return Orders(customer[order], day[order].astype(np.int64),
-                  second[order], channel[order])
+    channel = np.where(is_first | same, customers.channel[customer],
+                       other).astype(np.int8)
+    return customer, day, second, channel
 
 
 def _invert(curves: np.ndarray, persona: np.ndarray,

@@ -84,3 +84,15 @@ def test_scale_2_chunked_equals_unchunked(conn, warehouse):
     chunked = warehouse(seed=5, scale=2, schema="det_x2_chunked",
                         chunk_orders=9_973)
     assert checksums(conn, chunked) == checksums(conn, whole)
+
+
+def test_customer_blocks_do_not_change_order_timing(monkeypatch):
+    import datetime as dt
+    from datagen import customers, orders
+    start, end = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
+    cust = customers.generate(3, 0.1, start, end, customers.pools(3))
+    whole = orders.generate(3, start, end, cust)
+    monkeypatch.setattr(orders, "CUSTOMER_BLOCK", 77)
+    blocked = orders.generate(3, start, end, cust)
+    for field in ("customer", "day", "second", "channel"):
+        assert np.array_equal(getattr(whole, field), getattr(blocked, field))
