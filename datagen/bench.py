@@ -67,7 +67,7 @@ def p1_load_speed(url: str, scale: float = 20, chunk: int = 100_000) -> dict:
 
     def produce(first):
         block = items.block(basket, first, min(first + chunk, n_orders))
-        return list(block.items.columns), load.csv_bytes(
+        return load.column_names(block.items), load.csv_bytes(
             "fact_order_item", block.items), len(block.items)
 
     with db.connect(url, autocommit=True) as conn:

@@ -115,7 +115,7 @@ def build(params: BuildParams, url: str | None = None,
             with steps.step("generate orders and lines", quiet=True):
                 block = items.block(
                     basket, first, min(first + chunk_orders, len(ords)))
-                return [(table, list(frame.columns),
+                return [(table, load.column_names(frame),
                          load.csv_bytes(table, frame), len(frame))
                         for table, frame in (("fact_order", block.orders),
                                              ("fact_order_item", block.items))]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 from psycopg import sql
 
@@ -44,7 +45,7 @@ def run_sql(conn: psycopg.Connection, schema: str, name: str) -> None:
     conn.execute(sql_file(name))
 
 
-def csv_bytes(table: str, frame: pd.DataFrame) -> bytes:
+def csv_bytes(table: str, frame: pd.DataFrame | pa.Table) -> bytes:
     """The rows as CSV for COPY; cents become dollars.
 
     pyarrow's CSV writer formats about 8x faster than ``DataFrame.to_csv``.
@@ -52,23 +53,31 @@ def csv_bytes(table: str, frame: pd.DataFrame) -> bytes:
     as the same double (9.6 for 9.60): below 1e10, that is the exact decimal
     of the cents, so numeric(12,2) stores exactly the generated amount.
     """
-    money = [c for c in MONEY.get(table, ()) if c in frame]
-    if money:
-        frame = frame.assign(**{c: frame[c] / 100 for c in money})
-    mixed = [c for c in frame if frame[c].dtype == object]  # dates, values
-    if mixed:
-        frame = frame.assign(**{c: frame[c].map(str) for c in mixed})
+    if isinstance(frame, pd.DataFrame):
+        mixed = [c for c in frame if frame[c].dtype == object]  # dates, values
+        if mixed:
+            frame = frame.assign(**{c: frame[c].map(str) for c in mixed})
+        frame = pa.Table.from_pandas(frame, preserve_index=False)
+    for column in MONEY.get(table, ()):
+        if column in frame.column_names:
+            dollars = pc.divide(pc.cast(frame[column], pa.float64()), 100.0)
+            frame = frame.set_column(frame.column_names.index(column),
+                                     column, dollars)
     sink = pa.BufferOutputStream()
-    pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), sink,
-                     pa_csv.WriteOptions(include_header=False,
-                                         quoting_style="needed"))
+    pa_csv.write_csv(frame, sink, pa_csv.WriteOptions(
+        include_header=False, quoting_style="needed"))
     return sink.getvalue().to_pybytes()
+
+
+def column_names(frame: pd.DataFrame | pa.Table) -> list[str]:
+    return (frame.column_names if isinstance(frame, pa.Table)
+            else list(frame.columns))
 
 
 def copy_frame(conn: psycopg.Connection, schema: str, table: str,
                frame: pd.DataFrame) -> int:
     """COPY a frame into ``schema.table``; returns the rows written."""
-    copy_csv(conn, schema, table, list(frame.columns),
+    copy_csv(conn, schema, table, column_names(frame),
              csv_bytes(table, frame))
     return len(frame)
 
