@@ -8,6 +8,7 @@ into SQL. Rows travel by ``COPY ... FROM STDIN`` (CSV), never row inserts.
 from __future__ import annotations
 
 
+import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
@@ -46,12 +47,12 @@ def run_sql(conn: psycopg.Connection, schema: str, name: str) -> None:
 
 
 def csv_bytes(table: str, frame: pd.DataFrame | pa.Table) -> bytes:
-    """The rows as CSV for COPY; cents become dollars.
+    """The rows as CSV for COPY; money goes from integer cents to decimals.
 
     pyarrow's CSV writer formats about 8x faster than ``DataFrame.to_csv``.
-    Money is written as ``cents / 100`` in the shortest form that reads back
-    as the same double (9.6 for 9.60): below 1e10, that is the exact decimal
-    of the cents, so numeric(12,2) stores exactly the generated amount.
+    Money columns become Arrow ``decimal128(12, 2)`` whose unscaled value is
+    the cents themselves: exact by construction, and faster to write than
+    floats.
     """
     if isinstance(frame, pd.DataFrame):
         mixed = [c for c in frame if frame[c].dtype == object]  # dates, values
@@ -60,13 +61,23 @@ def csv_bytes(table: str, frame: pd.DataFrame | pa.Table) -> bytes:
         frame = pa.Table.from_pandas(frame, preserve_index=False)
     for column in MONEY.get(table, ()):
         if column in frame.column_names:
-            dollars = pc.divide(pc.cast(frame[column], pa.float64()), 100.0)
             frame = frame.set_column(frame.column_names.index(column),
-                                     column, dollars)
+                                     column, cents_to_decimal(frame[column]))
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(frame, sink, pa_csv.WriteOptions(
         include_header=False, quoting_style="needed"))
     return sink.getvalue().to_pybytes()
+
+
+def cents_to_decimal(cents) -> pa.Array:
+    """Integer cents as ``decimal128(12, 2)`` (its unscaled value is the
+    cents: two little-endian int64 words, low then sign)."""
+    values = np.asarray(cents, dtype=np.int64)
+    words = np.empty((len(values), 2), dtype="<i8")
+    words[:, 0] = values
+    words[:, 1] = np.where(values < 0, -1, 0)
+    return pa.Array.from_buffers(pa.decimal128(12, 2), len(values),
+                                 [None, pa.py_buffer(words)])
 
 
 def column_names(frame: pd.DataFrame | pa.Table) -> list[str]:

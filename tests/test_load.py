@@ -1,0 +1,29 @@
+"""Loading: what COPY receives is exactly what was generated."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+
+from datagen import load
+
+
+def test_cents_become_exact_decimals():
+    cents = np.array([0, 1, 9, 10, 99, 100, 12345, 999_999_999_999, -5])
+    assert load.cents_to_decimal(cents).to_pylist() == [
+        Decimal(int(c)) / 100 for c in cents]
+
+
+def test_csv_for_copy_writes_money_as_decimals():
+    table = pa.table({"order_id": [1, 2], "quantity": [3, 1],
+                      "unit_price": [1999, 5], "net_amount": [5997, 5]})
+    assert load.csv_bytes("fact_order_item", table) == (
+        b"1,3,19.99,59.97\n2,1,0.05,0.05\n")
+
+
+def test_pipelined_keeps_the_order_of_jobs():
+    seen = []
+    load.pipelined(range(50), lambda job: job * 2, seen.append, depth=3)
+    assert seen == [job * 2 for job in range(50)]
