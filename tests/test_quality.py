@@ -11,6 +11,7 @@ rolled back, so the copy stays clean for the next.
 from __future__ import annotations
 
 import psycopg
+import pyarrow as pa
 import pytest
 from psycopg import sql
 
@@ -208,9 +209,13 @@ def test_a_build_that_fails_the_gate_leaves_the_previous_warehouse(
     def corrupted_block(*args, **kwargs):
         block = real_block(*args, **kwargs)
         # the row CHECKs hold, the lines do not add up to the subtotal
-        block.orders.loc[block.orders.index[0],
-                         ["items_subtotal", "order_total"]] += 100
-        return block
+        orders = block.orders
+        for column in ("items_subtotal", "order_total"):
+            cents = orders[column].to_numpy().copy()
+            cents[0] += 100
+            orders = orders.set_column(orders.column_names.index(column),
+                                       column, pa.array(cents))
+        return items.Block(orders, block.items)
     monkeypatch.setattr(build_module.items, "block", corrupted_block)
     other = parse_params(seed=9, scale=0.1, schema="qgate_live")
     with pytest.raises(quality.QualityGateFailed,
