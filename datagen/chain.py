@@ -118,10 +118,14 @@ def run_notebook(source: Path, target: Path, parameters: dict) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
     try:
+        # no cwd=: papermill would chdir the whole process, which is not
+        # safe with chapters running in threads (the kernels need none)
         papermill.execute_notebook(
             str(source), str(target), parameters=parameters,
             kernel_name="python3", progress_bar=False, log_output=False,
-            cwd=str(target.parent))
+            # the kernels' own log: errors only (not a warning per kernel
+            # that it talks over local TCP)
+            extra_arguments=["--log-level=ERROR"])
     except PapermillExecutionError as error:
         raise ChapterFailed(
             f"chapter {source.name} failed in cell {error.exec_count}: "
@@ -173,6 +177,60 @@ def _load_manifest(path: Path) -> dict:
     return manifest if isinstance(manifest, dict) else {}
 
 
+def workers() -> int:
+    """Chapters executed at once (``BOOK_WORKERS``; default: the cores, at
+    most 4)."""
+    value = os.environ.get("BOOK_WORKERS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _run_parallel(jobs, execute, done, count: int) -> None:
+    """Execute ``(notebook, inputs)`` jobs, ``count`` at a time.
+
+    ``done`` runs in this thread as each job finishes. On a failure the jobs
+    not started are dropped, the running ones finish, and the failure of
+    the first notebook (by name) is raised.
+    """
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+    failures: dict[str, ChapterFailed] = {}
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        pending = {pool.submit(execute, notebook): (notebook, inputs)
+                   for notebook, inputs in jobs}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                notebook, inputs = pending.pop(future)
+                try:
+                    seconds = future.result()
+                except ChapterFailed as error:
+                    failures[notebook.name] = error
+                    for other in pending:
+                        other.cancel()
+                    continue
+                if not failures:
+                    done(notebook, inputs, seconds)
+            pending = {f: job for f, job in pending.items()
+                       if not f.cancelled()}
+    if failures:
+        raise failures[min(failures)]
+
+
+def _keep_failed(error: ChapterFailed, staging: Path, failed: Path
+                 ) -> ChapterFailed:
+    """Keep the failed notebook for a look; say where it is."""
+    match = re.match(r"chapter (\S+\.ipynb)", str(error))
+    target = staging / "book" / match[1] if match else None
+    if target is None or not target.exists():
+        return error
+    failed.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(target, failed / target.name)
+    return ChapterFailed(f"{error}\n  (the executed notebook is in "
+                         f"{failed / target.name}; the previous site is "
+                         "unchanged)")
+
+
 def build_book(params: BuildParams, out: Path = BUILD_DIR,
                echo: Callable[[str], None] =
                lambda line: print(line, file=sys.stderr, flush=True),
@@ -193,40 +251,64 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
     manifest_path = executed / "manifest.json"
     manifest = _load_manifest(manifest_path)
     parameters = notebook_parameters(params)
-    started_all = time.perf_counter()
-    for notebook in notebooks(root):
-        name = notebook.name
-        stamp = warehouse_stamp(url, params.schema)
-        inputs = notebook_inputs(notebook, parameters, url, stamp, root)
-        entry = manifest.get(name, {})
-        cached = executed / name
-        builds_warehouse = name.startswith(WAREHOUSE_PREFIX)
-        fresh = (entry.get("inputs") == inputs and cached.exists()
-                 and (not builds_warehouse
-                      or (stamp is not None and entry.get("stamp") == stamp)))
-        if fresh:
-            shutil.copy2(cached, staging / "book" / name)
-            echo(f"  kept {name:<36} (inputs unchanged)")
-            continue
-        manifest.pop(name, None)
+
+    def save_manifest():
         manifest_path.write_text(json.dumps(manifest, indent=1))
-        target = staging / "book" / name
+
+    def is_fresh(notebook: Path, inputs: str, stamp: str | None) -> bool:
+        entry = manifest.get(notebook.name, {})
+        if entry.get("inputs") != inputs or not (executed / notebook.name
+                                                 ).exists():
+            return False
+        return (not notebook.name.startswith(WAREHOUSE_PREFIX)
+                or (stamp is not None and entry.get("stamp") == stamp))
+
+    def keep(notebook: Path) -> None:
+        shutil.copy2(executed / notebook.name, staging / "book" / notebook.name)
+        echo(f"  kept {notebook.name:<36} (inputs unchanged)")
+
+    def execute(notebook: Path) -> float:
         started = time.perf_counter()
-        try:
-            run_notebook(notebook, target, parameters)
-        except ChapterFailed as error:
-            failed.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                shutil.copy2(target, failed / name)
-                error = ChapterFailed(
-                    f"{error}\n  (the executed notebook is in {failed / name};"
-                    " the previous site is unchanged)")
-            raise error from None
-        shutil.copy2(target, cached)
-        manifest[name] = {"inputs": inputs,
-                          "stamp": warehouse_stamp(url, params.schema)}
-        manifest_path.write_text(json.dumps(manifest, indent=1))
-        echo(f"  ran  {name:<36} {time.perf_counter() - started:6.1f} s")
+        run_notebook(notebook, staging / "book" / notebook.name, parameters)
+        return time.perf_counter() - started
+
+    def done(notebook: Path, inputs: str, seconds: float) -> None:
+        shutil.copy2(staging / "book" / notebook.name, executed / notebook.name)
+        manifest[notebook.name] = {
+            "inputs": inputs, "stamp": warehouse_stamp(url, params.schema)}
+        save_manifest()
+        echo(f"  ran  {notebook.name:<36} {seconds:6.1f} s")
+
+    started_all = time.perf_counter()
+    try:
+        # the warehouse notebooks first, one by one: the chapters read it
+        chapters = []
+        for notebook in notebooks(root):
+            if not notebook.name.startswith(WAREHOUSE_PREFIX):
+                chapters.append(notebook)
+                continue
+            stamp = warehouse_stamp(url, params.schema)
+            inputs = notebook_inputs(notebook, parameters, url, stamp, root)
+            if is_fresh(notebook, inputs, stamp):
+                keep(notebook)
+                continue
+            manifest.pop(notebook.name, None)
+            save_manifest()
+            done(notebook, inputs, execute(notebook))
+        # then the chapters, which only read it: several at a time
+        stamp = warehouse_stamp(url, params.schema)
+        to_run = []
+        for notebook in chapters:
+            inputs = notebook_inputs(notebook, parameters, url, stamp, root)
+            if is_fresh(notebook, inputs, stamp):
+                keep(notebook)
+            else:
+                manifest.pop(notebook.name, None)
+                to_run.append((notebook, inputs))
+        save_manifest()
+        _run_parallel(to_run, execute, done, workers())
+    except ChapterFailed as error:
+        raise _keep_failed(error, staging, failed) from None
     shutil.rmtree(failed, ignore_errors=True)
     echo(f"  notebooks done                        "
          f"{time.perf_counter() - started_all:6.1f} s")

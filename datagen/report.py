@@ -231,6 +231,14 @@ def day(value) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def timestamp(value) -> str:
+    """``2026-01-31 14:05 UTC`` (a naive time is taken as UTC)."""
+    value = pd.Timestamp(value)
+    if value.tzinfo is not None:
+        value = value.tz_convert("UTC")
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
 def month(value) -> str:
     """``March 2024``."""
     return f"{pd.Timestamp(value):%B %Y}"
@@ -313,11 +321,8 @@ def show_html(markup: str) -> None:
 
 def banner_html(params: BuildParams, built_at: dt.datetime | None) -> str:
     """The page banner: what data this page was computed from."""
-    built = (f" &middot; warehouse built {built_at:%Y-%m-%d %H:%M} UTC"
-             if built_at else "")
-    if built_at is not None and built_at.tzinfo is not None:
-        built = (" &middot; warehouse built "
-                 f"{built_at.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    built = (f" &middot; warehouse built {timestamp(built_at)}"
+             if built_at is not None else "")
     return (
         '<div class="wh-banner">'
         f'<span class="wh-seed">Seed <strong>{params.seed}</strong></span>'
@@ -447,7 +452,7 @@ def schema_svg(columns: pd.DataFrame, foreign_keys: pd.DataFrame,
     facts = [t for t in tables if t.startswith("fact_")]
     dims = [t for t in tables if t not in facts]
     left, right = dims[: (len(dims) + 1) // 2], dims[(len(dims) + 1) // 2:]
-    line_h, head_h, width, gap_x, gap_y, pad = 17, 26, 250, 110, 28, 10
+    line_h, head_h, width, gap_x, gap_y, pad = 17, 26, 280, 90, 28, 10
     fks = {(r.table_name, r.column_name): r.references_table
            for r in foreign_keys.itertuples()}
 
