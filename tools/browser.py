@@ -260,11 +260,10 @@ class Page:
     def screenshot(self, path: str | Path, width: int = 1400) -> None:
         height = int(self.evaluate(
             "Math.ceil(document.documentElement.scrollHeight)"))
-        self.call("Emulation.setDeviceMetricsOverride", width=width,
-                  height=height, deviceScaleFactor=1, mobile=False)
-        time.sleep(0.5)  # responsive charts redraw at the new size
         data = self.call("Page.captureScreenshot", format="png",
-                         captureBeyondViewport=True)["data"]
+                         captureBeyondViewport=True,
+                         clip={"x": 0, "y": 0, "width": width,
+                               "height": height, "scale": 1})["data"]
         Path(path).write_bytes(base64.b64decode(data))
 
     def close(self) -> None:
