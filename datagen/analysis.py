@@ -20,28 +20,32 @@ import pandas as pd
 # --- seasonality -----------------------------------------------------------------
 
 #: a category is seasonal when, in its best run of this many consecutive
-#: calendar months, its share of the shop's revenue is at least
+#: calendar months, its share of the units the shop sells is at least
 #: SEASONAL_THRESHOLD times its average share
 SEASON_MONTHS = 3
-SEASONAL_THRESHOLD = 1.25
+SEASONAL_THRESHOLD = 1.2
 
 
-def seasonal_index(monthly: pd.DataFrame) -> pd.DataFrame:
+def seasonal_index(monthly: pd.DataFrame, value: str = "units"
+                   ) -> pd.DataFrame:
     """Category x calendar month seasonal index (1 = the category's normal).
 
-    ``monthly``: month, category, net_revenue (one row per month and
-    category). For each month, a category's share of the shop's revenue is
-    divided by the category's average share over all months; the index of a
-    calendar month is the mean over the years. Dividing by the shop's total
-    removes the shop-wide trend and peaks, so the index shows a category's
-    own season. Range [0, inf), mean about 1 per category.
+    ``monthly``: month, category and ``value`` (units sold by default), one
+    row per month and category. For each month, a category's share of the
+    shop's total is divided by the category's average share over all
+    months; the index of a calendar month is the mean over the years.
+    Dividing by the shop's total removes the shop-wide growth and peaks, so
+    the index shows a category's own season; units rather than revenue, so
+    that a few expensive items sold in a month do not pass for a season.
+    Range [0, inf), mean about 1 per category. (A category's peak lowers the
+    others' shares a little: with eight categories of similar size, by a
+    few percent.)
     """
     frame = monthly.assign(
         month=pd.to_datetime(monthly["month"]),
-        net_revenue=monthly["net_revenue"].astype(float))
+        **{value: monthly[value].astype(float)})
     pivot = frame.pivot_table(index="month", columns="category",
-                              values="net_revenue", aggfunc="sum",
-                              fill_value=0.0)
+                              values=value, aggfunc="sum", fill_value=0.0)
     share = pivot.div(pivot.sum(axis=1).replace(0, np.nan), axis=0)
     relative = share / share.mean()
     by_month = relative.groupby(relative.index.month).mean()
