@@ -13,32 +13,26 @@
 --   monetary         = net revenue: sum(fact_order_item.net_amount) over the
 --                      customer's completed orders; tax and shipping
 --                      excluded; range [0, inf)
--- (an import cte read twice is "not materialized": postgresql would
--- otherwise copy the whole table before filtering it)
+-- (the lines are summed per order once, in int_order_totals; an import cte
+-- read twice is "not materialized": postgresql would otherwise copy the
+-- whole table before filtering it)
 
 create materialized view vw_customer_rfm_base as
 
 with
 
-orders as not materialized (
-    select * from fact_order
-),
-
-order_items as (
-    select * from fact_order_item
+order_totals as not materialized (
+    select * from int_order_totals
 ),
 
 analysis as (
-    select max(order_ts)::date + 1 as analysis_date
-    from orders
+    select max(order_date) + 1 as analysis_date
+    from order_totals
 ),
 
 completed_orders as (
-    select
-        order_id,
-        customer_id,
-        order_ts::date as order_date
-    from orders
+    select *
+    from order_totals
     where order_status = 'completed'
 ),
 
@@ -47,19 +41,10 @@ customer_orders as (
         customer_id,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
-        count(*) as frequency
+        count(*) as frequency,
+        sum(net_amount) as net_revenue
     from completed_orders
     group by customer_id
-),
-
-customer_revenue as (
-    select
-        completed_orders.customer_id,
-        sum(order_items.net_amount) as net_revenue
-    from order_items
-    inner join completed_orders
-        on order_items.order_id = completed_orders.order_id
-    group by completed_orders.customer_id
 ),
 
 final as (
@@ -73,13 +58,11 @@ final as (
         analysis.analysis_date - customer_orders.last_order_date
             as recency_days,
         customer_orders.frequency,
-        coalesce(customer_revenue.net_revenue, 0.00) as monetary,
+        customer_orders.net_revenue as monetary,
         -- as of
         analysis.analysis_date
     from customer_orders
     cross join analysis
-    left join customer_revenue
-        on customer_orders.customer_id = customer_revenue.customer_id
 )
 
 select * from final;

@@ -13,27 +13,28 @@
 --                        order in activity_month; range [0, cohort_size]
 --   retention_rate     = active_customers / cohort_size, a fraction,
 --                        unrounded; 1 at offset 0; range [0, 1]
--- (an import cte read twice is "not materialized": postgresql would
--- otherwise copy the whole table before filtering it)
+-- (orders come from int_order_totals, which holds each order's month; an
+-- import cte read twice is "not materialized": postgresql would otherwise
+-- copy the whole table before filtering it)
 
 create materialized view vw_cohort_retention as
 
 with
 
-orders as not materialized (
-    select * from fact_order
+order_totals as not materialized (
+    select * from int_order_totals
 ),
 
 data_end as (
-    select date_trunc('month', max(order_ts))::date as last_month
-    from orders
+    select max(order_month) as last_month
+    from order_totals
 ),
 
 completed_order_months as (
     select distinct
         customer_id,
-        date_trunc('month', order_ts)::date as order_month
-    from orders
+        order_month
+    from order_totals
     where order_status = 'completed'
 ),
 
@@ -53,35 +54,26 @@ cohort_sizes as (
     group by cohort_month
 ),
 
-customer_months as (
+activity as (
+    -- counted by calendar month; the offset is computed on the grid below
     select
         customer_cohorts.cohort_month,
-        completed_order_months.customer_id,
-        (
-            (extract(year from completed_order_months.order_month)
-                - extract(year from customer_cohorts.cohort_month)) * 12
-            + extract(month from completed_order_months.order_month)
-            - extract(month from customer_cohorts.cohort_month)
-        )::integer as months_since_first
+        completed_order_months.order_month as activity_month,
+        count(*) as active_customers
     from completed_order_months
     inner join customer_cohorts
         on completed_order_months.customer_id = customer_cohorts.customer_id
-),
-
-activity as (
-    select
-        cohort_month,
-        months_since_first,
-        count(*) as active_customers
-    from customer_months
-    group by cohort_month, months_since_first
+    group by customer_cohorts.cohort_month, completed_order_months.order_month
 ),
 
 grid as (
     select
         cohort_sizes.cohort_month,
         cohort_sizes.cohort_size,
-        offsets.months_since_first
+        offsets.months_since_first,
+        (cohort_sizes.cohort_month
+            + make_interval(months => offsets.months_since_first))::date
+            as activity_month
     from cohort_sizes
     cross join data_end
     cross join lateral generate_series(
@@ -100,8 +92,7 @@ final as (
         -- keys
         grid.cohort_month,
         grid.months_since_first,
-        (grid.cohort_month + make_interval(months => grid.months_since_first))
-            ::date as activity_month,
+        grid.activity_month,
         -- counts
         grid.cohort_size,
         coalesce(activity.active_customers, 0) as active_customers,
@@ -111,7 +102,7 @@ final as (
     from grid
     left join activity
         on grid.cohort_month = activity.cohort_month
-        and grid.months_since_first = activity.months_since_first
+        and grid.activity_month = activity.activity_month
 )
 
 select * from final;

@@ -11,6 +11,14 @@
 --                     range [min_pair_orders, completed orders]
 --   support         = orders_together / completed orders (all of them,
 --                     including one-product baskets); range (0, 1]
+--   orders_with_a   = baskets holding product_a (of any size), and
+--   orders_with_b   = baskets holding product_b: the item counts behind
+--                     vw_product_association_rules; range [orders_together,
+--                     completed orders]
+-- (one pass: the baskets come out of the two primary keys in order_id
+-- order, so the self-join merges them without sorting or hashing; the
+-- self-join keeps product_a <= product_b, and its diagonal, a = b, counts the
+-- baskets holding each product)
 
 create materialized view vw_product_pairs as
 
@@ -28,7 +36,7 @@ order_items as (
     select * from fact_order_item
 ),
 
-completed_orders as (
+completed_orders as not materialized (
     select order_id
     from orders
     where order_status = 'completed'
@@ -40,12 +48,14 @@ basket_count as (
 ),
 
 baskets as (
-    select distinct
+    -- one row per basket and product in it, in order_id order
+    select distinct on (order_items.order_id, order_items.product_id)
         order_items.order_id,
         order_items.product_id
     from order_items
     inner join completed_orders
         on order_items.order_id = completed_orders.order_id
+    order by order_items.order_id, order_items.product_id
 ),
 
 pair_counts as (
@@ -56,8 +66,16 @@ pair_counts as (
     from baskets as basket_a
     inner join baskets as basket_b
         on basket_a.order_id = basket_b.order_id
-        and basket_a.product_id < basket_b.product_id
+        and basket_a.product_id <= basket_b.product_id
     group by basket_a.product_id, basket_b.product_id
+),
+
+product_counts as (
+    select
+        product_a as product_id,
+        orders_together as orders_with
+    from pair_counts
+    where product_a = product_b
 ),
 
 final as (
@@ -69,11 +87,19 @@ final as (
         pair_counts.orders_together,
         -- rates
         pair_counts.orders_together::double precision
-            / basket_count.baskets as support
+            / basket_count.baskets as support,
+        -- item counts
+        counts_a.orders_with as orders_with_a,
+        counts_b.orders_with as orders_with_b
     from pair_counts
+    inner join product_counts as counts_a
+        on pair_counts.product_a = counts_a.product_id
+    inner join product_counts as counts_b
+        on pair_counts.product_b = counts_b.product_id
     cross join settings
     cross join basket_count
-    where pair_counts.orders_together >= settings.min_pair_orders
+    where pair_counts.product_a < pair_counts.product_b
+        and pair_counts.orders_together >= settings.min_pair_orders
 )
 
 select * from final;

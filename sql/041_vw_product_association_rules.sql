@@ -16,6 +16,8 @@
 --                           range [0, inf]; NULL when confidence = 1
 --                           (mlxtend gives inf)
 --   only pairs with orders_together >= analysis_setting.min_pair_orders.
+-- (the baskets holding each product come with the pairs, from
+-- vw_product_pairs: the lines are read once for both views)
 
 create materialized view vw_product_association_rules as
 
@@ -33,42 +35,27 @@ orders as (
     select * from fact_order
 ),
 
-order_items as (
-    select * from fact_order_item
-),
-
-completed_orders as (
-    select order_id
-    from orders
-    where order_status = 'completed'
-),
-
 basket_count as (
     select count(*)::double precision as baskets
-    from completed_orders
-),
-
-product_baskets as (
-    select
-        order_items.product_id,
-        count(distinct order_items.order_id) as orders_with
-    from order_items
-    inner join completed_orders
-        on order_items.order_id = completed_orders.order_id
-    group by order_items.product_id
+    from orders
+    where order_status = 'completed'
 ),
 
 directed as (
     select
         product_a as antecedent_id,
         product_b as consequent_id,
-        orders_together
+        orders_together,
+        orders_with_a as antecedent_orders,
+        orders_with_b as consequent_orders
     from pairs
     union all
     select
         product_b as antecedent_id,
         product_a as consequent_id,
-        orders_together
+        orders_together,
+        orders_with_b as antecedent_orders,
+        orders_with_a as consequent_orders
     from pairs
 ),
 
@@ -77,17 +64,15 @@ supports as (
         directed.antecedent_id,
         directed.consequent_id,
         directed.orders_together,
-        antecedent.orders_with as antecedent_orders,
-        consequent.orders_with / basket_count.baskets as consequent_support,
-        antecedent.orders_with / basket_count.baskets as antecedent_support,
+        directed.antecedent_orders,
+        directed.consequent_orders / basket_count.baskets
+            as consequent_support,
+        directed.antecedent_orders / basket_count.baskets
+            as antecedent_support,
         directed.orders_together / basket_count.baskets as support,
         directed.orders_together::double precision
-            / antecedent.orders_with as confidence
+            / directed.antecedent_orders as confidence
     from directed
-    inner join product_baskets as antecedent
-        on directed.antecedent_id = antecedent.product_id
-    inner join product_baskets as consequent
-        on directed.consequent_id = consequent.product_id
     cross join basket_count
 ),
 

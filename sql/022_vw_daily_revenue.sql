@@ -11,6 +11,7 @@
 --                  tax and shipping excluded; range [0, inf)
 --   gross_margin = net_revenue - sum(quantity * unit_cost), unit_cost at the
 --                  time of sale (the line's); range (-inf, net_revenue]
+-- (the lines are summed per order once, in int_order_totals)
 
 create materialized view vw_daily_revenue as
 
@@ -20,50 +21,25 @@ dates as (
     select * from dim_date
 ),
 
-orders as (
-    select * from fact_order
-),
-
-order_items as (
-    select * from fact_order_item
+order_totals as (
+    select * from int_order_totals
 ),
 
 completed_orders as (
-    select
-        order_id,
-        customer_id,
-        order_date_key
-    from orders
+    select *
+    from order_totals
     where order_status = 'completed'
 ),
 
-completed_lines as (
-    select
-        completed_orders.order_date_key,
-        order_items.quantity,
-        order_items.net_amount,
-        order_items.quantity * order_items.unit_cost as cost
-    from order_items
-    inner join completed_orders
-        on order_items.order_id = completed_orders.order_id
-),
-
-orders_by_day as (
+days as (
     select
         order_date_key,
         count(*) as orders,
-        count(distinct customer_id) as customers
-    from completed_orders
-    group by order_date_key
-),
-
-lines_by_day as (
-    select
-        order_date_key,
-        sum(quantity) as units,
+        count(distinct customer_id) as customers,
+        sum(units)::bigint as units,  -- a sum of bigint is numeric
         sum(net_amount) as net_revenue,
         sum(cost) as cost
-    from completed_lines
+    from completed_orders
     group by order_date_key
 ),
 
@@ -72,18 +48,15 @@ final as (
         -- dates
         dates.full_date as order_date,
         -- counts
-        coalesce(orders_by_day.orders, 0) as orders,
-        coalesce(orders_by_day.customers, 0) as customers,
-        coalesce(lines_by_day.units, 0) as units,
+        coalesce(days.orders, 0) as orders,
+        coalesce(days.customers, 0) as customers,
+        coalesce(days.units, 0) as units,
         -- amounts
-        coalesce(lines_by_day.net_revenue, 0.00) as net_revenue,
-        coalesce(lines_by_day.net_revenue - lines_by_day.cost, 0.00)
-            as gross_margin
+        coalesce(days.net_revenue, 0.00) as net_revenue,
+        coalesce(days.net_revenue - days.cost, 0.00) as gross_margin
     from dates
-    left join orders_by_day
-        on dates.date_key = orders_by_day.order_date_key
-    left join lines_by_day
-        on dates.date_key = lines_by_day.order_date_key
+    left join days
+        on dates.date_key = days.order_date_key
 )
 
 select * from final;

@@ -11,6 +11,7 @@
 --                     tax and shipping excluded; range [0, inf)
 --   avg_order_value = net_revenue / orders, unrounded; NULL when orders = 0;
 --                     range [0, inf)
+-- (the lines are summed per order once, in int_order_totals)
 
 create materialized view vw_revenue_by_channel as
 
@@ -24,12 +25,8 @@ channels as (
     select * from dim_channel
 ),
 
-orders as (
-    select * from fact_order
-),
-
-order_items as (
-    select * from fact_order_item
+order_totals as (
+    select * from int_order_totals
 ),
 
 months as (
@@ -38,34 +35,19 @@ months as (
 ),
 
 completed_orders as (
-    select
-        orders.order_id,
-        orders.channel_id,
-        make_date(dates.year, dates.month, 1) as month
-    from orders
-    inner join dates
-        on orders.order_date_key = dates.date_key
-    where orders.order_status = 'completed'
-),
-
-order_revenue as (
-    select
-        order_id,
-        sum(net_amount) as net_revenue
-    from order_items
-    group by order_id
+    select *
+    from order_totals
+    where order_status = 'completed'
 ),
 
 channel_months as (
     select
-        completed_orders.month,
-        completed_orders.channel_id,
+        order_month as month,
+        channel_id,
         count(*) as orders,
-        coalesce(sum(order_revenue.net_revenue), 0.00) as net_revenue
+        sum(net_amount) as net_revenue
     from completed_orders
-    left join order_revenue
-        on completed_orders.order_id = order_revenue.order_id
-    group by completed_orders.month, completed_orders.channel_id
+    group by order_month, channel_id
 ),
 
 grid as (

@@ -3,8 +3,6 @@
 -- category of dim_product; months without a sale show zeros).
 -- purpose: what sells, month by month: orders, units, revenue and margin
 -- by category.
--- (a cte read twice is "not materialized": postgresql would otherwise copy
--- every line before aggregating it)
 -- definitions:
 --   month        = first day of the calendar month of the order date
 --   orders       = distinct completed orders with at least one line in the
@@ -15,6 +13,9 @@
 --                  completed orders; tax and shipping excluded; range [0, inf)
 --   cost         = sum(quantity * unit_cost), unit_cost at the time of sale
 --   gross_margin = net_revenue - cost; range (-inf, net_revenue]
+-- (one pass over the lines: an order counts in a category on its first line
+-- there, line_in_category = 1, numbered while the lines stream by in
+-- order_id order)
 
 create materialized view vw_revenue_by_category as
 
@@ -48,22 +49,23 @@ categories as (
 
 completed_orders as (
     select
-        orders.order_id,
-        make_date(dates.year, dates.month, 1) as month
+        order_id,
+        date_trunc('month', order_ts)::date as month
     from orders
-    inner join dates
-        on orders.order_date_key = dates.date_key
-    where orders.order_status = 'completed'
+    where order_status = 'completed'
 ),
 
-completed_lines as not materialized (
+completed_lines as (
     select
         completed_orders.month,
-        completed_orders.order_id,
         products.category,
         order_items.quantity,
         order_items.net_amount,
-        order_items.quantity * order_items.unit_cost as cost
+        order_items.quantity * order_items.unit_cost as cost,
+        row_number() over (
+            partition by order_items.order_id, products.category
+            order by order_items.line_number
+        ) as line_in_category
     from order_items
     inner join completed_orders
         on order_items.order_id = completed_orders.order_id
@@ -71,47 +73,16 @@ completed_lines as not materialized (
         on order_items.product_id = products.product_id
 ),
 
-order_categories as (
-    -- an order counts once per category, however many lines it has there
-    select distinct
-        month,
-        category,
-        order_id
-    from completed_lines
-),
-
-category_orders as (
+category_months as (
     select
         month,
         category,
-        count(*) as orders
-    from order_categories
-    group by month, category
-),
-
-category_amounts as (
-    select
-        month,
-        category,
+        count(*) filter (where line_in_category = 1) as orders,
         sum(quantity) as units,
         sum(net_amount) as net_revenue,
         sum(cost) as cost
     from completed_lines
     group by month, category
-),
-
-category_months as (
-    select
-        category_amounts.month,
-        category_amounts.category,
-        category_orders.orders,
-        category_amounts.units,
-        category_amounts.net_revenue,
-        category_amounts.cost
-    from category_amounts
-    inner join category_orders
-        on category_amounts.month = category_orders.month
-        and category_amounts.category = category_orders.category
 ),
 
 grid as (
