@@ -105,12 +105,15 @@ def notebook_inputs(notebook: Path, parameters: dict, url: str,
                    None if builds else stamp)
 
 
-def _error_text(error) -> str:
-    """The failing cell's error: its last traceback lines, without colour."""
-    lines = [ANSI.sub("", line) for line in (error.traceback or [])]
-    text = "\n".join(lines).strip().splitlines()
-    tail = [line for line in text[-12:] if line.strip()]
-    return "\n".join("    " + line for line in tail)
+def _failed_cell(error) -> str:
+    """The failing cell's first lines and its error, without colour."""
+    source = (getattr(error, "source", "") or "").strip().splitlines()
+    shown = source[:6] + (["..."] if len(source) > 6 else [])
+    lines = [f"  cell {error.exec_count}:"]
+    lines += [f"    {line}" for line in shown]
+    lines += [f"  {error.ename}: " + ANSI.sub("", str(error.evalue)).strip()
+              .replace("\n", "\n    ")]
+    return "\n".join(lines)
 
 
 def run_notebook(source: Path, target: Path, parameters: dict) -> None:
@@ -128,8 +131,8 @@ def run_notebook(source: Path, target: Path, parameters: dict) -> None:
             extra_arguments=["--log-level=ERROR"])
     except PapermillExecutionError as error:
         raise ChapterFailed(
-            f"chapter {source.name} failed in cell {error.exec_count}: "
-            f"{error.ename}: {error.evalue}\n{_error_text(error)}") from None
+            f"chapter {source.name} failed in cell {error.exec_count} "
+            f"({error.ename}):\n{_failed_cell(error)}") from None
     _hide_parameter_cells(target)
 
 

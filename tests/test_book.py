@@ -334,3 +334,15 @@ def test_only_changed_notebooks_run_again(tmp_path, pg_url):
                out=out, echo=third.append, root=root)
     assert sum(line.strip().startswith("ran") for line in third) == 2
     shutil.rmtree(out)
+
+
+def test_notebooks_round_trip_through_the_percent_format():
+    from tools import make_notebook
+    for name in CHAPTERS:
+        nb = nbformat.read(str(ROOT / "book" / f"{name}.ipynb"), as_version=4)
+        again = make_notebook.notebook(
+            make_notebook.from_percent(make_notebook.to_percent(nb)))
+        assert [(c.cell_type, c.source, c.metadata.get("tags", []))
+                for c in again.cells] == [
+            (c.cell_type, c.source, c.metadata.get("tags", []))
+            for c in nb.cells], name
