@@ -31,6 +31,7 @@ class Book:
     out: Path
     log: list[str]
     seconds: float
+    code: str  # datagen/ and sql/ as the book was built from them
 
     @property
     def html(self) -> Path:
@@ -87,8 +88,9 @@ def toc_pages() -> list[str]:
 
 def get_book(pg_url: str, tmp_path_factory, seed: int) -> Book:
     """The book of ``seed`` at ``BOOK_SCALE`` (built on first use)."""
-    from datagen.chain import build_book
+    from datagen.chain import build_book, code_fingerprint
     if seed not in _books:
+        code = code_fingerprint()
         schema = f"book_test_s{seed}"
         out = tmp_path_factory.mktemp(f"book{seed}")
         log: list[str] = []
@@ -97,5 +99,5 @@ def get_book(pg_url: str, tmp_path_factory, seed: int) -> Book:
                                      schema=schema)),
                    out=out, echo=log.append)
         _books[seed] = Book(seed, schema, out, log,
-                            time.perf_counter() - started)
+                            time.perf_counter() - started, code)
     return _books[seed]
