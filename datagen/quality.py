@@ -6,6 +6,11 @@ its rule (no row: it passes) and whose comment describes it. ``run_checks``
 runs them all, writes one row per check to ``quality_check`` (so the book can
 show them) and raises ``QualityGateFailed``, naming every failing check and
 its first rows, when any check has a violation.
+
+The checks that compare the lines with their orders share one pass over
+both fact tables, the materialized view ``quality_order_lines``;
+``run_checks`` refreshes it first, so that every run checks the tables as
+they are at that moment.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from psycopg import sql
 from . import load
 
 CHECKS_FILE = "090_quality_checks.sql"
+#: materialized views the checks read, refreshed at the start of every run
+CHECK_INPUTS = ("quality_order_lines",)
 #: offending rows shown in the message and kept in quality_check
 SAMPLE_ROWS = 3
 
@@ -85,9 +92,18 @@ def run_check(conn: psycopg.Connection, schema: str, view: str,
                        first_rows)
 
 
+def refresh_inputs(conn: psycopg.Connection, schema: str) -> None:
+    """Recompute what the checks read from the tables as they are now."""
+    for view in CHECK_INPUTS:
+        conn.execute(sql.SQL("refresh materialized view {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(view)))
+        load.analyze(conn, schema, view)
+
+
 def run_checks(conn: psycopg.Connection, schema: str) -> list[CheckResult]:
     """Run every check of ``schema``; raises ``QualityGateFailed`` if any
     finds a violation (after writing all results to ``quality_check``)."""
+    refresh_inputs(conn, schema)
     results = [run_check(conn, schema, view, description)
                for view, description in check_views(conn, schema)]
     if not results:
