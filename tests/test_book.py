@@ -202,6 +202,42 @@ def test_narrative_numbers_equal_the_warehouse(book, pg_url):
         _check(facts, "margin_rate", (revenue - cost) / revenue, text,
                report.pct)
 
+        # revenue trends: the best (full) month
+        facts = book.facts("03_revenue_trends")
+        text = findings_text(book.page("book/03_revenue_trends"))
+        best = float(_one(conn, "select max(revenue) from (select "
+                          "date_trunc('month', o.order_ts) as month, "
+                          f"sum(i.net_amount) as revenue {completed} "
+                          "group by 1) as months"))
+        _check(facts, "best_month_revenue", best, text, report.money)
+
+        # cohort retention: month-1 retention pooled over the cohorts
+        facts = book.facts("05_cohort_retention")
+        text = findings_text(book.page("book/05_cohort_retention"))
+        month1 = _one(conn, """
+            with orders as (
+                select customer_id, date_trunc('month', order_ts) as month
+                from fact_order where order_status = 'completed'
+            ),
+            firsts as (
+                select customer_id, min(month) as cohort from orders
+                group by 1
+            ),
+            last_month as (
+                select date_trunc('month', max(order_ts)) as month
+                from fact_order
+            )
+            select
+                count(distinct orders.customer_id) filter (
+                    where orders.month = firsts.cohort + interval '1 month'
+                )::float
+                / count(distinct firsts.customer_id)
+            from firsts
+            cross join last_month
+            left join orders using (customer_id)
+            where firsts.cohort + interval '1 month' <= last_month.month""")
+        _check(facts, "month1_retention", month1, text, report.pct)
+
         # customer value
         facts = book.facts("04_customer_value")
         text = findings_text(book.page("book/04_customer_value"))
