@@ -24,6 +24,14 @@ import pandas as pd
 #: SEASONAL_THRESHOLD times its average share
 SEASON_MONTHS = 3
 SEASONAL_THRESHOLD = 1.2
+#: months of data needed before a category is called seasonal (two years:
+#: with less, a season cannot be told from a trend or a one-off)
+MIN_MONTHS_FOR_SEASONS = 24
+
+
+def months_of_data(monthly: pd.DataFrame) -> int:
+    """How many distinct months ``monthly`` covers."""
+    return int(pd.to_datetime(monthly["month"]).nunique())
 
 
 def seasonal_index(monthly: pd.DataFrame, value: str = "units"
