@@ -109,15 +109,21 @@ def rfm_features(rfm: pd.DataFrame) -> np.ndarray:
 
 
 def k_choice(features: np.ndarray, ks=range(2, 9), seed: int = 0,
-             sample: int = 3000) -> pd.DataFrame:
+             sample: int = 3000, fit_sample: int = 50_000) -> pd.DataFrame:
     """Inertia (elbow) and silhouette score for each k.
 
-    The silhouette is computed on a fixed random sample of ``sample``
-    customers (it is quadratic in the number of points).
+    K-Means is fitted on a fixed random sample of at most ``fit_sample``
+    customers (the curve's shape does not need them all), the silhouette
+    computed on ``sample`` of those (it is quadratic in the number of
+    points); inertia is per customer, so that it reads the same at any
+    scale.
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     rng = np.random.default_rng(seed)
+    if len(features) > fit_sample:
+        features = features[rng.choice(len(features), fit_sample,
+                                       replace=False)]
     pick = (rng.choice(len(features), sample, replace=False)
             if len(features) > sample else np.arange(len(features)))
     rows = []
@@ -128,7 +134,7 @@ def k_choice(features: np.ndarray, ks=range(2, 9), seed: int = 0,
         labels = model.fit_predict(features)
         silhouette = (silhouette_score(features[pick], labels[pick])
                       if len(set(labels[pick])) > 1 else float("nan"))
-        rows.append({"k": k, "inertia": float(model.inertia_),
+        rows.append({"k": k, "inertia": float(model.inertia_) / len(features),
                      "silhouette": float(silhouette)})
     return pd.DataFrame(rows)
 
