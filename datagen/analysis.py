@@ -109,7 +109,7 @@ def rfm_features(rfm: pd.DataFrame) -> np.ndarray:
 
 
 def k_choice(features: np.ndarray, ks=range(2, 9), seed: int = 0,
-             sample: int = 3000, fit_sample: int = 50_000) -> pd.DataFrame:
+             sample: int = 3000, fit_sample: int = 20_000) -> pd.DataFrame:
     """Inertia (elbow) and silhouette score for each k.
 
     K-Means is fitted on a fixed random sample of at most ``fit_sample``
@@ -130,7 +130,7 @@ def k_choice(features: np.ndarray, ks=range(2, 9), seed: int = 0,
     for k in ks:
         if k >= len(features):
             break
-        model = KMeans(n_clusters=k, n_init=10, random_state=seed)
+        model = KMeans(n_clusters=k, n_init=4, random_state=seed)
         labels = model.fit_predict(features)
         silhouette = (silhouette_score(features[pick], labels[pick])
                       if len(set(labels[pick])) > 1 else float("nan"))
