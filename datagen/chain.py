@@ -15,6 +15,11 @@ of the warehouse they read: ``build_info`` with its ``built_at``. The warehouse 
 reused only when the warehouse in the database is still the one it built.
 Their fingerprints are kept in ``<out>/executed/manifest.json`` beside the
 executed notebooks.
+
+The warehouse notebooks run first, one by one; the chapters, which only read
+the warehouse, then run several at a time (``BOOK_WORKERS``, default: the
+number of cores, at most 4). A failing chapter stops the build with the
+failing cell's source and error, and is kept in ``<out>/failed/``.
 """
 
 from __future__ import annotations
