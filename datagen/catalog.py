@@ -90,9 +90,18 @@ def generate(seed: int, start: dt.date, end: dt.date) -> Catalogue:
         n_days + 1)
     launch_date = pd.Timestamp(start) + pd.to_timedelta(launch_day, unit="D")
 
-    # popularity: a Zipf-like law over a random ranking
-    rank = np.argsort(np.argsort(u[:, 8], kind="stable"), kind="stable") + 1
-    popularity = rank.astype(float) ** -spec.POPULARITY_EXPONENT
+    # popularity: each subcategory's demand (its weight) shared among its
+    # products by a Zipf-like law over a random ranking within it, so a
+    # best seller leads its own shelf, not the whole shop
+    sub = table["subcategory"].to_numpy()
+    order = np.lexsort((u[:, 8], sub))
+    rank = np.empty(n, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sub[order][1:] != sub[order][:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    rank[order] = np.arange(n) - np.repeat(starts, sizes) + 1
+    zipf = rank.astype(float) ** -spec.POPULARITY_EXPONENT
+    shelf = pd.Series(zipf).groupby(sub).transform("sum").to_numpy()
+    popularity = table["weight"].to_numpy(float) * zipf / shelf
 
     products = pd.DataFrame({
         "product_id": np.arange(1, n + 1),

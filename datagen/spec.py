@@ -200,7 +200,7 @@ BUNDLE_SUBCATEGORIES = (
 )
 #: share of orders that contain one planted bundle
 BUNDLE_ORDER_SHARE = 0.09
-#: popularity of products falls with rank as rank ** -POPULARITY_EXPONENT
+#: within a subcategory, popularity falls with rank as rank ** -exponent
 POPULARITY_EXPONENT = 0.8
 #: share of products launched during the data period (the rest before it)
 LAUNCHED_IN_PERIOD_SHARE = 0.15
