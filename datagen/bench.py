@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from psycopg import sql
 
 from . import catalog, customers, db, items, load, orders
 from .params import parse_params
@@ -167,7 +168,10 @@ def p3_chapter_queries(url: str, scale: float = 20) -> dict:
     timings = {}
     with db.connect(url, autocommit=True) as conn:
         load.set_search_path(conn, schema)
+        # the chapters' jupysql templates: {{truth}} is the truth schema
+        truth = sql.Identifier(params.truth_schema).as_string(conn)
         for name, query in chapter_queries():
+            query = query.replace("{{truth}}", truth)
             started = time.perf_counter()
             conn.execute(query).fetchall()
             timings[name] = time.perf_counter() - started

@@ -262,3 +262,30 @@ def _is_formatted(arg) -> bool:
         return True
     return (isinstance(arg, ast.Call) and getattr(arg.func, "attr", None)
             == "format" and isinstance(arg.func.value, ast.Constant))
+
+
+# --- bad parameters through papermill -p ------------------------------------------
+
+PAPERMILL_CASES = {
+    "zero scale": (["-p", "scale", "0"], "ParamError: scale must be"),
+    "unknown parameter": (["-p", "sede", "4"],
+                          "ParamError: unknown parameter 'sede'"),
+    "schema with SQL": (["-p", "schema", "x; drop schema public"],
+                        "ParamError: schema must be"),
+}
+
+
+@pytest.mark.parametrize("case", PAPERMILL_CASES)
+def test_papermill_rejects_bad_parameters_before_the_database(
+        case, conn, tmp_path):
+    args, message = PAPERMILL_CASES[case]
+    before = schemas(conn)
+    papermill = Path(sys.executable).parent / "papermill"
+    result = subprocess.run(
+        [str(papermill), str(ROOT / "book" / "02_kpi_dashboard.ipynb"),
+         str(tmp_path / "out.ipynb"), "-k", "python3", "--cwd", str(ROOT),
+         *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode != 0
+    assert message in result.stderr + result.stdout
+    assert schemas(conn) == before
