@@ -24,6 +24,9 @@ from .params import BuildParams
 
 #: orders generated and copied per block (does not change the data)
 DEFAULT_CHUNK_ORDERS = 100_000
+#: memory per sort or hash for the views and checks (the server's default,
+#: 4MB, sends a million-row sort to temporary files)
+SQL_WORK_MEM = "256MB"
 TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_product",
           "fact_order", "fact_order_item")
 
@@ -149,6 +152,8 @@ def build(params: BuildParams, url: str | None = None,
                 "generator_version) values (%s, %s, %s, %s, %s)",
                 [params.seed, params.scale, params.start_date,
                  params.end_date, __version__])
+        conn.execute("select set_config('work_mem', %s, false)",
+                     [SQL_WORK_MEM])
         with steps.step("views"):
             views.create_views(conn, staging, params.min_pair_orders)
         with steps.step("quality checks"):
