@@ -14,9 +14,11 @@
 --                 revenue where order_status = 'completed'
 --   cost        = sum(quantity * unit_cost) over its lines, unit_cost at the
 --                 time of sale
--- (written in order_id order: both fact tables are stored in that order, so
--- postgresql streams them through their primary keys and merges, instead of
--- hashing a million orders)
+-- (grouped by the order's own columns, so postgresql knows there is one
+-- group per order, and written in order_id order: both fact tables are
+-- stored in that order, so it streams them through their primary keys,
+-- merging and summing each order as it passes, at any scale, instead of
+-- hashing millions of orders)
 
 create materialized view int_order_totals as
 
@@ -28,16 +30,6 @@ orders as (
 
 order_items as (
     select * from fact_order_item
-),
-
-line_totals as (
-    select
-        order_id,
-        sum(quantity) as units,
-        sum(net_amount) as net_amount,
-        sum(quantity * unit_cost) as cost
-    from order_items
-    group by order_id
 ),
 
 final as (
@@ -53,12 +45,20 @@ final as (
         orders.order_ts::date as order_date,
         date_trunc('month', orders.order_ts)::date as order_month,
         -- line totals
-        coalesce(line_totals.units, 0) as units,
-        coalesce(line_totals.net_amount, 0.00) as net_amount,
-        coalesce(line_totals.cost, 0.00) as cost
+        coalesce(sum(order_items.quantity), 0) as units,
+        coalesce(sum(order_items.net_amount), 0.00) as net_amount,
+        coalesce(sum(order_items.quantity * order_items.unit_cost), 0.00)
+            as cost
     from orders
-    left join line_totals
-        on orders.order_id = line_totals.order_id
+    left join order_items
+        on orders.order_id = order_items.order_id
+    group by
+        orders.order_id,
+        orders.customer_id,
+        orders.channel_id,
+        orders.order_status,
+        orders.order_date_key,
+        orders.order_ts
 )
 
 select * from final

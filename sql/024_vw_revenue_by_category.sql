@@ -14,8 +14,7 @@
 --   cost         = sum(quantity * unit_cost), unit_cost at the time of sale
 --   gross_margin = net_revenue - cost; range (-inf, net_revenue]
 -- (one pass over the lines: an order counts in a category on its first line
--- there, line_in_category = 1, numbered while the lines stream by in
--- order_id order)
+-- there, line_in_category = 1, so no separate count of distinct orders)
 
 create materialized view vw_revenue_by_category as
 
