@@ -16,6 +16,7 @@ import time
 from typing import Callable
 
 import pandas as pd
+from psycopg import sql
 
 from . import __version__, calendar, catalog, customers, items, load, orders
 from . import quality, spec, views
@@ -31,6 +32,8 @@ DEFAULT_CHUNK_ORDERS = 100_000
 SQL_WORK_MEM = "64MB"
 TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_product",
           "fact_order", "fact_order_item")
+#: tables whose autovacuum 010_keys.sql turns off until the swap
+AUTOVACUUM_PAUSED = ("dim_customer", "fact_order", "fact_order_item")
 
 
 @dataclasses.dataclass
@@ -170,6 +173,12 @@ def build(params: BuildParams, url: str | None = None,
 
         with steps.step("swap in"):
             load.set_search_path(conn, staging)
+            # 010_keys.sql kept autovacuum off the tables while they were
+            # indexed and read; the finished warehouse gets it back
+            for table in AUTOVACUUM_PAUSED:
+                conn.execute(sql.SQL(
+                    "alter table {} reset (autovacuum_enabled)").format(
+                        sql.Identifier(table)))
             conn.execute("update build_info set build_seconds = %s",
                          [round(time.perf_counter() - started, 2)])
             load.swap_in(conn, [(params.schema, staging),
