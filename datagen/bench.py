@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import re
 import subprocess
@@ -37,7 +38,6 @@ SCHEMA = "bench"
 
 
 def _machine() -> dict:
-    import os
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {"cpus": os.cpu_count(), "memory_gib": round(memory / 2**30, 1),
             "python": platform.python_version(),
@@ -203,7 +203,7 @@ def p4_growth(url: str, scales=(1, 10)) -> dict:
             [sys.executable, "-c", GROWTH_PROBE, str(scale),
              f"bench_growth_{scale}"],
             cwd=db.PROJECT_ROOT, check=True, capture_output=True, text=True,
-            env={**__import__("os").environ, "DATABASE_URL": url,
+            env={**os.environ, "DATABASE_URL": url,
                  "PYTHONPATH": str(db.PROJECT_ROOT)})
         seconds, n_orders, max_rss_kib = out.stdout.split()
         results[scale] = {"seconds": float(seconds), "orders": int(n_orders),
