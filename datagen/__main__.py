@@ -77,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args) -> int:
-    from .build import DEFAULT_CHUNK_ORDERS, build
+    from .build import build
     params = parse_params({name: getattr(args, name) for name in DEFAULTS})
-    chunk = args.chunk_orders or DEFAULT_CHUNK_ORDERS
-    if chunk < 1:
+    chunk = args.chunk_orders
+    if chunk is not None and chunk < 1:
         raise ParamError("chunk_orders", "a whole number of at least 1", chunk)
     db.check_disk_room(params.scale)
     build(params, chunk_orders=chunk)

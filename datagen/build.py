@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import sys
 import time
 from typing import Callable
@@ -18,21 +19,36 @@ from typing import Callable
 import pandas as pd
 from psycopg import sql
 
-from . import __version__, calendar, catalog, customers, items, load, orders
-from . import quality, spec, views
+from . import __version__, calendar, catalog, copyformat, customers, items
+from . import keys, load, orders, quality, spec, views
 from .db import connect
+from .lanes import Lanes
 from .params import BuildParams
 
-#: orders generated and copied per block (does not change the data)
-DEFAULT_CHUNK_ORDERS = 100_000
+#: orders generated and copied per block (does not change the data): an
+#: eighth of the orders, so that generating the next block overlaps with
+#: copying this one at any scale, within these bounds (memory, per-block
+#: overhead)
+CHUNK_ORDERS_BOUNDS = (10_000, 100_000)
+BLOCKS_AT_LEAST = 8
 #: memory per sort or hash for the views and checks: the server's default,
 #: 4MB, sends their million-row sorts to temporary files; 256MB let the
 #: planner pick hash aggregates of a million orders at scale 10, slower
 #: than streaming them in order (views and checks 15 s -> 11 s with 64MB)
 SQL_WORK_MEM = "64MB"
+#: cost of a random page read against a sequential one for the build's
+#: session (the server's default, 4, is for spinning disks): the warehouse
+#: is read from memory, and with 4 the planner hashed the lines of a small
+#: warehouse (scale 1: 190 ms) where streaming both fact tables through
+#: their primary keys takes 84 ms; the keys' foreign key checks and the
+#: views gain alike (scale 1: server time 1.45 s -> 1.29 s, scale 10:
+#: 13.3 s -> 10.8 s)
+SQL_RANDOM_PAGE_COST = "1.1"
+FACT_TABLES = ("fact_order", "fact_order_item")
 TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_product",
-          "fact_order", "fact_order_item")
-#: tables whose autovacuum 010_keys.sql turns off until the build vacuums them
+          *FACT_TABLES)
+#: tables whose autovacuum the keys step turns off until the build vacuums
+#: them
 AUTOVACUUM_PAUSED = ("dim_customer", "fact_order", "fact_order_item")
 
 
@@ -70,7 +86,7 @@ def _stderr(line: str) -> None:
 
 
 def build(params: BuildParams, url: str | None = None,
-          chunk_orders: int = DEFAULT_CHUNK_ORDERS,
+          chunk_orders: int | None = None,
           echo: Callable[[str], None] = _stderr) -> BuildReport:
     """Build the warehouse described by ``params``; returns what it did."""
     steps = Steps(echo)
@@ -79,13 +95,15 @@ def build(params: BuildParams, url: str | None = None,
     rows: dict[str, int] = {}
     started = time.perf_counter()
     with connect(url, autocommit=True) as lock_conn, \
-            connect(url, autocommit=True) as conn:
+            connect(url, autocommit=True) as conn, \
+            Lanes(url, setup=tune_session) as lanes:
         echo(f"building schema {params.schema!r}: seed={params.seed} "
              f"scale={params.scale:g} {params.start_date}..{params.end_date}")
         if not load.try_lock(lock_conn, params.schema):
             echo(f"  another build of schema {params.schema!r} is running; "
                  "waiting for it to finish")
             load.lock(lock_conn, params.schema)
+        tune_session(conn)
 
         with steps.step("prepare schemas"):
             for schema in (staging, truth_staging):
@@ -116,27 +134,8 @@ def build(params: BuildParams, url: str | None = None,
                                    params.end_date, cust)
             basket = items.prepare(params.seed, params.start_date,
                                    params.end_date, ords, cust, cat)
-        rows["fact_order"] = rows["fact_order_item"] = 0
-
-        def produce(first: int) -> list[tuple[str, list[str], bytes, int]]:
-            # runs in a worker thread, a block ahead of the copy
-            with steps.step("generate orders and lines", quiet=True):
-                block = items.block(
-                    basket, first, min(first + chunk_orders, len(ords)))
-                return [(table, load.column_names(frame),
-                         load.csv_bytes(table, frame), len(frame))
-                        for table, frame in (("fact_order", block.orders),
-                                             ("fact_order_item", block.items))]
-
-        def consume(tables) -> None:
-            with steps.step("copy orders and lines", quiet=True):
-                for table, columns, data, count in tables:
-                    load.copy_csv(conn, staging, table, columns, data)
-                    rows[table] += count
-
-        with steps.step("orders and lines (overlapped)"):
-            load.pipelined(_progress(range(0, len(ords), chunk_orders)),
-                           produce, consume)
+        rows.update(load_facts(conn, staging, basket, steps, lanes,
+                               chunk_orders or block_size(len(ords))))
         steps.report("generate orders and lines")
         steps.report("copy orders and lines")
 
@@ -144,11 +143,8 @@ def build(params: BuildParams, url: str | None = None,
             for table, frame in truth_tables(params, cust, cat).items():
                 load.copy_frame(conn, truth_staging, table, frame)
 
-        with steps.step("keys and indexes"):
-            load.run_sql(conn, staging, "010_keys.sql")
-        with steps.step("analyze"):
-            for table in TABLES:
-                load.analyze(conn, staging, table)
+        with steps.step("analyze, keys and indexes"):
+            keys.add_keys(conn, staging, TABLES, lanes)
 
         with steps.step("build info"):
             load.set_search_path(conn, staging)
@@ -157,28 +153,30 @@ def build(params: BuildParams, url: str | None = None,
                 "generator_version) values (%s, %s, %s, %s, %s)",
                 [params.seed, params.scale, params.start_date,
                  params.end_date, __version__])
-        conn.execute("select set_config('work_mem', %s, false)",
-                     [SQL_WORK_MEM])
         with steps.step("views"):
-            views.create_views(conn, staging, params.min_pair_orders)
+            # the quality checks' one pass over the fact tables is made
+            # beside the views (both only read the tables)
+            quality.create_inputs(conn, staging)
+            views.create_views(conn, staging, params.min_pair_orders, lanes,
+                               alongside=quality.refresh_tasks(staging))
         with steps.step("quality checks"):
             # raises QualityGateFailed before the swap: the live schemas stay
             quality.create_checks(conn, staging)
             try:
-                quality.run_checks(conn, staging)
+                quality.run_checks(conn, staging, lanes, refresh=False)
             except quality.QualityGateFailed:
                 echo(f"  quality gate failed: schema {params.schema!r} was "
                      "not replaced")
                 raise
 
         with steps.step("vacuum"):
-            # 010_keys.sql kept autovacuum off the tables while they were
+            # the keys step kept autovacuum off the tables while they were
             # indexed and read; one vacuum of every table and view now marks
             # their pages all-visible (index-only scans) and leaves
             # autovacuum nothing to do while the chapters read them
-            for relation in TABLES + views.VIEWS + quality.CHECK_INPUTS:
-                conn.execute(sql.SQL("vacuum {}").format(
-                    sql.Identifier(staging, relation)))
+            lanes.run({relation: (functools.partial(
+                load.vacuum, schema=staging, relation=relation), ())
+                for relation in TABLES + views.VIEWS + quality.CHECK_INPUTS})
             for table in AUTOVACUUM_PAUSED:
                 conn.execute(sql.SQL(
                     "alter table {} reset (autovacuum_enabled)").format(
@@ -195,6 +193,61 @@ def build(params: BuildParams, url: str | None = None,
     echo(f"built schema {params.schema!r} in {report.total_seconds:.1f} s: "
          + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
     return report
+
+
+def tune_session(conn) -> None:
+    """The build's memory and planner settings, for one of its sessions."""
+    conn.execute("select set_config('work_mem', %s, false), "
+                 "set_config('random_page_cost', %s, false)",
+                 [SQL_WORK_MEM, SQL_RANDOM_PAGE_COST])
+
+
+def block_size(n_orders: int) -> int:
+    low, high = CHUNK_ORDERS_BOUNDS
+    return max(low, min(high, -(-n_orders // BLOCKS_AT_LEAST)))
+
+
+def load_facts(conn, schema: str, basket: items.Basket, steps: Steps,
+               lanes: Lanes, chunk_orders: int,
+               tables: tuple[str, ...] = FACT_TABLES) -> dict[str, int]:
+    """Generate the orders and their lines block by block and COPY them
+    into ``schema`` (binary format); returns the rows of each table.
+
+    The next block is generated in a worker thread while this one is
+    copied, each table on a connection of its own (``lanes``), one block
+    after another, so each table is stored in order_id order.
+    ``tables``: which fact tables to copy (the benchmark copies the lines
+    alone); every block is generated whole either way.
+    """
+    types = {table: copyformat.column_types(conn, schema, table)
+             for table in tables}
+    rows = dict.fromkeys(tables, 0)
+
+    def produce(first: int) -> list[tuple[str, list[str], bytearray, int]]:
+        with steps.step("generate orders and lines", quiet=True):
+            block = items.block(basket, first,
+                                min(first + chunk_orders, len(basket.orders)))
+            frames = {"fact_order": block.orders,
+                      "fact_order_item": block.items}
+            return [(table, frames[table].column_names,
+                     copyformat.encode(frames[table], types[table]),
+                     frames[table].num_rows) for table in tables]
+
+    def copy(table, columns, data):
+        return lambda lane: load.copy_bytes(lane, schema, table, columns,
+                                            data, binary=True)
+
+    def consume(encoded) -> None:
+        with steps.step("copy orders and lines", quiet=True):
+            lanes.run({table: (copy(table, columns, data), ())
+                       for table, columns, data, _ in encoded})
+            for table, _, _, count in encoded:
+                rows[table] += count
+
+    with steps.step("orders and lines (overlapped)"):
+        load.pipelined(_progress(range(0, len(basket.orders), chunk_orders)),
+                       produce, consume)
+    return rows
 
 
 def _progress(blocks: range):

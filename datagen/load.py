@@ -2,7 +2,9 @@
 
 Owns every statement the build sends. Identifiers that come from parameters
 are quoted with ``psycopg.sql.Identifier``; values are bound, never formatted
-into SQL. Rows travel by ``COPY ... FROM STDIN`` (CSV), never row inserts.
+into SQL. Rows travel by ``COPY ... FROM STDIN``, never row inserts: the
+dimensions as CSV, the fact tables in PostgreSQL's binary format
+(``copyformat``), which the server reads without parsing text.
 """
 
 from __future__ import annotations
@@ -88,17 +90,19 @@ def column_names(frame: pd.DataFrame | pa.Table) -> list[str]:
 def copy_frame(conn: psycopg.Connection, schema: str, table: str,
                frame: pd.DataFrame) -> int:
     """COPY a frame into ``schema.table``; returns the rows written."""
-    copy_csv(conn, schema, table, column_names(frame),
-             csv_bytes(table, frame))
+    copy_bytes(conn, schema, table, column_names(frame),
+               csv_bytes(table, frame))
     return len(frame)
 
 
-def copy_csv(conn: psycopg.Connection, schema: str, table: str,
-             columns: list[str], data: bytes) -> None:
-    """COPY CSV bytes (from ``csv_bytes``) into ``schema.table``."""
-    statement = sql.SQL("copy {}.{} ({}) from stdin (format csv)").format(
+def copy_bytes(conn: psycopg.Connection, schema: str, table: str,
+               columns: list[str], data, binary: bool = False) -> None:
+    """COPY data into ``schema.table``: CSV (from ``csv_bytes``) or, with
+    ``binary``, PostgreSQL's binary format (from ``copyformat.encode``)."""
+    statement = sql.SQL("copy {}.{} ({}) from stdin (format {})").format(
         sql.Identifier(schema), sql.Identifier(table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)))
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL("binary" if binary else "csv"))
     with conn.cursor().copy(statement) as copy:
         copy.write(data)
 
@@ -106,6 +110,11 @@ def copy_csv(conn: psycopg.Connection, schema: str, table: str,
 def analyze(conn: psycopg.Connection, schema: str, table: str) -> None:
     conn.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schema),
                                                  sql.Identifier(table)))
+
+
+def vacuum(conn: psycopg.Connection, schema: str, relation: str) -> None:
+    conn.execute(sql.SQL("vacuum {}.{}").format(sql.Identifier(schema),
+                                                sql.Identifier(relation)))
 
 
 def drop_schema(conn: psycopg.Connection, schema: str) -> None:

@@ -8,20 +8,24 @@ show them) and raises ``QualityGateFailed``, naming every failing check and
 its first rows, when any check has a violation.
 
 The checks that compare the lines with their orders share one pass over
-both fact tables, the materialized view ``quality_order_lines``;
-``run_checks`` refreshes it first, so that every run checks the tables as
-they are at that moment.
+both fact tables, the materialized view ``quality_order_lines``
+(``sql/089``); ``run_checks`` refreshes it first, so that every run checks
+the tables as they are at that moment. The checks run side by side on the
+build's ``lanes``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import psycopg
 from psycopg import sql
 
 from . import load
+from .lanes import Lanes
 
+INPUTS_FILE = "089_quality_order_lines.sql"
 CHECKS_FILE = "090_quality_checks.sql"
 #: materialized views the checks read, refreshed at the start of every run
 CHECK_INPUTS = ("quality_order_lines",)
@@ -57,8 +61,15 @@ class CheckResult:
         return self.violations == 0
 
 
+def create_inputs(conn: psycopg.Connection, schema: str) -> None:
+    """Create what the checks read (without data), unless it is there."""
+    load.run_sql(conn, schema, INPUTS_FILE)
+
+
 def create_checks(conn: psycopg.Connection, schema: str) -> None:
-    """Create the ``qc_`` views and the ``quality_check`` table."""
+    """Create the ``qc_`` views and the ``quality_check`` table (and the
+    checks' inputs, unless they are there)."""
+    create_inputs(conn, schema)
     load.run_sql(conn, schema, CHECKS_FILE)
 
 
@@ -92,20 +103,36 @@ def run_check(conn: psycopg.Connection, schema: str, view: str,
                        first_rows)
 
 
-def refresh_inputs(conn: psycopg.Connection, schema: str) -> None:
-    """Recompute what the checks read from the tables as they are now."""
-    for view in CHECK_INPUTS:
-        conn.execute(sql.SQL("refresh materialized view {}.{}").format(
-            sql.Identifier(schema), sql.Identifier(view)))
-        load.analyze(conn, schema, view)
+def refresh_tasks(schema: str) -> dict:
+    """Tasks (for ``Lanes.run``) that recompute what the checks read from
+    the tables as they are now."""
+    def refresh(view: str):
+        def task(conn: psycopg.Connection) -> None:
+            conn.execute(sql.SQL("refresh materialized view {}.{}").format(
+                sql.Identifier(schema), sql.Identifier(view)))
+            load.analyze(conn, schema, view)
+        return task
+    return {view: (refresh(view), ()) for view in CHECK_INPUTS}
 
 
-def run_checks(conn: psycopg.Connection, schema: str) -> list[CheckResult]:
-    """Run every check of ``schema``; raises ``QualityGateFailed`` if any
-    finds a violation (after writing all results to ``quality_check``)."""
-    refresh_inputs(conn, schema)
-    results = [run_check(conn, schema, view, description)
-               for view, description in check_views(conn, schema)]
+def run_checks(conn: psycopg.Connection, schema: str,
+               lanes: Lanes | None = None,
+               refresh: bool = True) -> list[CheckResult]:
+    """Run every check of ``schema`` (side by side on ``lanes`` if given);
+    raises ``QualityGateFailed`` if any finds a violation (after writing all
+    results to ``quality_check``).
+
+    ``refresh=False``: the inputs were just refreshed (the build refreshes
+    them while it makes the views).
+    """
+    lanes = lanes or Lanes.inline(conn)
+    if refresh:
+        lanes.run(refresh_tasks(schema))
+    checks = check_views(conn, schema)
+    done = lanes.run({view: (functools.partial(
+        run_check, schema=schema, view=view, description=description), ())
+        for view, description in checks})
+    results = [done[view] for view, _ in checks]
     if not results:
         raise RuntimeError(f"no quality checks (qc_ views) in schema "
                            f"{schema!r}: was {CHECKS_FILE} run?")

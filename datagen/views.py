@@ -11,15 +11,20 @@ book shows. A unique index on each view's grain holds the grain.
 ``int_order_totals`` (an intermediate, not in the contract) sums the lines
 per order once; the order-grain views read it instead of joining the lines
 again each. Each view is analyzed as soon as it is made, so that the views
-built from it are planned with its statistics.
+built from it are planned with its statistics. The views that do not read
+each other are made side by side (``lanes``); what a view reads is taken
+from its SQL.
 """
 
 from __future__ import annotations
+
+import re
 
 import psycopg
 from psycopg import sql
 
 from . import load
+from .lanes import Lanes
 
 SETTING_FILE = "020_analysis_setting.sql"
 #: in dependency order
@@ -39,15 +44,33 @@ VIEW_FILES = (
 VIEWS = tuple(name[4:-4] for name in VIEW_FILES)
 
 
+def reads(name: str) -> tuple[str, ...]:
+    """The views of ``VIEWS`` that the view file ``name`` reads (named in
+    its SQL outside comments)."""
+    code = re.sub(r"--[^\n]*", "", load.sql_file(name))
+    own = name[4:-4]
+    return tuple(view for view in VIEWS if view != own
+                 and re.search(rf"\b{view}\b", code))
+
+
 def create_views(conn: psycopg.Connection, schema: str,
-                 min_pair_orders: int) -> None:
-    """Write the settings row, then create every view in ``schema``."""
+                 min_pair_orders: int, lanes: Lanes | None = None,
+                 alongside: dict | None = None) -> None:
+    """Write the settings row, then create every view in ``schema``, those
+    that do not read each other side by side on ``lanes`` (if given), with
+    the independent tasks ``alongside`` (for ``Lanes.run``) among them."""
     load.run_sql(conn, schema, SETTING_FILE)
     conn.execute("insert into analysis_setting (min_pair_orders) values (%s)",
                  [min_pair_orders])
-    for name, view in zip(VIEW_FILES, VIEWS):
-        load.run_sql(conn, schema, name)
-        load.analyze(conn, schema, view)
+
+    def create(name: str, view: str):
+        def task(lane: psycopg.Connection) -> None:
+            load.run_sql(lane, schema, name)
+            load.analyze(lane, schema, view)
+        return task
+    tasks = {view: (create(name, view), reads(name))
+             for name, view in zip(VIEW_FILES, VIEWS)}
+    (lanes or Lanes.inline(conn)).run({**tasks, **(alongside or {})})
 
 
 def refresh(conn: psycopg.Connection, schema: str,

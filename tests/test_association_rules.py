@@ -20,8 +20,8 @@ from mlxtend.frequent_patterns import apriori, association_rules
 from mlxtend.preprocessing import TransactionEncoder
 from psycopg import sql
 
-from datagen import __version__, calendar, load, quality, views
-from datagen.build import channels
+from datagen import __version__, calendar, keys, load, quality, views
+from datagen.build import TABLES, channels
 
 SCHEMA = "mlxtend_baskets"
 START, END = dt.date(2024, 1, 1), dt.date(2024, 4, 30)
@@ -100,7 +100,7 @@ def db(pg_url):
         load.run_sql(conn, SCHEMA, "001_tables.sql")
         for table, frame in handmade_tables().items():
             load.copy_frame(conn, SCHEMA, table, frame)
-        load.run_sql(conn, SCHEMA, "010_keys.sql")
+        keys.add_keys(conn, SCHEMA, TABLES)
         conn.execute("insert into build_info (seed, scale, start_date, "
                      "end_date, generator_version) values (0, 1, %s, %s, %s)",
                      [START, END, __version__])

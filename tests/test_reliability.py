@@ -121,7 +121,7 @@ KILL_MOMENTS = [
     ("copy dimensions", 0.0),
     ("generate order timing", 0.3),  # in the middle of the block loop
     ("copy orders and lines", 0.0),  # while copying the truth, indexing
-    ("keys and indexes", 0.0),
+    ("analyze, keys and indexes", 0.0),
 ]
 
 

@@ -1,0 +1,43 @@
+-- keys of the dimensions: primary keys, natural keys and the one foreign
+-- key between dimensions.
+-- the keys step (010-014) runs after the bulk load: building an index once
+-- is faster than maintaining it row by row, and adding a constraint
+-- validates every loaded row. its files run side by side where they do not
+-- need each other (datagen/keys.py says which needs which): the lines'
+-- primary key is built while the orders' keys are.
+-- cross-table rules that a check cannot express (items_subtotal = sum of the
+-- lines, no order before sign-up) are verified by the quality checks.
+-- memory: maintenance_work_mem is left as the server has it (64MB by
+-- default): more (256MB, 1GB) made the keys slower at scale 100 (29 s ->
+-- 31 s, 33-36 s): larger in-memory sorts miss the cpu caches more than
+-- they save.
+-- indexes: the views and the quality checks read whole tables, streaming
+-- the fact tables through their primary keys (they are loaded in order_id
+-- order), so they need no secondary index. none is built for order_status
+-- (three values) or for a line's customer, date or product: each would cost
+-- about as much to build as a primary key, and no view, check or chapter
+-- reads by them (a customer's lines are reached through the customer's
+-- orders).
+-- autovacuum: off for the rest of the build on the tables of more than a
+-- few rows (datagen/build.py vacuums the tables once at the end and turns
+-- it back on). the tables were just loaded, so autovacuum would vacuum and
+-- analyze them while they are indexed and read, on the same cpus, and
+-- cancel itself at each lock of the keys (scale 100: keys, views and
+-- checks 185 s -> 147 s).
+
+alter table dim_customer set (autovacuum_enabled = false);
+
+-- primary keys and natural keys
+alter table dim_date add primary key (date_key);
+alter table dim_date add unique (full_date);
+alter table dim_channel add primary key (channel_id);
+alter table dim_channel add unique (channel_name);
+alter table dim_customer add primary key (customer_id);
+alter table dim_customer add unique (customer_code);
+alter table dim_customer add unique (email);
+alter table dim_product add primary key (product_id);
+alter table dim_product add unique (sku);
+
+-- foreign keys
+alter table dim_customer
+    add foreign key (acquisition_channel_id) references dim_channel;
