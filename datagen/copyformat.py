@@ -11,8 +11,8 @@ row on it.
 The format (PostgreSQL docs, "COPY", binary format): a signature, then per
 row a 16-bit field count and per field a 32-bit length and the value in
 network byte order, then a 16-bit -1. A block is laid out as an
-``(rows, width)`` byte matrix, one field after another; when the table has a
-text column, each text field is padded to the longest in the block and the
+``(rows, width)`` byte matrix, one field after another; when a text column's
+values differ in length, each is padded to the longest in the block and the
 padding is dropped at the end with one boolean mask (rows keep their order).
 
 Values, as the server's ``*_recv`` functions read them:
@@ -194,6 +194,9 @@ def _text(name: str, column) -> _Field:
     data = np.frombuffer(column.buffers()[2], np.uint8)
     lengths = np.diff(offsets)
     width = int(lengths.max()) if len(lengths) else 0
+    if len(lengths) and lengths.min() == width:   # one length: no padding
+        return _Field(("u1", (width,)), data[offsets[0]:offsets[-1]].reshape(
+            -1, width), width)
     padded = np.zeros((len(column), width), dtype=np.uint8)
     padded[np.arange(width) < lengths[:, None]] = data[offsets[0]:offsets[-1]]
     return _Field(("u1", (width,)), padded, lengths=lengths)
