@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 from psycopg import sql
 
-from . import catalog, copyformat, customers, db, items, load, orders
+from . import catalog, copyformat, customers, db, facts, items, load, orders
 from .lanes import Lanes
 from .params import parse_params
 
@@ -67,7 +67,7 @@ def p1_load_speed(url: str, scale: float = 20, chunk: int = 100_000,
     against a raw COPY of the same bytes held in memory (and of the same
     rows as CSV), each ``rounds`` times in turn; medians are reported, and
     against one INSERT per row on a sample."""
-    from .build import Steps, load_facts, tune_session
+    from .build import tune_session
     basket = _context(scale)
     n_orders = len(basket.orders)
     table = "fact_order_item"
@@ -84,17 +84,16 @@ def p1_load_speed(url: str, scale: float = 20, chunk: int = 100_000,
         as_csv = [load.csv_bytes(table, block) for block in blocks]
         del blocks
 
-        def raw(datas, binary):
-            for data in datas:
-                load.copy_bytes(conn, SCHEMA, table, columns, data,
-                                binary=binary)
+        def raw_csv():
+            for data in as_csv:
+                load.copy_bytes(conn, SCHEMA, table, columns, data)
 
         runs = {
-            "pipeline": lambda: load_facts(conn, SCHEMA, basket,
-                                           Steps(lambda line: None), lanes,
-                                           chunk, tables=(table,)),
-            "raw": lambda: raw(encoded, True),
-            "raw_csv": lambda: raw(as_csv, False),
+            "pipeline": lambda: facts.load_facts(conn, SCHEMA, basket, lanes,
+                                                 chunk, tables=(table,)),
+            "raw": lambda: load.copy_frozen(conn, SCHEMA, table, columns,
+                                            encoded),
+            "raw_csv": raw_csv,
         }
         for _ in range(rounds):
             for name, run in runs.items():

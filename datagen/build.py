@@ -19,7 +19,7 @@ from typing import Callable
 import pandas as pd
 from psycopg import sql
 
-from . import __version__, calendar, catalog, copyformat, customers, items
+from . import __version__, calendar, catalog, customers, facts, items
 from . import keys, load, orders, quality, spec, views
 from .db import connect
 from .lanes import Lanes
@@ -44,9 +44,8 @@ SQL_WORK_MEM = "64MB"
 #: views gain alike (scale 1: server time 1.45 s -> 1.29 s, scale 10:
 #: 13.3 s -> 10.8 s)
 SQL_RANDOM_PAGE_COST = "1.1"
-FACT_TABLES = ("fact_order", "fact_order_item")
 TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_product",
-          *FACT_TABLES)
+          *facts.FACT_TABLES)
 #: tables whose autovacuum the keys step turns off until the build vacuums
 #: them
 AUTOVACUUM_PAUSED = ("dim_customer", "fact_order", "fact_order_item")
@@ -134,8 +133,10 @@ def build(params: BuildParams, url: str | None = None,
                                    params.end_date, cust)
             basket = items.prepare(params.seed, params.start_date,
                                    params.end_date, ords, cust, cat)
-        rows.update(load_facts(conn, staging, basket, steps, lanes,
-                               chunk_orders or block_size(len(ords))))
+        with steps.step("orders and lines (overlapped)"):
+            rows.update(facts.load_facts(
+                conn, staging, basket, lanes,
+                chunk_orders or block_size(len(ords)), seconds=steps.seconds))
         steps.report("generate orders and lines")
         steps.report("copy orders and lines")
 
@@ -205,57 +206,6 @@ def tune_session(conn) -> None:
 def block_size(n_orders: int) -> int:
     low, high = CHUNK_ORDERS_BOUNDS
     return max(low, min(high, -(-n_orders // BLOCKS_AT_LEAST)))
-
-
-def load_facts(conn, schema: str, basket: items.Basket, steps: Steps,
-               lanes: Lanes, chunk_orders: int,
-               tables: tuple[str, ...] = FACT_TABLES) -> dict[str, int]:
-    """Generate the orders and their lines block by block and COPY them
-    into ``schema`` (binary format); returns the rows of each table.
-
-    The next block is generated in a worker thread while this one is
-    copied, each table on a connection of its own (``lanes``), one block
-    after another, so each table is stored in order_id order.
-    ``tables``: which fact tables to copy (the benchmark copies the lines
-    alone); every block is generated whole either way.
-    """
-    types = {table: copyformat.column_types(conn, schema, table)
-             for table in tables}
-    rows = dict.fromkeys(tables, 0)
-
-    def produce(first: int) -> list[tuple[str, list[str], bytearray, int]]:
-        with steps.step("generate orders and lines", quiet=True):
-            block = items.block(basket, first,
-                                min(first + chunk_orders, len(basket.orders)))
-            frames = {"fact_order": block.orders,
-                      "fact_order_item": block.items}
-            return [(table, frames[table].column_names,
-                     copyformat.encode(frames[table], types[table]),
-                     frames[table].num_rows) for table in tables]
-
-    def copy(table, columns, data):
-        return lambda lane: load.copy_bytes(lane, schema, table, columns,
-                                            data, binary=True)
-
-    def consume(encoded) -> None:
-        with steps.step("copy orders and lines", quiet=True):
-            lanes.run({table: (copy(table, columns, data), ())
-                       for table, columns, data, _ in encoded})
-            for table, _, _, count in encoded:
-                rows[table] += count
-
-    with steps.step("orders and lines (overlapped)"):
-        load.pipelined(_progress(range(0, len(basket.orders), chunk_orders)),
-                       produce, consume)
-    return rows
-
-
-def _progress(blocks: range):
-    """Iterate over blocks with a progress bar on a terminal."""
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-        return tqdm(blocks, desc="  orders", unit="block", leave=False)
-    return blocks
 
 
 def channels() -> pd.DataFrame:

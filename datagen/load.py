@@ -107,6 +107,27 @@ def copy_bytes(conn: psycopg.Connection, schema: str, table: str,
         copy.write(data)
 
 
+def copy_frozen(conn: psycopg.Connection, schema: str, table: str,
+                columns: list[str], blocks) -> None:
+    """Empty ``schema.table`` and COPY the binary ``blocks`` (from
+    ``copyformat.encode``) into it in one transaction, rows frozen.
+
+    ``COPY ... (freeze)`` writes the rows as if vacuumed: allowed because
+    the table was emptied in the same transaction (no other transaction can
+    see it before the commit); nothing is visible until the commit.
+    """
+    statement = sql.SQL(
+        "copy {}.{} ({}) from stdin (format binary, freeze)").format(
+        sql.Identifier(schema), sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)))
+    with conn.transaction():
+        conn.execute(sql.SQL("truncate {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(table)))
+        for data in blocks:
+            with conn.cursor().copy(statement) as copy:
+                copy.write(data)
+
+
 def analyze(conn: psycopg.Connection, schema: str, table: str) -> None:
     conn.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(schema),
                                                  sql.Identifier(table)))
@@ -165,22 +186,3 @@ def table_checksum(conn: psycopg.Connection, schema: str, table: str) -> str:
         for data in copy:
             digest.update(data)
     return digest.hexdigest()
-
-
-
-
-def pipelined(jobs, produce, consume, depth: int = 2) -> None:
-    """``consume(produce(job))`` for each job in order, with ``produce``
-    running in a worker thread up to ``depth`` jobs ahead, so that generating
-    the next block overlaps with copying this one (numpy, pyarrow and libpq
-    release the GIL while they work)."""
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(1, thread_name_prefix="generate") as pool:
-        pending = deque()
-        for job in jobs:
-            pending.append(pool.submit(produce, job))
-            if len(pending) >= depth:
-                consume(pending.popleft().result())
-        while pending:
-            consume(pending.popleft().result())

@@ -21,9 +21,3 @@ def test_csv_for_copy_writes_money_as_decimals():
                       "unit_price": [1999, 5], "net_amount": [5997, 5]})
     assert load.csv_bytes("fact_order_item", table) == (
         b"1,3,19.99,59.97\n2,1,0.05,0.05\n")
-
-
-def test_pipelined_keeps_the_order_of_jobs():
-    seen = []
-    load.pipelined(range(50), lambda job: job * 2, seen.append, depth=3)
-    assert seen == [job * 2 for job in range(50)]
