@@ -252,7 +252,7 @@ def truth_tables(params: BuildParams, cust: customers.Customers,
     ], columns=["name", "value", "description"])
     return {
         "customer_persona": pd.DataFrame({
-            "customer_id": cust.table["customer_id"],
+            "customer_id": cust.table["customer_id"].to_numpy(),
             "persona": [personas[p] for p in cust.persona]}),
         "persona": persona_rows,
         "bundle": cat.bundles,

@@ -12,7 +12,8 @@ import datetime as dt
 import re
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonProvider
 
@@ -52,7 +53,7 @@ def pools(seed: int) -> Pools:
 
 @dataclasses.dataclass
 class Customers:
-    table: pd.DataFrame        # dim_customer rows
+    table: pa.Table            # dim_customer rows
     persona: np.ndarray        # index into PERSONAS
     channel: np.ndarray        # index into spec.CHANNELS (0-based)
     first_day: np.ndarray      # day of the first order (>= n_days: never)
@@ -103,27 +104,33 @@ def generate(seed: int, scale: float, start: dt.date, end: dt.date,
     rate = trait("repeat_rate") * rng.lognormal_factor(
         u[:, 6], spec.RATE_HETEROGENEITY_SIGMA)
 
-    first = pool.first_names[rng.choice(u[:, 7], np.ones(NAME_POOL))]
-    last = pool.last_names[rng.choice(u[:, 8], np.ones(NAME_POOL))]
-    city = pool.cities[rng.choice(u[:, 9], np.ones(CITY_POOL))]
+    first = rng.choice(u[:, 7], np.ones(NAME_POOL))
+    last = rng.choice(u[:, 8], np.ones(NAME_POOL))
+    city = rng.choice(u[:, 9], np.ones(CITY_POOL))
     region_idx = rng.choice(u[:, 10], [r[1] for r in spec.REGIONS])
-    domain = np.asarray(spec.EMAIL_DOMAINS)[rng.choice(
-        u[:, 11], np.ones(len(spec.EMAIL_DOMAINS)))]
+    domain = rng.choice(u[:, 11], np.ones(len(spec.EMAIL_DOMAINS)))
     customer_id = np.arange(1, n + 1)
-    email = [f"{_local(f)}.{_local(l)}{i}@{d}"
-             for f, l, i, d in zip(first, last, customer_id, domain)]
 
-    table = pd.DataFrame({
+    # strings by Arrow compute on whole columns (a Python f-string and a
+    # regex per customer took 3.5 s of 6.2 s at scale 100)
+    def pick(values, index):
+        return pa.array(values).take(pa.array(index))
+    ids = pc.cast(pa.array(customer_id), pa.string())
+    table = pa.table({
         "customer_id": customer_id,
-        "customer_code": [f"C{i:08d}" for i in customer_id],
-        "first_name": first,
-        "last_name": last,
-        "email": email,
-        "city": city,
-        "region": np.asarray([r[0] for r in spec.REGIONS])[region_idx],
-        "country": spec.COUNTRY,
-        "signup_date": (pd.Timestamp(start) + pd.to_timedelta(
-            signup_day, unit="D")).date,
+        "customer_code": pc.binary_join_element_wise(
+            "C", pc.utf8_lpad(ids, 8, "0"), ""),
+        "first_name": pick(pool.first_names, first),
+        "last_name": pick(pool.last_names, last),
+        "email": pc.binary_join_element_wise(
+            pick([_local(name) for name in pool.first_names], first), ".",
+            pick([_local(name) for name in pool.last_names], last), ids,
+            "@", pick(spec.EMAIL_DOMAINS, domain), ""),
+        "city": pick(pool.cities, city),
+        "region": pick([r[0] for r in spec.REGIONS], region_idx),
+        "country": pa.repeat(spec.COUNTRY, n),
+        "signup_date": np.datetime64(start, "D") + signup_day.astype(
+            "timedelta64[D]"),
         "acquisition_channel_id": channel + 1,
     })
     tax_bp = np.array([r[2] for r in spec.REGIONS])[region_idx]

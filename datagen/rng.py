@@ -48,24 +48,57 @@ def grouped_choice(u: np.ndarray, group: np.ndarray,
     return np.clip(idx, 0, width - 1)
 
 
+#: at most this many distinct means are drawn through a table of each one's
+#: cumulative probabilities (lines per order: one mean per persona)
+POISSON_TABLES = 64
+
+
 def poisson(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Poisson draws by inverse CDF (exact, vectorised)."""
+    """Poisson draws by inverse CDF (exact, vectorised): the k with
+    P(X <= k-1) <= u < P(X <= k)."""
     mean = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
     out = np.zeros(u.shape, dtype=np.int64)
     positive = mean > 0
-    if positive.any():
-        m, p = mean[positive], u[positive]
-        # start near the answer with the normal approximation, then walk
-        k = np.maximum(np.floor(m + np.sqrt(m) * special.ndtri(
-            np.clip(p, 1e-12, 1 - 1e-12))), 0)
-        for _ in range(200):
-            below = special.pdtr(k - 1, m) > p  # P(X <= k-1) > p: go down
-            above = special.pdtr(k, m) <= p     # P(X <= k) <= p: go up
-            if not (below.any() or above.any()):
-                break
-            k = np.where(below, k - 1, np.where(above, k + 1, k))
-        out[positive] = k.astype(np.int64)
+    if not positive.any():
+        return out
+    m, p = mean[positive], u[positive]
+    means, which = np.unique(m, return_inverse=True)
+    if len(means) <= POISSON_TABLES:
+        # few means: search each draw in its mean's table of P(X <= k)
+        # (6M lines per order: 1.9 s -> 0.3 s)
+        k = np.empty(len(m), dtype=np.int64)
+        for index, value in enumerate(means):
+            cdf = special.pdtr(np.arange(_poisson_support(value)), value)
+            chosen = which == index
+            k[chosen] = np.searchsorted(cdf, p[chosen], side="right")
+        out[positive] = k
+        return out
+    # start near the answer with the normal approximation, then walk, each
+    # step looking only at the draws that moved in the last one (the others
+    # have arrived; 1.2M draws 0.42 s -> 0.18 s)
+    k = np.maximum(np.floor(m + np.sqrt(m) * special.ndtri(
+        np.clip(p, 1e-12, 1 - 1e-12))), 0)
+    walking = np.arange(len(k))
+    for _ in range(200):
+        kw, mw, pw = k[walking], m[walking], p[walking]
+        below = special.pdtr(kw - 1, mw) > pw  # P(X <= k-1) > p: go down
+        above = special.pdtr(kw, mw) <= pw     # P(X <= k) <= p: go up
+        moved = below | above
+        if not moved.any():
+            break
+        k[walking] = np.where(below, kw - 1, np.where(above, kw + 1, kw))
+        walking = walking[moved]
+    out[positive] = k.astype(np.int64)
     return out
+
+
+def _poisson_support(mean: float) -> int:
+    """Terms of the table: up to where P(X <= k) reaches 1 in floating
+    point (far beyond any uniform draw below 1)."""
+    size = int(mean + 12 * np.sqrt(mean) + 40)
+    while special.pdtr(size - 1, mean) < 1.0:
+        size *= 2
+    return size
 
 
 def exponential(u: np.ndarray, mean) -> np.ndarray:
