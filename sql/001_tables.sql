@@ -2,7 +2,7 @@
 -- grain: one row per day / channel / customer / product / order / order line.
 -- definitions: all money is numeric(12,2); row-level rules (not null, check)
 -- live here so that copy enforces them while loading; keys, uniqueness and
--- foreign keys are added after the load by 010-014 (faster bulk load).
+-- foreign keys are added after the load by 010-016 (faster bulk load).
 
 create table dim_date (
     -- ids

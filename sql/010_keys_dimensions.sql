@@ -1,10 +1,12 @@
 -- keys of the dimensions: primary keys, natural keys and the one foreign
 -- key between dimensions.
--- the keys step (010-014) runs after the bulk load: building an index once
+-- the keys step (010-016) runs after the bulk load: building an index once
 -- is faster than maintaining it row by row, and adding a constraint
 -- validates every loaded row. its files run side by side where they do not
 -- need each other (datagen/keys.py says which needs which): the lines'
--- primary key is built while the orders' keys are.
+-- primary key is built while the orders' keys are, and the foreign keys of
+-- the two fact tables are validated side by side (added not valid, then
+-- validated: 013-016).
 -- cross-table rules that a check cannot express (items_subtotal = sum of the
 -- lines, no order before sign-up) are verified by the quality checks.
 -- memory: maintenance_work_mem is left as the server has it (64MB by

@@ -121,3 +121,7 @@ def test_foreign_keys_wait_for_the_keys_they_point_to():
         "014_foreign_keys_fact_order_item.sql"]
     assert "011_keys_fact_order.sql" not in needs[
         "012_keys_fact_order_item.sql"]  # built side by side
+    assert "015_validate_fact_order.sql" not in needs[
+        "016_validate_fact_order_item.sql"]  # validated side by side
+    assert "014_foreign_keys_fact_order_item.sql" in needs[
+        "015_validate_fact_order.sql"]  # both lock fact_order
