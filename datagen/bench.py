@@ -89,7 +89,7 @@ def p1_load_speed(url: str, scale: float = 20, chunk: int = 100_000,
 
         def raw_csv():
             for data in as_csv:
-                load.copy_bytes(conn, SCHEMA, table, columns, data)
+                load.copy_csv(conn, SCHEMA, table, columns, data)
 
         runs = {
             "pipeline": lambda: facts.load_facts(conn, SCHEMA, basket, lanes,

@@ -107,7 +107,8 @@ def encode(table: pa.Table, types: dict[str, str]) -> bytearray:
             target[...] = field.values
         if field.lengths is not None:
             rows["length " + name] = field.lengths
-    text = [name for name, field in fields.items() if field.lengths is not None]
+    text = [name for name, field in fields.items()
+            if field.lengths is not None]
     if not text:
         return out
     # drop the padding after each text value (rows keep their order)

@@ -85,7 +85,8 @@ class Lanes:
                     running[self._pool.submit(self._run, task)] = name
                     del waiting[name]
             if not running:
-                raise ValueError(f"tasks wait on each other: {sorted(waiting)}")
+                raise ValueError(
+                    f"tasks wait on each other: {sorted(waiting)}")
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 name = running.pop(future)

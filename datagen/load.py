@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
-import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 from psycopg import sql
 
@@ -90,20 +89,23 @@ def column_names(frame: pd.DataFrame | pa.Table) -> list[str]:
 def copy_frame(conn: psycopg.Connection, schema: str, table: str,
                frame: pd.DataFrame) -> int:
     """COPY a frame into ``schema.table``; returns the rows written."""
-    copy_bytes(conn, schema, table, column_names(frame),
-               csv_bytes(table, frame))
+    copy_csv(conn, schema, table, column_names(frame),
+             csv_bytes(table, frame))
     return len(frame)
 
 
-def copy_bytes(conn: psycopg.Connection, schema: str, table: str,
-               columns: list[str], data, binary: bool = False) -> None:
-    """COPY data into ``schema.table``: CSV (from ``csv_bytes``) or, with
-    ``binary``, PostgreSQL's binary format (from ``copyformat.encode``)."""
-    statement = sql.SQL("copy {}.{} ({}) from stdin (format {})").format(
+def _copy_statement(schema: str, table: str, columns: list[str],
+                    options: str) -> sql.Composed:
+    return sql.SQL("copy {}.{} ({}) from stdin ({})").format(
         sql.Identifier(schema), sql.Identifier(table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL("binary" if binary else "csv"))
-    with conn.cursor().copy(statement) as copy:
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(options))
+
+
+def copy_csv(conn: psycopg.Connection, schema: str, table: str,
+             columns: list[str], data: bytes) -> None:
+    """COPY CSV bytes (from ``csv_bytes``) into ``schema.table``."""
+    with conn.cursor().copy(_copy_statement(schema, table, columns,
+                                            "format csv")) as copy:
         copy.write(data)
 
 
@@ -116,10 +118,8 @@ def copy_frozen(conn: psycopg.Connection, schema: str, table: str,
     the table was emptied in the same transaction (no other transaction can
     see it before the commit); nothing is visible until the commit.
     """
-    statement = sql.SQL(
-        "copy {}.{} ({}) from stdin (format binary, freeze)").format(
-        sql.Identifier(schema), sql.Identifier(table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)))
+    statement = _copy_statement(schema, table, columns,
+                                "format binary, freeze")
     with conn.transaction():
         conn.execute(sql.SQL("truncate {}.{}").format(
             sql.Identifier(schema), sql.Identifier(table)))

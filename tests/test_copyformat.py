@@ -34,11 +34,11 @@ def copy_both_ways(conn, schemas, table, frame, money=()):
         as_decimals = as_decimals.set_column(
             frame.column_names.index(column), column,
             load.cents_to_decimal(frame[column]))
-    load.copy_bytes(conn, csv, table, frame.column_names,
-                    load.csv_bytes(table, as_decimals))
+    load.copy_csv(conn, csv, table, frame.column_names,
+                  load.csv_bytes(table, as_decimals))
     types = copyformat.column_types(conn, binary, table)
-    load.copy_bytes(conn, binary, table, frame.column_names,
-                    copyformat.encode(frame, types), binary=True)
+    load.copy_frozen(conn, binary, table, frame.column_names,
+                     [copyformat.encode(frame, types)])
     return (load.table_checksum(conn, binary, table),
             load.table_checksum(conn, csv, table))
 
@@ -71,8 +71,8 @@ def test_edge_values_load_identically_to_csv(conn, schemas):
              "2025-11-28T13:05:59"], "datetime64[s]"), n)),
         "day": pa.array(np.resize([dt.date(1970, 1, 1), dt.date(2000, 1, 1),
                                    dt.date(2025, 12, 31)], n)),
-        "note": np.resize(["", "completed", "a,b \"quoted\"", "ünïcødé ✓"],
-                          n).tolist(),
+        "note": np.resize(
+            ["", "completed", "a,b \"quoted\"", "ünïcødé ✓"], n).tolist(),
     })
     binary, csv = copy_both_ways(conn, schemas, "edge", frame,
                                  money=["money"])
@@ -88,8 +88,8 @@ def test_an_empty_block_is_a_valid_copy(conn, schemas):
     frame = pa.table({"i4": pa.array([], pa.int64()),
                       "note": pa.array([], pa.string())})
     types = copyformat.column_types(conn, SCHEMA, "edge")
-    load.copy_bytes(conn, SCHEMA, "edge", frame.column_names,
-                    copyformat.encode(frame, types), binary=True)
+    load.copy_frozen(conn, SCHEMA, "edge", frame.column_names,
+                     [copyformat.encode(frame, types)])
     assert conn.execute(f'select count(*) from "{SCHEMA}".edge'
                         ).fetchone()[0] == 0
 

@@ -1,4 +1,4 @@
-"""Side-by-side SQL steps: order of dependencies, failures, real parallelism."""
+"""Side-by-side SQL steps: dependencies, failures, real parallelism."""
 
 from __future__ import annotations
 
