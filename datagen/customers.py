@@ -118,8 +118,7 @@ def generate(seed: int, scale: float, start: dt.date, end: dt.date,
     ids = pc.cast(pa.array(customer_id), pa.string())
     table = pa.table({
         "customer_id": customer_id,
-        "customer_code": pc.binary_join_element_wise(
-            "C", pc.utf8_lpad(ids, 8, "0"), ""),
+        "customer_code": codes("C", ids, 8),
         "first_name": pick(pool.first_names, first),
         "last_name": pick(pool.last_names, last),
         "email": pc.binary_join_element_wise(
@@ -136,6 +135,14 @@ def generate(seed: int, scale: float, start: dt.date, end: dt.date,
     tax_bp = np.array([r[2] for r in spec.REGIONS])[region_idx]
     return Customers(table, persona, channel, first_day, end_day, rate,
                      tax_bp)
+
+
+def codes(prefix: str, ids, digits: int) -> pa.Array:
+    """Codes such as C00000001 and SO-000000001: ``prefix`` and each id,
+    zero-padded to ``digits`` (longer ids keep all their digits)."""
+    ids = pc.cast(ids, pa.string())
+    return pc.binary_join_element_wise(prefix, pc.utf8_lpad(ids, digits, "0"),
+                                       "")
 
 
 def _local(name: str) -> str:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from . import calendar, rng, spec
 from .catalog import Catalogue
-from .customers import PERSONAS, Customers
+from .customers import PERSONAS, Customers, codes
 from .orders import Orders
 
 STATUSES = ["completed", "cancelled", "returned"]
@@ -189,8 +189,7 @@ def block(basket: Basket, first: int, stop: int) -> Block:
     ids = pa.array(order_id)
     orders = pa.table({
         "order_id": ids,
-        "order_number": pc.binary_join_element_wise(
-            "SO-", pc.utf8_lpad(pc.cast(ids, pa.string()), 9, "0"), ""),
+        "order_number": codes("SO-", ids, 9),
         "customer_id": cust + 1,
         "channel_id": o.channel[first:stop] + 1,
         "order_date_key": date_key,
