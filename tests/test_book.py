@@ -98,6 +98,22 @@ def test_every_toc_page_is_in_the_site(book):
     assert (book.html / "_static" / "tables.js").is_file()
 
 
+def test_every_page_links_an_icon_and_the_root_redirects(book):
+    # a page without an icon link makes a browser ask for /favicon.ico,
+    # a failed request on the served site (test_browser)
+    icon = re.compile(r'<link rel="icon" href="([^"]+)"')
+    pages = ["index", "search", "genindex", *toc_pages()]
+    for page in pages:
+        path = book.html / f"{page}.html"
+        found = icon.search(path.read_text(encoding="utf-8"))
+        assert found, f"{page}.html links no icon"
+        assert (path.parent / found.group(1)).resolve().is_file(), (page, found)
+    root = (book.html / "index.html").read_text(encoding="utf-8")
+    target = f"{toc_pages()[0]}.html"
+    assert f'content="0; url={target}"' in root
+    assert f'<a href="{target}">' in root
+
+
 def test_no_executed_notebook_has_an_error(book, book7):
     for which in (book, book7):
         executed = which.executed()

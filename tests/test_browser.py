@@ -61,7 +61,12 @@ def test_every_page_loads_without_errors_and_draws_its_charts(book, browser):
 
 
 def test_the_served_site_loads(book, browser):
+    answered: list[tuple[str, int]] = []
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_request(self, code="-", size="-"):
+            answered.append((self.path, int(code)))
+
         def log_message(self, *args):
             pass
 
@@ -78,6 +83,10 @@ def test_the_served_site_loads(book, browser):
         charts = page.charts()
         assert charts["drawn"] == charts["charts"] >= 1
         page.close()
+        # the server's side: every request answered (no /favicon.ico asked
+        # for by the root page, which has its own icon link)
+        assert [path for path, code in answered if code >= 400] == []
+        assert any(path.startswith("/_static/favicon") for path, _ in answered)
     finally:
         server.shutdown()
         server.server_close()
