@@ -76,8 +76,10 @@ class Steps:
         if not quiet:
             self.report(name)
 
-    def report(self, name: str) -> None:
-        self.echo(f"  {name:<28} {self.seconds.get(name, 0.0):7.2f} s")
+    def report(self, name: str, depth: int = 0) -> None:
+        """One aligned line; ``depth`` 1 for a part of the step above."""
+        label = "  " * (depth + 1) + name
+        self.echo(f"{label:<32} {self.seconds.get(name, 0.0):7.2f} s")
 
 
 def _stderr(line: str) -> None:
@@ -137,8 +139,8 @@ def build(params: BuildParams, url: str | None = None,
             rows.update(facts.load_facts(
                 conn, staging, basket, lanes,
                 chunk_orders or block_size(len(ords)), seconds=steps.seconds))
-        steps.report("generate orders and lines")
-        steps.report("copy orders and lines")
+        steps.report("generate orders and lines", depth=1)
+        steps.report("copy orders and lines", depth=1)
 
         with steps.step("copy truth"):
             for table, frame in truth_tables(params, cust, cat).items():
