@@ -107,7 +107,8 @@ def test_every_page_links_an_icon_and_the_root_redirects(book):
         path = book.html / f"{page}.html"
         found = icon.search(path.read_text(encoding="utf-8"))
         assert found, f"{page}.html links no icon"
-        assert (path.parent / found.group(1)).resolve().is_file(), (page, found)
+        icon_file = (path.parent / found.group(1)).resolve()
+        assert icon_file.is_file(), (page, found.group(1))
     root = (book.html / "index.html").read_text(encoding="utf-8")
     target = f"{toc_pages()[0]}.html"
     assert f'content="0; url={target}"' in root

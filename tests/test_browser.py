@@ -58,8 +58,8 @@ def test_every_page_loads_without_errors_and_draws_its_charts(book, browser):
             assert title.strip(), docname
             # printed output wraps: nothing hidden behind a sideways scroll
             hidden = page.evaluate("""Array.from(document.querySelectorAll(
-                '.cell_output .output.stream pre'))
-                .filter(pre => pre.scrollWidth > pre.clientWidth + 1).length""")
+                '.cell_output .output.stream pre')).filter(
+                pre => pre.scrollWidth > pre.clientWidth + 1).length""")
             assert hidden == 0, (docname, "printed lines run off", hidden)
         finally:
             page.close()

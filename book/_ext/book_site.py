@@ -65,8 +65,9 @@ def landing_page(app) -> str:
     if favicon:
         href = favicon if "://" in favicon else f"_static/{Path(favicon).name}"
         icon = f'<link rel="icon" href="{html.escape(href)}">\n'
-    return LANDING.format(title=html.escape(app.config.html_title or app.config.project or ""),
-                          icon=icon, target=html.escape(target))
+    title = app.config.html_title or app.config.project or ""
+    return LANDING.format(title=html.escape(title), icon=icon,
+                          target=html.escape(target))
 
 
 def write_landing_page(app, exception) -> None:
