@@ -153,10 +153,14 @@ def _field(name: str, column, pg_type: str) -> _Field:
                     "supported")
 
 
-def _integers(name: str, column) -> np.ndarray:
+def _no_nulls(name: str, column) -> None:
     if column.null_count:
         raise ValueError(f"binary COPY of column {name!r}: nulls are not "
                          "supported")
+
+
+def _integers(name: str, column) -> np.ndarray:
+    _no_nulls(name, column)
     return column.to_numpy()
 
 
@@ -184,9 +188,7 @@ def _numeric(name: str, units: np.ndarray, scale: int) -> _Field:
 def _text(name: str, column) -> _Field:
     """Each value's UTF-8 bytes, left-aligned in a field as wide as the
     longest."""
-    if column.null_count:
-        raise ValueError(f"binary COPY of column {name!r}: nulls are not "
-                         "supported")
+    _no_nulls(name, column)
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     column = pc.cast(column, pa.large_string())

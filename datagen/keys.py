@@ -36,7 +36,7 @@ _REFERENCES = re.compile(r"\breferences\s+(\w+)")
 
 def touches(name: str) -> tuple[set[str], set[str]]:
     """(tables the file alters, tables it references), from its SQL."""
-    code = re.sub(r"--[^\n]*", "", load.sql_file(name))
+    code = load.sql_code(name)
     return set(_ALTERS.findall(code)), set(_REFERENCES.findall(code))
 
 

@@ -9,6 +9,7 @@ dimensions as CSV, the fact tables in PostgreSQL's binary format
 
 from __future__ import annotations
 
+import re
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,12 @@ MONEY = {
 
 def sql_file(name: str) -> str:
     return (SQL_DIR / name).read_text()
+
+
+def sql_code(name: str) -> str:
+    """The SQL of file ``name`` without its ``--`` comments (to read which
+    relations it names)."""
+    return re.sub(r"--[^\n]*", "", sql_file(name))
 
 
 def set_search_path(conn: psycopg.Connection, schema: str) -> None:

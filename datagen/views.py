@@ -47,7 +47,7 @@ VIEWS = tuple(name[4:-4] for name in VIEW_FILES)
 def reads(name: str) -> tuple[str, ...]:
     """The views of ``VIEWS`` that the view file ``name`` reads (named in
     its SQL outside comments)."""
-    code = re.sub(r"--[^\n]*", "", load.sql_file(name))
+    code = load.sql_code(name)
     own = name[4:-4]
     return tuple(view for view in VIEWS if view != own
                  and re.search(rf"\b{view}\b", code))
