@@ -1,7 +1,10 @@
 # The e-commerce analytics warehouse book.
 #   make book      set up, generate and load the warehouse, run the chapters,
 #                  build the site into _build/html
-#   make test      run the test suite (starts its own PostgreSQL)
+#   make test      run the whole test suite (starts its own PostgreSQL)
+#   make check     the fast tier: all but the book builds, the browser and
+#                  the tests that start a process (under 2 minutes)
+#   make lint      Python (ruff) and SQL (sqlfluff) style
 #   make serve     serve _build/html on http://localhost:$(PORT)
 #   make bench     performance figures (see README)
 #   make clean     remove _build (the warehouse database is kept)
@@ -24,7 +27,7 @@ PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
           --end-date '$(END_DATE)' --schema '$(SCHEMA)' \
           --min-pair-orders '$(MIN_PAIR_ORDERS)'
 
-.PHONY: book warehouse test serve bench clean setup
+.PHONY: book warehouse test check lint serve bench clean setup
 
 setup: $(STAMP)
 
@@ -42,6 +45,13 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/sqlfluff lint sql/
 
 serve:
 	$(PYTHON) -m http.server $(PORT) --directory _build/html

@@ -1,3 +1,21 @@
-"""Synthetic e-commerce warehouse: parameters, generator, loader, database."""
+"""The e-commerce warehouse book: a synthetic shop, its PostgreSQL
+warehouse and the book that analyses it.
+
+The rooms follow the data, and imports point one way, from an earlier
+stage to a later one (``tests/test_layout.py`` fails on an arrow the other
+way):
+
+- at the top: ``cli`` (``python -m datagen``), ``params`` (the build
+  parameters, validated before anything is touched), ``server`` (which
+  PostgreSQL, connecting to it), ``bench`` (``make bench``);
+- ``generate``: the shop drawn with numpy and Arrow; never a database;
+- ``warehouse``: everything that writes to PostgreSQL, reading the plan
+  of ``generate``;
+- ``publish``: ``make book``, from the notebooks to the site;
+- ``chapters``: what the chapter notebooks import; needs only ``params``
+  and ``server`` (a chapter reads the warehouse with its own queries).
+
+``generate -> warehouse -> publish``; ``chapters`` stands beside them.
+"""
 
 __version__ = "0.1.0"

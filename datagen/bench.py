@@ -31,11 +31,13 @@ from pathlib import Path
 import nbformat
 from psycopg import sql
 
-from . import catalog, copyformat, customers, db, facts, items, load, orders
-from .lanes import Lanes
+from . import generate, server
 from .params import parse_params
+from .warehouse import copy_binary, copy_text, fact_load, schemas, sql_files
+from .warehouse.build import build, tune_session
+from .warehouse.parallel import SessionPool
 
-OUT = db.PROJECT_ROOT / "_build" / "bench"
+OUT = server.PROJECT_ROOT / "_build" / "bench"
 NAIVE_SAMPLE = 20_000
 SCHEMA = "bench"
 
@@ -47,19 +49,10 @@ def _machine() -> dict:
             "platform": platform.platform(), "processor": platform.machine()}
 
 
-def _context(scale: float):
-    p = parse_params(dict(scale=scale))
-    pool = customers.pools(p.seed)
-    cat = catalog.generate(p.seed, p.start_date, p.end_date)
-    cust = customers.generate(p.seed, p.scale, p.start_date, p.end_date, pool)
-    ords = orders.generate(p.seed, p.start_date, p.end_date, cust)
-    return items.prepare(p.seed, p.start_date, p.end_date, ords, cust, cat)
-
-
 def _fresh_table(conn, schema: str) -> None:
-    load.drop_schema(conn, schema)
-    load.create_schema(conn, schema)
-    load.run_sql(conn, schema, "001_tables.sql")
+    schemas.drop_schema(conn, schema)
+    schemas.create_schema(conn, schema)
+    sql_files.run_sql(conn, schema, "001_tables.sql")
 
 
 def p1_load_speed(url: str, scale: float = 20, chunk: int = 100_000,
@@ -68,34 +61,33 @@ def p1_load_speed(url: str, scale: float = 20, chunk: int = 100_000,
     against a raw COPY of the same bytes held in memory (and of the same
     rows as CSV), each ``rounds`` times in turn; medians are reported, and
     against one INSERT per row on a sample."""
-    from .build import tune_session
-    basket = _context(scale)
-    n_orders = len(basket.orders)
+    plan = generate.plan(parse_params(dict(scale=scale)))
+    n_orders = plan.n_orders
     table = "fact_order_item"
     times: dict[str, list[float]] = {"pipeline": [], "raw": [], "raw_csv": []}
-    with db.connect(url, autocommit=True) as conn, \
-            Lanes(url, setup=tune_session) as lanes:
+    with server.connect(url, autocommit=True) as conn, \
+            SessionPool(url, setup=tune_session) as sessions:
         _fresh_table(conn, SCHEMA)
-        types = copyformat.column_types(conn, SCHEMA, table)
+        types = copy_binary.column_types(conn, SCHEMA, table)
         started = time.perf_counter()
-        blocks = [items.block(basket, first, min(first + chunk, n_orders)
-                              ).items for first in range(0, n_orders, chunk)]
-        encoded = [copyformat.encode(block, types) for block in blocks]
+        blocks = [plan.block(first, min(first + chunk, n_orders)).items
+                  for first in range(0, n_orders, chunk)]
+        encoded = [copy_binary.encode(block, types) for block in blocks]
         generate_s = time.perf_counter() - started
         columns = blocks[0].column_names
         rows = sum(block.num_rows for block in blocks)
-        as_csv = [load.csv_bytes(table, block) for block in blocks]
+        as_csv = [copy_text.csv_bytes(table, block) for block in blocks]
         del blocks
 
         def raw_csv():
             for data in as_csv:
-                load.copy_csv(conn, SCHEMA, table, columns, data)
+                copy_text.copy_csv(conn, SCHEMA, table, columns, data)
 
         runs = {
-            "pipeline": lambda: facts.load_facts(conn, SCHEMA, basket, lanes,
-                                                 chunk, tables=(table,)),
-            "raw": lambda: load.copy_frozen(conn, SCHEMA, table, columns,
-                                            encoded),
+            "pipeline": lambda: fact_load.load_facts(
+                conn, SCHEMA, plan, sessions, chunk, tables=(table,)),
+            "raw": lambda: copy_binary.copy_frozen(conn, SCHEMA, table,
+                                                   columns, encoded),
             "raw_csv": raw_csv,
         }
         for _ in range(rounds):
@@ -127,7 +119,7 @@ def p1_load_speed(url: str, scale: float = 20, chunk: int = 100_000,
 
 
 def _sample_rows(conn, n: int) -> list[tuple]:
-    load.set_search_path(conn, SCHEMA)
+    sql_files.set_search_path(conn, SCHEMA)
     return conn.execute("select * from fact_order_item order by order_id, "
                         "line_number limit %s", [n]).fetchall()
 
@@ -136,7 +128,7 @@ def _naive_insert(url: str, columns: list[str], rows: list[tuple]) -> float:
     """One INSERT per row through psycopg2 executemany, as tutorials do."""
     import psycopg2
     import psycopg2.sql
-    with db.connect(url, autocommit=True) as conn:
+    with server.connect(url, autocommit=True) as conn:
         _fresh_table(conn, SCHEMA)
     connection = psycopg2.connect(url)
     try:
@@ -156,17 +148,17 @@ def _naive_insert(url: str, columns: list[str], rows: list[tuple]) -> float:
 def p2_book_time() -> dict:
     """``make book`` from a clean _build (environment installed), then again."""
     subprocess.run(["make", "--no-print-directory", "clean"],
-                   cwd=db.PROJECT_ROOT, check=True, capture_output=True)
+                   cwd=server.PROJECT_ROOT, check=True, capture_output=True)
     times = []
     for _ in range(2):
         started = time.perf_counter()
         subprocess.run(["make", "--no-print-directory", "book"],
-                       cwd=db.PROJECT_ROOT, check=True, capture_output=True)
+                       cwd=server.PROJECT_ROOT, check=True, capture_output=True)
         times.append(time.perf_counter() - started)
     return {"first_s": times[0], "second_unchanged_s": times[1]}
 
 
-def chapter_queries(root: Path = db.PROJECT_ROOT) -> list[tuple[str, str]]:
+def chapter_queries(root: Path = server.PROJECT_ROOT) -> list[tuple[str, str]]:
     """(notebook:cell, sql) for every ``%%sql`` cell of the chapters."""
     queries = []
     for path in sorted((root / "book").glob("*.ipynb")):
@@ -182,11 +174,10 @@ def chapter_queries(root: Path = db.PROJECT_ROOT) -> list[tuple[str, str]]:
 def p3_chapter_queries(url: str, scale: float = 20) -> dict:
     schema = f"bench_x{int(scale)}"
     params = parse_params(dict(scale=scale, schema=schema))
-    from .build import build
     build(params, url=url, echo=lambda line: None)
     timings = {}
-    with db.connect(url, autocommit=True) as conn:
-        load.set_search_path(conn, schema)
+    with server.connect(url, autocommit=True) as conn:
+        sql_files.set_search_path(conn, schema)
         # the chapters' jupysql templates: {{truth}} is the truth schema
         truth = sql.Identifier(params.truth_schema).as_string(conn)
         for name, query in chapter_queries():
@@ -205,7 +196,7 @@ def p3_chapter_queries(url: str, scale: float = 20) -> dict:
 # getrusage's ru_maxrss, which keeps the parent's peak across fork + exec
 GROWTH_PROBE = """
 import re, sys, time
-from datagen.build import build
+from datagen.warehouse.build import build
 from datagen.params import parse_params
 started = time.perf_counter()
 report = build(parse_params(dict(scale=float(sys.argv[1]), schema=sys.argv[2])),
@@ -218,9 +209,9 @@ print(time.perf_counter() - started, report.rows["fact_order"],
 
 def _drop_build(url: str, schema: str) -> None:
     """Drop a warehouse the benchmark built (its disk is the user's)."""
-    with db.connect(url, autocommit=True) as conn:
+    with server.connect(url, autocommit=True) as conn:
         for name in (schema, parse_params(dict(schema=schema)).truth_schema):
-            load.drop_schema(conn, name)
+            schemas.drop_schema(conn, name)
 
 
 #: the fixed cost of a build: one so small that its rows cost next to nothing
@@ -243,9 +234,9 @@ def p4_growth(url: str, scales=(1, 10, 100)) -> dict:
         for _ in range(GROWTH_ROUNDS if scale <= 10 else 1):
             out = subprocess.run(
                 [sys.executable, "-c", GROWTH_PROBE, str(scale), schema],
-                cwd=db.PROJECT_ROOT, check=True, capture_output=True,
+                cwd=server.PROJECT_ROOT, check=True, capture_output=True,
                 text=True, env={**os.environ, "DATABASE_URL": url,
-                                "PYTHONPATH": str(db.PROJECT_ROOT)})
+                                "PYTHONPATH": str(server.PROJECT_ROOT)})
             _drop_build(url, schema)
             runs.append(out.stdout.split())
         seconds = statistics.median(float(run[0]) for run in runs)
@@ -295,9 +286,12 @@ def _table(report: dict) -> str:
             f"  medians of {p1['rounds']} rounds each, taken in turn"]
     p2 = report.get("p2")
     if p2:
-        lines += ["P2 book time",
-                  f"  make book, clean _build      {p2['first_s']:>8.1f} s  (target < 60)",
-                  f"  make book again, unchanged   {p2['second_unchanged_s']:>8.1f} s  (target < 15)"]
+        lines += [
+            "P2 book time",
+            f"  make book, clean _build      {p2['first_s']:>8.1f} s  "
+            "(target < 60)",
+            f"  make book again, unchanged   "
+            f"{p2['second_unchanged_s']:>8.1f} s  (target < 15)"]
     p3 = report.get("p3")
     if p3:
         lines.append(f"P3 chapter queries at scale {p3['scale']:g}: total "
@@ -337,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                         "about 2 minutes here)")
     args = parser.parse_args(argv)
     parts = set(args.only or ["p1", "p2", "p3", "p4"])
-    url = db.database_url()
+    url = server.database_url()
     report = {"machine": _machine(),
               "measured_at": dt.datetime.now().isoformat(timespec="seconds")}
     if "p1" in parts:

@@ -37,7 +37,7 @@ class ParamError(ValueError):
         super().__init__(f"{name} must be {allowed} (got {value!r})")
 
     @classmethod
-    def unknown(cls, name: str) -> "ParamError":
+    def unknown(cls, name: str) -> ParamError:
         error = cls.__new__(cls)
         error.name = name
         ValueError.__init__(error, f"unknown parameter {name!r}: the "
@@ -58,10 +58,6 @@ class BuildParams:
     @property
     def truth_schema(self) -> str:
         return f"{self.schema}_truth"
-
-    @property
-    def days(self) -> int:
-        return (self.end_date - self.start_date).days + 1
 
     def as_dict(self) -> dict:
         return {"seed": self.seed, "scale": self.scale,

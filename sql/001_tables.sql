@@ -14,7 +14,8 @@ create table dim_date (
     month           smallint    not null check (month between 1 and 12),
     month_name      text        not null,
     day_of_month    smallint    not null check (day_of_month between 1 and 31),
-    iso_day_of_week smallint    not null check (iso_day_of_week between 1 and 7),
+    iso_day_of_week smallint    not null
+        check (iso_day_of_week between 1 and 7),
     day_name        text        not null,
     iso_week        smallint    not null check (iso_week between 1 and 53),
     is_weekend      boolean     not null,

@@ -3,16 +3,15 @@
 -- the keys step (010-016) runs after the bulk load: building an index once
 -- is faster than maintaining it row by row, and adding a constraint
 -- validates every loaded row. its files run side by side where they do not
--- need each other (datagen/keys.py says which needs which): the lines'
--- primary key is built while the orders' keys are, and the foreign keys of
--- the two fact tables are validated side by side (added not valid, then
--- validated: 013-016).
+-- need each other (warehouse/keys.py says which needs which): the
+-- lines' primary key is built while the orders' keys are, and the foreign
+-- keys of the two fact tables are validated side by side (added not valid,
+-- then validated: 013-016).
 -- cross-table rules that a check cannot express (items_subtotal = sum of the
 -- lines, no order before sign-up) are verified by the quality checks.
 -- memory: maintenance_work_mem is left as the server has it (64MB by
--- default): more (256MB, 1GB) made the keys slower at scale 100 (29 s ->
--- 31 s, 33-36 s): larger in-memory sorts miss the cpu caches more than
--- they save.
+-- default): larger in-memory sorts miss the cpu caches more than they save
+-- (readme, performance).
 -- indexes: the views and the quality checks read whole tables, streaming
 -- the fact tables through their primary keys (they are loaded in order_id
 -- order), so they need no secondary index. none is built for order_status
@@ -20,14 +19,8 @@
 -- about as much to build as a primary key, and no view, check or chapter
 -- reads by them (a customer's lines are reached through the customer's
 -- orders).
--- autovacuum: off for the rest of the build on the tables of more than a
--- few rows (datagen/build.py vacuums the tables once at the end and turns
--- it back on). the tables were just loaded, so autovacuum would vacuum and
--- analyze them while they are indexed and read, on the same cpus, and
--- cancel itself at each lock of the keys (scale 100: keys, views and
--- checks 185 s -> 147 s).
-
-alter table dim_customer set (autovacuum_enabled = false);
+-- autovacuum is off on the large tables from their load to the build's
+-- vacuum (warehouse/keys.py, autovacuum_paused).
 
 -- primary keys and natural keys
 alter table dim_date add primary key (date_key);

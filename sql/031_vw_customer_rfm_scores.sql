@@ -62,11 +62,20 @@ scored as (
         ranked.recency_days,
         ranked.frequency,
         ranked.monetary,
-        (1 + 5 * (2 * r_below + r_tied) / (2 * population.customers))::integer
+        (
+            1 + 5 * (2 * ranked.r_below + ranked.r_tied)
+            / (2 * population.customers)
+        )::integer
             as r_score,
-        (1 + 5 * (2 * f_below + f_tied) / (2 * population.customers))::integer
+        (
+            1 + 5 * (2 * ranked.f_below + ranked.f_tied)
+            / (2 * population.customers)
+        )::integer
             as f_score,
-        (1 + 5 * (2 * m_below + m_tied) / (2 * population.customers))::integer
+        (
+            1 + 5 * (2 * ranked.m_below + ranked.m_tied)
+            / (2 * population.customers)
+        )::integer
             as m_score
     from ranked
     cross join population

@@ -49,11 +49,11 @@ tiered as (
         ranked.customers_at_or_below::double precision
             / population.customers as revenue_cume_dist,
         case
-            when 100 * customers_at_or_below > 95 * population.customers
+            when 100 * ranked.customers_at_or_below > 95 * population.customers
                 then 4
-            when 100 * customers_at_or_below > 80 * population.customers
+            when 100 * ranked.customers_at_or_below > 80 * population.customers
                 then 3
-            when 100 * customers_at_or_below > 50 * population.customers
+            when 100 * ranked.customers_at_or_below > 50 * population.customers
                 then 2
             else 1
         end as ltv_tier_rank

@@ -1,5 +1,5 @@
 -- quality_order_lines: the input of the quality checks (090), created
--- without data; datagen/quality.py refreshes it before every run of the
+-- without data; warehouse/quality.py refreshes it before every run of the
 -- checks (the build fills it while it makes the views, side by side).
 
 -- the lines of each order, totalled in one pass for the checks of 090

@@ -4,7 +4,7 @@
 -- result of the last run.
 -- purpose: rules that a single-row CHECK cannot express, and the row-level
 -- rules again (a constraint can be dropped; a check cannot be skipped).
--- datagen/quality.py runs every qc_ view at the end of the build, before
+-- warehouse/quality.py runs every qc_ view at the end of the build, before
 -- the new warehouse is swapped in; any violation fails the build and names
 -- the check with its first rows. the comment on each view is its
 -- description.
@@ -13,7 +13,7 @@
 -- build_info.start_date .. build_info.end_date.
 -- speed: the checks that compare the lines with their orders read
 -- quality_order_lines, one streaming pass over both fact tables that
--- datagen/quality.py refreshes before every run (so the checks always see
+-- warehouse/quality.py refreshes before every run (so the checks always see
 -- the tables as they are); a foreign key that postgresql has validated and
 -- enforces needs no second look-up of every row.
 
@@ -33,31 +33,43 @@ create table quality_check (
 
 
 -- every table of the star schema has rows
+-- the star's tables are the schema's own dim_ and fact_ tables (001 creates
+-- them); a table is empty when it has no first row (none is counted)
+create function qc_is_empty(relation regclass) returns boolean
+language plpgsql stable as $$
+declare
+    empty boolean;
+begin
+    execute format('select not exists (select from %s)', relation)
+        into empty;
+    return empty;
+end
+$$;
+
 create view qc_row_counts as
 
 with
 
-empty_tables as (
-    -- a table is empty when it has no first row (no need to count them all)
-    select 'dim_date' as table_name
-    where not exists (select from dim_date)
-    union all
-    select 'dim_channel' where not exists (select from dim_channel)
-    union all
-    select 'dim_customer' where not exists (select from dim_customer)
-    union all
-    select 'dim_product' where not exists (select from dim_product)
-    union all
-    select 'fact_order' where not exists (select from fact_order)
-    union all
-    select 'fact_order_item' where not exists (select from fact_order_item)
+star_tables as (
+    select
+        tables.oid::regclass as table_oid,
+        tables.relname::text as table_name
+    from pg_catalog.pg_class as tables
+    where tables.relnamespace = (
+        select build_info.relnamespace
+        from pg_catalog.pg_class as build_info
+        where build_info.oid = 'build_info'::regclass
+    )
+        and tables.relkind = 'r'
+        and tables.relname ~ '^(dim|fact)_'
 ),
 
 final as (
     select
         table_name,
         0::bigint as row_count
-    from empty_tables
+    from star_tables
+    where qc_is_empty(table_oid)
 )
 
 select * from final;
@@ -90,24 +102,54 @@ comment on view qc_one_row_tables is
 
 
 -- every foreign key value has its row in the referenced table
--- a key with a foreign key that postgresql validated (every row, when it
--- was added) and enforces (its triggers are not disabled) cannot have an
--- orphan, so its look-up is skipped: it reads nothing. a key without one (a
--- warehouse loaded by hand, a dropped constraint) is looked up row by row.
+-- quality_foreign_key lists every foreign key that the key files (010-016)
+-- add, read from them by the build (warehouse/quality.py), so that a key
+-- whose constraint is missing is still looked up. a key with a foreign key
+-- that postgresql validated (every row, when it was added) and enforces
+-- (its triggers are not disabled) cannot have an orphan, so its look-up is
+-- skipped: it reads nothing. a key without one (a warehouse loaded by hand,
+-- a dropped constraint) is looked up row by row.
 -- (rows written while the constraint's triggers were disabled, as by a
 -- data-only restore with --disable-triggers, are not looked up again.)
--- (import ctes read more than once are "not materialized": postgresql
--- would otherwise copy the whole table first)
+create table quality_foreign_key (
+    -- ids
+    key_column        text     not null primary key,
+    -- the key
+    table_oid         regclass not null,
+    column_name       name     not null,
+    -- what it references
+    referenced_oid    regclass not null,
+    referenced_column name     not null,
+    -- how a row of the table is named in the results
+    row_id_column     name     not null
+);
+
+-- the rows of one table whose key has no row in the referenced table
+create function qc_orphan_rows(
+    table_oid regclass,
+    column_name name,
+    referenced_oid regclass,
+    referenced_column name,
+    row_id_column name
+) returns table (row_id bigint, missing_value bigint)
+language plpgsql stable as $$
+begin
+    return query execute format(
+        'select rows.%1$I::bigint, rows.%2$I::bigint from %3$s as rows '
+        'where rows.%2$I is not null and not exists ('
+        'select from %4$s as referenced '
+        'where referenced.%5$I = rows.%2$I)',
+        row_id_column, column_name, table_oid, referenced_oid,
+        referenced_column);
+end
+$$;
+
 create view qc_orphan_keys as
 
 with
 
-orders as not materialized (
-    select * from fact_order
-),
-
-order_items as not materialized (
-    select * from fact_order_item
+declared_keys as (
+    select * from quality_foreign_key
 ),
 
 enforced_keys as (
@@ -117,8 +159,8 @@ enforced_keys as (
         constraints.confrelid as referenced_oid
     from pg_catalog.pg_constraint as constraints
     inner join pg_catalog.pg_attribute as columns
-        on columns.attrelid = constraints.conrelid
-        and columns.attnum = constraints.conkey[1]
+        on constraints.conrelid = columns.attrelid
+        and constraints.conkey[1] = columns.attnum
     where constraints.contype = 'f'
         and constraints.convalidated
         and cardinality(constraints.conkey) = 1
@@ -130,132 +172,26 @@ enforced_keys as (
 ),
 
 keys_to_look_up as (
-    select keys.key_column
-    from (
-        values
-            ('fact_order.customer_id', 'fact_order'::regclass,
-                'customer_id', 'dim_customer'::regclass),
-            ('fact_order.channel_id', 'fact_order'::regclass,
-                'channel_id', 'dim_channel'::regclass),
-            ('fact_order.order_date_key', 'fact_order'::regclass,
-                'order_date_key', 'dim_date'::regclass),
-            ('fact_order_item.order_id', 'fact_order_item'::regclass,
-                'order_id', 'fact_order'::regclass),
-            ('fact_order_item.product_id', 'fact_order_item'::regclass,
-                'product_id', 'dim_product'::regclass),
-            ('fact_order_item.customer_id', 'fact_order_item'::regclass,
-                'customer_id', 'dim_customer'::regclass),
-            ('fact_order_item.order_date_key', 'fact_order_item'::regclass,
-                'order_date_key', 'dim_date'::regclass),
-            ('dim_customer.acquisition_channel_id', 'dim_customer'::regclass,
-                'acquisition_channel_id', 'dim_channel'::regclass)
-    ) as keys (key_column, table_oid, column_name, referenced_oid)
+    select declared_keys.*
+    from declared_keys
     where not exists (
         select 1 from enforced_keys
-        where enforced_keys.table_oid = keys.table_oid
-            and enforced_keys.column_name = keys.column_name
-            and enforced_keys.referenced_oid = keys.referenced_oid
+        where enforced_keys.table_oid = declared_keys.table_oid
+            and enforced_keys.column_name = declared_keys.column_name
+            and enforced_keys.referenced_oid = declared_keys.referenced_oid
     )
 ),
 
 orphans as (
-    -- each branch runs only if its key is to be looked up (a one-time
-    -- filter: otherwise its table is not read)
     select
-        'fact_order.customer_id' as key_column,
-        orders.order_id as row_id,
-        orders.customer_id::bigint as missing_value
-    from orders
-    where exists (
-        select 1 from keys_to_look_up
-        where key_column = 'fact_order.customer_id'
-    )
-        and not exists (
-            select 1 from dim_customer
-            where dim_customer.customer_id = orders.customer_id
-        )
-    union all
-    select 'fact_order.channel_id', orders.order_id, orders.channel_id
-    from orders
-    where exists (
-        select 1 from keys_to_look_up
-        where key_column = 'fact_order.channel_id'
-    )
-        and not exists (
-            select 1 from dim_channel
-            where dim_channel.channel_id = orders.channel_id
-        )
-    union all
-    select 'fact_order.order_date_key', orders.order_id, orders.order_date_key
-    from orders
-    where exists (
-        select 1 from keys_to_look_up
-        where key_column = 'fact_order.order_date_key'
-    )
-        and not exists (
-            select 1 from dim_date
-            where dim_date.date_key = orders.order_date_key
-        )
-    union all
-    select 'fact_order_item.order_id', order_items.order_id,
-        order_items.order_id
-    from order_items
-    where exists (
-        select 1 from keys_to_look_up
-        where key_column = 'fact_order_item.order_id'
-    )
-        and not exists (
-            select 1 from orders
-            where orders.order_id = order_items.order_id
-        )
-    union all
-    select 'fact_order_item.product_id', order_items.order_id,
-        order_items.product_id
-    from order_items
-    where exists (
-        select 1 from keys_to_look_up
-        where key_column = 'fact_order_item.product_id'
-    )
-        and not exists (
-            select 1 from dim_product
-            where dim_product.product_id = order_items.product_id
-        )
-    union all
-    select 'fact_order_item.customer_id', order_items.order_id,
-        order_items.customer_id
-    from order_items
-    where exists (
-        select 1 from keys_to_look_up
-        where key_column = 'fact_order_item.customer_id'
-    )
-        and not exists (
-            select 1 from dim_customer
-            where dim_customer.customer_id = order_items.customer_id
-        )
-    union all
-    select 'fact_order_item.order_date_key', order_items.order_id,
-        order_items.order_date_key
-    from order_items
-    where exists (
-        select 1 from keys_to_look_up
-        where key_column = 'fact_order_item.order_date_key'
-    )
-        and not exists (
-            select 1 from dim_date
-            where dim_date.date_key = order_items.order_date_key
-        )
-    union all
-    select 'dim_customer.acquisition_channel_id', dim_customer.customer_id,
-        dim_customer.acquisition_channel_id
-    from dim_customer
-    where exists (
-        select 1 from keys_to_look_up
-        where key_column = 'dim_customer.acquisition_channel_id'
-    )
-        and not exists (
-            select 1 from dim_channel
-            where dim_channel.channel_id = dim_customer.acquisition_channel_id
-        )
+        keys.key_column,
+        orphan.row_id,
+        orphan.missing_value
+    from keys_to_look_up as keys
+    cross join lateral qc_orphan_rows(
+        keys.table_oid, keys.column_name, keys.referenced_oid,
+        keys.referenced_column, keys.row_id_column
+    ) as orphan
 ),
 
 final as (

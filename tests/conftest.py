@@ -8,6 +8,7 @@ session: ask for ``warehouse(seed=..., scale=...)`` and get the schema name.
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -21,6 +22,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEST_SCALE = 1.0
+#: what makes a test slow: it starts a process of its own
+STARTS_A_PROCESS = ("run_cli(", "subprocess.", "kill_after_line(")
+
+
+def pytest_collection_modifyitems(items):
+    """``slow``: the book builds and the browser (``tests/publish``) and every
+    test that starts a process; ``make check`` leaves them out."""
+    for item in items:
+        function = getattr(item, "function", None)
+        source = inspect.getsource(function) if function else ""
+        if "publish" in item.path.parts or any(
+                call in source for call in STARTS_A_PROCESS):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +69,8 @@ _built: dict[tuple, str] = {}
 @pytest.fixture(scope="session")
 def warehouse(pg_url):
     """Build (once per session) and return the schema for some parameters."""
-    from datagen.build import build
     from datagen.params import parse_params
+    from datagen.warehouse.build import build
 
     def get(seed=42, scale=DEFAULT_TEST_SCALE, schema=None, **kwargs):
         key = (seed, scale, schema, tuple(sorted(kwargs.items())))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -14,12 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from conftest import ROOT, run_cli
-from datagen.build import TABLES
-from datagen.load import table_checksum
+from datagen.warehouse.build import TABLES
+from datagen.warehouse.schemas import table_checksum
 
 
 def checksums(conn, schema):
@@ -31,7 +29,8 @@ def schemas(conn):
 
 
 def one_error_line(result):
-    lines = [l for l in result.stderr.strip().splitlines() if l.strip()]
+    lines = [line for line in result.stderr.strip().splitlines()
+             if line.strip()]
     assert result.returncode != 0
     assert len(lines) == 1, result.stderr
     return lines[0]
@@ -245,7 +244,7 @@ def test_sql_is_never_formatted_with_values():
     """No f-string, %-format or .format() builds a string passed to
     execute(): identifiers go through psycopg.sql, values are bound."""
     offenders = []
-    for path in (ROOT / "datagen").glob("*.py"):
+    for path in (ROOT / "datagen").rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(

@@ -7,25 +7,24 @@ error, are the plotly charts drawn?) and by hand for screenshots:
     python tools/browser.py check _build/html/book/*.html
 
 Needs a ``chromium`` (or ``chromium-browser``/``google-chrome``) binary; talks
-to it with a minimal WebSocket client from the standard library, so no
-browser-driver package is needed.
+to it over the DevTools protocol with websocket-client (a maintained, pure
+Python WebSocket client; no browser driver and no browser download).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+import websocket
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu",
@@ -40,77 +39,6 @@ def find_browser() -> str | None:
         if path:
             return path
     return None
-
-
-class WebSocket:
-    """Just enough of RFC 6455 for the DevTools protocol (text frames)."""
-
-    def __init__(self, url: str, timeout: float = 30.0):
-        match = re.match(r"ws://([^/:]+):(\d+)(/.*)", url)
-        host, port, path = match[1], int(match[2]), match[3]
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-            .encode())
-        response = b""
-        while b"\r\n\r\n" not in response:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("websocket handshake failed")
-            response += chunk
-        if b" 101 " not in response.split(b"\r\n", 1)[0]:
-            raise ConnectionError(response.split(b"\r\n", 1)[0].decode())
-        self.buffer = response.split(b"\r\n\r\n", 1)[1]
-
-    def _read(self, size: int) -> bytes:
-        while len(self.buffer) < size:
-            chunk = self.sock.recv(max(65536, size - len(self.buffer)))
-            if not chunk:
-                raise ConnectionError("websocket closed")
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:size], self.buffer[size:]
-        return data
-
-    def send(self, text: str) -> None:
-        payload = text.encode()
-        header = bytes([0x81])
-        size = len(payload)
-        if size < 126:
-            header += bytes([0x80 | size])
-        elif size < 65536:
-            header += bytes([0x80 | 126]) + struct.pack(">H", size)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack(">Q", size)
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
-
-    def receive(self) -> str:
-        message = b""
-        while True:
-            first, second = self._read(2)
-            opcode, size = first & 0x0F, second & 0x7F
-            if size == 126:
-                size = struct.unpack(">H", self._read(2))[0]
-            elif size == 127:
-                size = struct.unpack(">Q", self._read(8))[0]
-            payload = self._read(size)
-            if opcode == 0x8:
-                raise ConnectionError("websocket closed by the browser")
-            if opcode in (0x9, 0xA):  # ping / pong: not used by DevTools
-                continue
-            message += payload
-            if first & 0x80:
-                return message.decode()
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 class Browser:
@@ -140,7 +68,7 @@ class Browser:
             self.close()
             raise RuntimeError("chromium did not start its DevTools server")
 
-    def page(self) -> "Page":
+    def page(self) -> Page:
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -168,7 +96,8 @@ class Page:
     """A tab: send commands, collect console errors and exceptions."""
 
     def __init__(self, ws_url: str):
-        self.ws = WebSocket(ws_url)
+        self.ws = websocket.create_connection(ws_url, timeout=30,
+                                              suppress_origin=True)
         self.next_id = 0
         self.errors: list[str] = []
         self.events: list[dict] = []
@@ -200,7 +129,7 @@ class Page:
         self.ws.send(json.dumps({"id": ident, "method": method,
                                  "params": params}))
         while True:
-            message = json.loads(self.ws.receive())
+            message = json.loads(self.ws.recv())
             if message.get("id") == ident:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
@@ -212,9 +141,9 @@ class Page:
             if message.get("method") == method:
                 return self.events.pop(index)
         deadline = time.time() + timeout
-        self.ws.sock.settimeout(timeout)
+        self.ws.settimeout(timeout)
         while time.time() < deadline:
-            message = json.loads(self.ws.receive())
+            message = json.loads(self.ws.recv())
             self._note(message)
             if message.get("method") == method:
                 return message
@@ -246,6 +175,26 @@ class Page:
                 break
             previous = state
             time.sleep(settle)
+
+    def follow_redirect(self, url: str, timeout: float = 30.0) -> str:
+        """Load ``url``, a page that sends the browser on (a meta refresh),
+        and wait until the page it leads to has loaded; returns that page's
+        URL. Asking the page while it is replaced fails, so each question
+        that fails is asked again."""
+        self.events.clear()
+        self.call("Page.navigate", url=url)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                href, state = self.evaluate(
+                    "[location.href, document.readyState]")
+            except (RuntimeError, TypeError, ValueError):  # replaced meanwhile
+                href, state = None, None
+            if href not in (None, url) and state == "complete":
+                return href
+            time.sleep(0.1)
+        raise TimeoutError(f"{url} did not lead to a loaded page within "
+                           f"{timeout} s")
 
     def charts(self) -> dict:
         """How many plotly charts the page has and how many have an SVG."""

@@ -1,0 +1,53 @@
+"""chapters: what the chapter notebooks import.
+
+Needs only the parameters and the database: a chapter reads the warehouse
+with its own ``%%sql`` queries and keeps here only what two chapters share.
+
+- ``page``: set-up (parameters, jupysql, plotly) and the page banner;
+- ``formats``: numbers and dates as sentences say them;
+- ``narrative``: glued facts, key findings, paragraphs, KPI cards;
+- ``tables``: sortable, searchable HTML tables;
+- ``charts``: plotly offline, the book's colours;
+- ``schema_diagram``: the star schema drawn from the catalogue;
+- ``methods``: the statistical methods (seasons, K-Means, Holt-Winters).
+
+A notebook writes ``from datagen import chapters`` and calls the names
+below (``chapters.setup``, ``chapters.money``, ``chapters.table`` ...);
+``chapters.methods`` holds the methods.
+"""
+
+from . import methods
+from .charts import COLORWAY, HEATMAP_SCALE, setup_plotly
+from .formats import (
+                      change,
+                      day,
+                      growth,
+                      listing,
+                      money,
+                      month,
+                      number,
+                      pct,
+                      plain,
+                      plural,
+                      timestamp,
+)
+from .narrative import (
+                      fact,
+                      findings,
+                      findings_markdown,
+                      kpi_cards,
+                      say,
+                      show_html,
+                      tone,
+)
+from .page import Page, banner_html, setup
+from .schema_diagram import schema_svg
+from .tables import FORMATS, table, table_html
+
+__all__ = [
+    "COLORWAY", "FORMATS", "HEATMAP_SCALE", "Page", "banner_html", "change",
+    "day", "fact", "findings", "findings_markdown", "growth", "kpi_cards",
+    "listing", "methods", "money", "month", "number", "pct", "plain",
+    "plural", "say", "schema_svg", "setup", "setup_plotly", "show_html",
+    "table", "table_html", "timestamp", "tone",
+]

@@ -1,0 +1,117 @@
+"""A chapter's page: its parameters, its connection and its banner.
+
+Owns a chapter's set-up. ``setup`` validates the papermill parameters,
+connects jupysql to the warehouse (search path = the build's schema) and
+sets plotly up; ``Page.banner`` shows the line every page opens with (seed,
+scale, data period, when the warehouse was built), checked against
+``build_info``. Nothing here queries the warehouse: the queries live in
+the notebooks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+
+import pandas as pd
+
+from .. import server
+from ..params import BuildParams, check_injected, parse_params
+from .charts import setup_plotly
+from .formats import day, timestamp
+from .narrative import show_html
+
+
+@dataclasses.dataclass
+class Page:
+    """One chapter: its parameters and its database engine."""
+
+    params: BuildParams
+    engine: object
+    built_at: dt.datetime | None = None
+
+    def banner(self, build_info: pd.DataFrame) -> None:
+        """Show seed, scale, data period and build time; check the build.
+
+        ``build_info`` is the one-row ``build_info`` table of the warehouse;
+        a warehouse built with other parameters than this chapter's stops
+        the chapter (its numbers would belong to another book).
+        """
+        if len(build_info) != 1:
+            raise RuntimeError("build_info must hold exactly one row "
+                               f"(it holds {len(build_info)})")
+        row = build_info.iloc[0]
+        built = {"seed": int(row["seed"]), "scale": float(row["scale"]),
+                 "start_date": pd.Timestamp(row["start_date"]).date(),
+                 "end_date": pd.Timestamp(row["end_date"]).date()}
+        wanted = {"seed": self.params.seed, "scale": self.params.scale,
+                  "start_date": self.params.start_date,
+                  "end_date": self.params.end_date}
+        differs = [k for k in wanted if built[k] != wanted[k]]
+        if differs:
+            raise RuntimeError(
+                f"schema {self.params.schema!r} holds another build ("
+                + ", ".join(f"{k} {built[k]} instead of {wanted[k]}"
+                            for k in differs) + ")")
+        self.built_at = pd.Timestamp(row["built_at"]).to_pydatetime()
+        show_html(banner_html(self.params, self.built_at))
+
+
+def setup(*, url: str | None = None, **parameters) -> Page:
+    """Validate the parameters, connect ``%sql``, set plotly up.
+
+    ``parameters`` are the notebook's papermill parameters (the names of
+    ``datagen.params.DEFAULTS``).
+    """
+    params = parse_params(parameters)
+    shell = _shell()
+    if shell is not None:  # papermill injected only names the book knows
+        check_injected(list(shell.user_ns.get("In", [])))
+    setup_plotly()
+    engine = connect_sql(params, url=url)
+    return Page(params, engine)
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def connect_sql(params: BuildParams, url: str | None = None):
+    """An engine on the warehouse schema, connected to the ``%sql`` magic."""
+    import sqlalchemy
+    from IPython import get_ipython
+    from sqlalchemy.pool import NullPool
+
+    engine = sqlalchemy.create_engine(
+        server.sqlalchemy_url(url), poolclass=NullPool,
+        connect_args={"options": f"-c search_path={params.schema}",
+                      "application_name": "book"})
+    shell = get_ipython()
+    if shell is None:  # plain Python (tests): nothing to connect
+        return engine
+    shell.run_line_magic("load_ext", "sql")
+    for option in ("SqlMagic.autopandas = True", "SqlMagic.displaycon = False",
+                   "SqlMagic.feedback = 0", "SqlMagic.short_errors = False",
+                   "SqlMagic.displaylimit = 20"):
+        shell.run_line_magic("config", option)
+    shell.user_ns["_warehouse_engine"] = engine
+    shell.run_line_magic("sql", "_warehouse_engine --alias warehouse")
+    return engine
+
+
+def banner_html(params: BuildParams, built_at: dt.datetime | None) -> str:
+    """The page banner: what data this page was computed from."""
+    built = (f" &middot; warehouse built {timestamp(built_at)}"
+             if built_at is not None else "")
+    return (
+        '<div class="wh-banner">'
+        f'<span class="wh-seed">Seed <strong>{params.seed}</strong></span>'
+        f" &middot; scale {params.scale:g} &middot; data period "
+        f"<strong>{day(params.start_date)}</strong> to "
+        f"<strong>{day(params.end_date)}</strong>{built}"
+        f" &middot; schema <code>{html.escape(params.schema)}</code></div>")

@@ -1,0 +1,108 @@
+"""Command line: ``python -m datagen build|book|dsn|server|bench``.
+
+Owns argument parsing and turning errors into one line on stderr with a
+non-zero exit status. Parameters are validated before any database is
+touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import server
+from .params import DEFAULTS, ParamError, parse_params
+from .publish.notebooks import ChapterFailed
+from .warehouse.quality import QualityGateFailed
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (exit status 2)."""
+
+    def error(self, message: str):
+        if "unrecognized arguments" in message:
+            message = (f"unknown parameter {message.split(': ', 1)[1]}: the "
+                       f"parameters are {', '.join(DEFAULTS)} "
+                       "(as --seed, --scale, ...)")
+        self.exit(2, f"error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="python -m datagen",
+        description="Synthetic e-commerce warehouse in PostgreSQL.")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     parser_class=_OneLineParser)
+    build = commands.add_parser("build", help="generate and load a warehouse")
+    book = commands.add_parser("book", help="run the chapters, build the site")
+    for command in (build, book):
+        for name, default in DEFAULTS.items():
+            command.add_argument("--" + name.replace("_", "-"), dest=name,
+                                 default=default, help=f"(default: {default})")
+    build.add_argument("--chunk-orders", type=int, default=None,
+                       help="orders per generated block (does not change "
+                       "the data)")
+    commands.add_parser("dsn", help="print the database URL in use")
+    commands.add_parser("bench", help="performance figures (make bench)",
+                        add_help=False)
+    embedded = commands.add_parser("server", help="the embedded PostgreSQL")
+    embedded.add_argument("action", choices=["start", "stop", "status"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from .bench import main as bench
+        return bench(argv[1:])
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "book":
+            return _book(args)
+        if args.command == "dsn":
+            print(server.database_url())
+            return 0
+        return _server(args.action)
+    except (ParamError, server.DatabaseUnavailable, ChapterFailed) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except QualityGateFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+
+
+def _build(args) -> int:
+    from .warehouse.build import build
+    params = parse_params({name: getattr(args, name) for name in DEFAULTS})
+    chunk = args.chunk_orders
+    if chunk is not None and chunk < 1:
+        raise ParamError("chunk_orders", "a whole number of at least 1", chunk)
+    server.check_disk_room(params.scale)
+    build(params, chunk_orders=chunk)
+    return 0
+
+
+def _book(args) -> int:
+    from .publish.book import build_book
+    params = parse_params({name: getattr(args, name) for name in DEFAULTS})
+    server.check_disk_room(params.scale)
+    html = build_book(params)
+    print(f"the book is in {html}/index.html (make serve to browse it)")
+    return 0
+
+
+def _server(action: str) -> int:
+    if server.external_url() and action != "status":
+        print("DATABASE_URL (or PG* variables) is set: the embedded server "
+              "is not used", file=sys.stderr)
+    if action == "start":
+        print(server.start_embedded())
+    elif action == "stop":
+        print("stopped" if server.stop_embedded() else "not running")
+    else:
+        with server.connect(server.database_url(start=False)) as conn:
+            print(conn.execute("select version()").fetchone()[0])
+    return 0

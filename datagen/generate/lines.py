@@ -1,0 +1,225 @@
+"""Order lines and order amounts, one block of orders at a time.
+
+Owns what is in each basket (products chosen by persona, price, season and
+availability, plus the planted bundles), quantities, prices and costs at the
+time of sale, promotions, shipping, tax and order status. Every random number
+of an order or a line sits at a stream position fixed by its order id or its
+global line number, so blocks of any size give the same rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import dates, planted, rng
+from .customers import PERSONAS, Customers, codes
+from .orders import Orders
+from .products import Catalogue
+
+STATUSES = ["completed", "cancelled", "returned"]
+
+
+@dataclasses.dataclass
+class LinePlan:
+    """Everything ``block`` needs to draw the lines and amounts of any block
+    of orders: the timed orders, the customers, the catalogue and the
+    per-day and per-month tables, computed once per build."""
+    seed: int
+    start: dt.date
+    orders: Orders
+    customers: Customers
+    catalogue: Catalogue
+    lines_per_order: np.ndarray    # regular (non-bundle) lines of each order
+    line_offset: np.ndarray        # global index of each order's first line
+    month: np.ndarray              # month index of each day
+    weights: np.ndarray            # (persona * months + month, product)
+    price_index: np.ndarray        # price level of each day
+    cost_index: np.ndarray         # cost level of each day
+    promo_boost: np.ndarray        # promotion multiplier of each day
+
+    @property
+    def n_months(self) -> int:
+        return int(self.month[-1]) + 1
+
+
+def prepare(seed: int, start: dt.date, end: dt.date, orders: Orders,
+            customers: Customers, catalogue: Catalogue) -> LinePlan:
+    n_days = (end - start).days + 1
+    persona = customers.persona[orders.customer]
+    extra = np.array([planted.PERSONAS[p]["extra_lines"] for p in PERSONAS])
+    u = rng.uniforms(seed, rng.LINE_COUNTS, 0, len(orders), 1)[:, 0]
+    lines = np.minimum(1 + rng.poisson(u, extra[persona]), planted.MAX_LINES)
+    offset = np.concatenate([[0], np.cumsum(lines)[:-1]])
+    month = dates.month_index(start, end)
+    days = dates.days(start, end)
+    return LinePlan(
+        seed, start, orders, customers, catalogue, lines, offset, month,
+        product_weights(catalogue, month, days),
+        dates.inflation_index(n_days, planted.ANNUAL_PRICE_INFLATION),
+        dates.inflation_index(n_days, planted.ANNUAL_COST_INFLATION),
+        np.where(dates.black_friday_window(days),
+                 planted.BLACK_FRIDAY_PROMO_BOOST, 1.0),
+    )
+
+
+def product_weights(catalogue: Catalogue, month: np.ndarray,
+                    days: pd.DatetimeIndex) -> np.ndarray:
+    """Choice weights of each product by persona and month of the period."""
+    products = catalogue.products
+    n_months = int(month[-1]) + 1
+    month_first = np.searchsorted(month, np.arange(n_months), side="left")
+    month_last = np.searchsorted(month, np.arange(n_months), side="right") - 1
+    available = ((catalogue.launch_day[None, :] <= month_first[:, None])
+                 & (catalogue.end_day[None, :] > month_last[:, None]))
+    month_of_year = days.month.to_numpy()[month_first]
+    season = np.ones((n_months, len(products)))
+    for category, peaks in planted.CATEGORY_SEASONS.items():
+        in_category = (products["category"] == category).to_numpy()
+        for m, multiplier in peaks.items():
+            season[np.ix_(month_of_year == m, in_category)] = multiplier
+    price = products["list_price"].to_numpy(float)
+    log_price = np.log(price / np.median(price))
+    rows = []
+    for persona in PERSONAS:
+        sensitivity = planted.PERSONAS[persona]["price_sensitivity"]
+        pref = catalogue.popularity * np.exp(-sensitivity * log_price)
+        rows.append(pref[None, :] * season * available)
+    return np.vstack(rows)
+
+
+@dataclasses.dataclass
+class Block:
+    """One block of orders as Arrow tables (money in integer cents)."""
+    orders: pa.Table       # fact_order rows, money in cents
+    items: pa.Table        # fact_order_item rows, money in cents
+
+
+def block(plan: LinePlan, first: int, stop: int) -> Block:
+    """Orders with index ``first .. stop-1`` (order_id = index + 1)."""
+    o, c, cat = plan.orders, plan.customers, plan.catalogue
+    n = stop - first
+    idx = np.arange(first, stop)
+    cust = o.customer[first:stop]
+    day = o.day[first:stop]
+    persona = c.persona[cust]
+    uo = rng.uniforms(plan.seed, rng.ORDER_AMOUNTS, first, n, 6)
+
+    # regular lines: product by (persona, month) weights, quantity
+    counts = plan.lines_per_order[first:stop]
+    n_lines = int(counts.sum())
+    ul = rng.uniforms(plan.seed, rng.LINES, int(plan.line_offset[first]),
+                      n_lines, 2)
+    line_order = np.repeat(np.arange(n), counts)
+    group = persona[line_order] * plan.n_months + plan.month[
+        day[line_order]]
+    product = rng.grouped_choice(ul[:, 0], group, plan.weights)
+    quantity = rng.choice(ul[:, 1], planted.QUANTITY_PROBS) + 1
+    seq = np.arange(n_lines)
+
+    # planted bundles: both products, quantity one
+    has_bundle = uo[:, 2] < planted.BUNDLE_ORDER_SHARE
+    bundle = rng.choice(uo[:, 3], np.ones(len(cat.bundles)))[has_bundle]
+    b_order = np.flatnonzero(has_bundle)
+    pairs = cat.bundles[["product_a", "product_b"]].to_numpy() - 1
+    line_order = np.concatenate([line_order, b_order, b_order])
+    product = np.concatenate([product, pairs[bundle, 0], pairs[bundle, 1]])
+    quantity = np.concatenate([quantity, np.ones(2 * len(b_order), int)])
+    seq = np.concatenate([seq, n_lines + np.arange(2 * len(b_order))])
+
+    # one line per product in an order: keep the first, number the lines
+    by_product = np.lexsort((seq, product, line_order))
+    dup = np.zeros(len(by_product), dtype=bool)
+    dup[1:] = ((line_order[by_product][1:] == line_order[by_product][:-1])
+               & (product[by_product][1:] == product[by_product][:-1]))
+    keep = np.sort(by_product[~dup])
+    keep = keep[np.lexsort((seq[keep], line_order[keep]))]
+    line_order, product, quantity = line_order[keep], product[keep], \
+        quantity[keep]
+    starts = np.searchsorted(line_order, np.arange(n))
+    line_number = np.arange(len(line_order)) - starts[line_order] + 1
+
+    # prices and costs at the time of sale, in cents
+    line_day = day[line_order]
+    list_cents = cat.products["list_price"].to_numpy()[product]
+    cost_cents = cat.products["unit_cost"].to_numpy()[product]
+    unit_price = np.rint(list_cents * plan.price_index[line_day]).astype(
+        np.int64)
+    unit_cost = np.rint(cost_cents * plan.cost_index[line_day]).astype(
+        np.int64)
+    gross = quantity * unit_price
+
+    # promotions: a percentage off every line of the order
+    promo_share = np.array([planted.PERSONAS[p]["promo"] for p in PERSONAS])
+    promo_p = np.minimum(promo_share[persona] * plan.promo_boost[day],
+                         planted.PROMO_SHARE_CAP)
+    percent = np.where(uo[:, 0] < promo_p, np.asarray(planted.PROMO_PERCENTS)[
+        rng.choice(uo[:, 1], planted.PROMO_PERCENT_PROBS)], 0)
+    line_discount = (gross * percent[line_order] + 50) // 100
+    net = gross - line_discount
+
+    subtotal = np.bincount(line_order, gross, minlength=n).astype(np.int64)
+    discount = np.bincount(line_order, line_discount, minlength=n).astype(
+        np.int64)
+    after = subtotal - discount
+    express = uo[:, 4] < planted.EXPRESS_SHARE
+    shipping = np.where(express, planted.EXPRESS_SHIPPING_CENTS, np.where(
+        after >= planted.FREE_SHIPPING_FROM_CENTS, 0,
+        planted.STANDARD_SHIPPING_CENTS))
+    tax = (after * c.tax_bp[cust] + 5000) // 10000
+    total = after + shipping + tax
+
+    # status: cancellations, returns (more with fashion, by persona)
+    is_fashion = (cat.products["category"].to_numpy()[product] == "Fashion")
+    has_fashion = np.bincount(line_order, is_fashion, minlength=n) > 0
+    return_factor = np.array([planted.PERSONAS[p]["return_factor"]
+                              for p in PERSONAS])[persona]
+    return_p = planted.RETURN_RATE * return_factor * np.where(
+        has_fashion, planted.FASHION_RETURN_FACTOR, 1.0)
+    status = np.where(uo[:, 5] < planted.CANCEL_RATE, 1, np.where(
+        uo[:, 5] < planted.CANCEL_RATE + return_p, 2, 0))
+
+    start = np.datetime64(plan.start, "s")
+    ts = start + day.astype("timedelta64[D]") + o.second[first:stop].astype(
+        "timedelta64[s]")
+    date_key = _date_keys(plan.start, day)
+    order_id = idx + 1
+    ids = pa.array(order_id)
+    orders = pa.table({
+        "order_id": ids,
+        "order_number": codes("SO-", ids, 9),
+        "customer_id": cust + 1,
+        "channel_id": o.channel[first:stop] + 1,
+        "order_date_key": date_key,
+        "order_ts": ts,
+        "order_status": pc.take(pa.array(STATUSES), pa.array(status)),
+        "items_subtotal": subtotal,
+        "discount_amount": discount,
+        "shipping_amount": shipping,
+        "tax_amount": tax,
+        "order_total": total,
+    })
+    items = pa.table({
+        "order_id": order_id[line_order],
+        "line_number": line_number,
+        "customer_id": cust[line_order] + 1,
+        "order_date_key": date_key[line_order],
+        "product_id": product + 1,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "unit_cost": unit_cost,
+        "discount_amount": line_discount,
+        "net_amount": net,
+    })
+    return Block(orders, items)
+
+
+def _date_keys(start: dt.date, day: np.ndarray) -> np.ndarray:
+    d = pd.DatetimeIndex(np.datetime64(start, "D") + day.astype(
+        "timedelta64[D]"))
+    return (d.year * 10_000 + d.month * 100 + d.day).to_numpy(np.int64)

@@ -1,0 +1,136 @@
+"""The product catalogue and the planted bundles.
+
+Owns ``dim_product`` (250 products over the categories of ``planted.CATALOGUE``)
+and the choice of which products form the planted bundles. Prices and costs
+are held in integer cents.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from . import planted, rng
+
+
+@dataclasses.dataclass
+class Catalogue:
+    products: pd.DataFrame          # dim_product rows, money in cents
+    popularity: np.ndarray          # relative popularity of each product
+    launch_day: np.ndarray          # day index of launch (may be < 0)
+    end_day: np.ndarray             # first day no longer sold (>= n_days: never)
+    bundles: pd.DataFrame           # bundle_id, product_a, product_b, name
+
+
+def _subcategory_table() -> pd.DataFrame:
+    rows = []
+    for category, (cost_ratio, subs) in planted.CATALOGUE.items():
+        for name, (lo, hi, weight, noun) in subs.items():
+            rows.append((category, name, lo, hi, weight, noun, cost_ratio))
+    return pd.DataFrame(rows, columns=["category", "subcategory", "lo", "hi",
+                                       "weight", "noun", "cost_ratio"])
+
+
+def products_per_subcategory(subs: pd.DataFrame, total: int) -> np.ndarray:
+    """Split ``total`` products over subcategories by weight (largest
+    remainder), at least one each."""
+    share = subs["weight"].to_numpy(float)
+    exact = share / share.sum() * (total - len(subs))
+    counts = np.floor(exact).astype(int) + 1
+    order = np.argsort(-(exact - np.floor(exact)), kind="stable")
+    counts[order[: total - counts.sum()]] += 1
+    return counts
+
+
+def generate(seed: int, start: dt.date, end: dt.date) -> Catalogue:
+    n_days = (end - start).days + 1
+    subs = _subcategory_table()
+    counts = products_per_subcategory(subs, planted.PRODUCTS)
+    table = subs.loc[subs.index.repeat(counts)].reset_index(drop=True)
+    n = len(table)
+    u = rng.uniforms(seed, rng.PRODUCTS, 0, n, 9)
+
+    # prices: log-uniform in the subcategory's range, ending in .99 or .49
+    lo, hi = table["lo"].to_numpy(float), table["hi"].to_numpy(float)
+    dollars = np.floor(np.exp(np.log(lo) + u[:, 0] * np.log(hi / lo)))
+    list_cents = (dollars * 100 + np.where(u[:, 1] < 0.7, 99, 49)).astype(
+        np.int64)
+    cost_ratio = table["cost_ratio"].to_numpy() * (0.85 + 0.3 * u[:, 2])
+    cost_cents = np.rint(list_cents * cost_ratio).astype(np.int64)
+
+    # names: brand + adjective + noun, sku by category
+    brand = np.asarray(planted.BRANDS)[rng.choice(u[:, 3], np.ones(
+        len(planted.BRANDS)))]
+    adjective = np.asarray(planted.ADJECTIVES)[rng.choice(u[:, 4], np.ones(
+        len(planted.ADJECTIVES)))]
+    name = [f"{b} {a} {noun}" for b, a, noun in
+            zip(brand, adjective, table["noun"])]
+    prefix = table["category"].str.replace(r"[^A-Za-z]", "", regex=True
+                                           ).str[:3].str.upper()
+    sku = [f"{p}-{i + 1:05d}" for i, p in enumerate(prefix)]
+
+    # life cycle: most launched before the period, some during it;
+    # a few discontinued in its last year
+    launched_in_period = u[:, 5] < planted.LAUNCHED_IN_PERIOD_SHARE
+    launch_day = np.where(launched_in_period,
+                          np.floor(u[:, 6] * (n_days - 60)).astype(int),
+                          -1 - np.floor(u[:, 6] * 1500).astype(int))
+    discontinued = (u[:, 7] < planted.DISCONTINUED_SHARE) & ~launched_in_period
+    end_day = np.where(
+        discontinued,
+        n_days - 1 - np.floor(u[:, 7] / planted.DISCONTINUED_SHARE
+                              * min(365, n_days // 2)).astype(int),
+        n_days + 1)
+    launch_date = pd.Timestamp(start) + pd.to_timedelta(launch_day, unit="D")
+
+    # popularity: each subcategory's demand (its weight) shared among its
+    # products by a Zipf-like law over a random ranking within it, so a
+    # best seller leads its own shelf, not the whole shop
+    sub = table["subcategory"].to_numpy()
+    order = np.lexsort((u[:, 8], sub))
+    rank = np.empty(n, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sub[order][1:] != sub[order][:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    rank[order] = np.arange(n) - np.repeat(starts, sizes) + 1
+    zipf = rank.astype(float) ** -planted.POPULARITY_EXPONENT
+    shelf = pd.Series(zipf).groupby(sub).transform("sum").to_numpy()
+    popularity = table["weight"].to_numpy(float) * zipf / shelf
+
+    products = pd.DataFrame({
+        "product_id": np.arange(1, n + 1),
+        "sku": sku,
+        "product_name": name,
+        "category": table["category"],
+        "subcategory": table["subcategory"],
+        "brand": brand,
+        "unit_cost": cost_cents,
+        "list_price": list_cents,
+        "launch_date": launch_date.date,
+        "is_active": ~discontinued,
+    })
+    always_sold = (launch_day < 0) & (end_day > n_days)
+    bundles = _bundles(products, popularity * always_sold)
+    return Catalogue(products, popularity, launch_day, end_day, bundles)
+
+
+def _bundles(products: pd.DataFrame, popularity: np.ndarray) -> pd.DataFrame:
+    """One bundle per subcategory pair: of each subcategory, the product of
+    median popularity among those sold through the whole period (``popularity``
+    is zero for the others), so that bundles are neither the best sellers nor
+    rarities."""
+    rows = []
+    for i, (sub_a, sub_b) in enumerate(planted.BUNDLE_SUBCATEGORIES, start=1):
+        pick = []
+        for sub in (sub_a, sub_b):
+            idx = np.flatnonzero((products["subcategory"].to_numpy() == sub)
+                                 & (popularity > 0))
+            ranked = idx[np.argsort(-popularity[idx], kind="stable")]
+            pick.append(int(products["product_id"].iloc[
+                ranked[len(ranked) // 2]]))
+        a, b = sorted(pick)
+        rows.append((i, a, b, f"{sub_a} + {sub_b}"))
+    return pd.DataFrame(rows, columns=["bundle_id", "product_a", "product_b",
+                                       "bundle_name"])

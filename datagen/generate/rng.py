@@ -1,0 +1,110 @@
+"""Random numbers that do not depend on how the work is chunked.
+
+Every random quantity of an entity (a customer, an order, a line) is derived
+from ``k`` uniforms at a fixed position of one numpy ``default_rng`` stream:
+entity ``i`` of stream ``s`` reads draws ``i*k .. i*k+k-1`` of
+``default_rng([seed, s])``. A block of entities jumps straight to its position
+with PCG64's ``advance``, so any split into blocks gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+# stream ids: one per kind of entity and purpose; never reuse or renumber
+POOLS = 1
+PRODUCTS = 2
+CUSTOMERS = 3
+ORDERS = 4
+ORDER_DETAILS = 5
+LINES = 6
+LINE_COUNTS = 7
+ORDER_AMOUNTS = 8
+
+
+def uniforms(seed: int, stream: int, start: int, n: int, k: int) -> np.ndarray:
+    """Uniforms in [0, 1) for entities ``start .. start+n-1``: shape (n, k)."""
+    rng = np.random.default_rng([seed, stream])
+    rng.bit_generator.advance(start * k)
+    return rng.random((n, k))
+
+
+def choice(u: np.ndarray, probabilities) -> np.ndarray:
+    """Index drawn by inverse CDF from the (unnormalised) probabilities."""
+    cdf = np.cumsum(np.asarray(probabilities, dtype=float))
+    return np.minimum(np.searchsorted(cdf / cdf[-1], u, side="right"),
+                      len(cdf) - 1)
+
+
+def grouped_choice(u: np.ndarray, group: np.ndarray,
+                   weights: np.ndarray) -> np.ndarray:
+    """Like ``choice`` with one weight row per group: ``weights[group[i]]``."""
+    cdf = np.cumsum(weights, axis=1)
+    cdf = cdf / cdf[:, -1:]
+    width = weights.shape[1]
+    flat = (cdf + np.arange(len(weights))[:, None]).ravel()
+    idx = np.searchsorted(flat, u + group, side="right") - group * width
+    return np.clip(idx, 0, width - 1)
+
+
+#: at most this many distinct means are drawn through a table of each one's
+#: cumulative probabilities (lines per order: one mean per persona)
+POISSON_TABLES = 64
+
+
+def poisson(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson draws by inverse CDF (exact, vectorised): the k with
+    P(X <= k-1) <= u < P(X <= k)."""
+    mean = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
+    out = np.zeros(u.shape, dtype=np.int64)
+    positive = mean > 0
+    if not positive.any():
+        return out
+    m, p = mean[positive], u[positive]
+    means, which = np.unique(m, return_inverse=True)
+    if len(means) <= POISSON_TABLES:
+        # few means: search each draw in its mean's table of P(X <= k)
+        k = np.empty(len(m), dtype=np.int64)
+        for index, value in enumerate(means):
+            cdf = special.pdtr(np.arange(_poisson_support(value)), value)
+            chosen = which == index
+            k[chosen] = np.searchsorted(cdf, p[chosen], side="right")
+        out[positive] = k
+        return out
+    # start near the answer with the normal approximation, then walk, each
+    # step looking only at the draws that moved in the last one (the others
+    # have arrived)
+    k = np.maximum(np.floor(m + np.sqrt(m) * special.ndtri(
+        np.clip(p, 1e-12, 1 - 1e-12))), 0)
+    walking = np.arange(len(k))
+    for _ in range(200):
+        kw, mw, pw = k[walking], m[walking], p[walking]
+        below = special.pdtr(kw - 1, mw) > pw  # P(X <= k-1) > p: go down
+        above = special.pdtr(kw, mw) <= pw     # P(X <= k) <= p: go up
+        moved = below | above
+        if not moved.any():
+            break
+        k[walking] = np.where(below, kw - 1, np.where(above, kw + 1, kw))
+        walking = walking[moved]
+    out[positive] = k.astype(np.int64)
+    return out
+
+
+def _poisson_support(mean: float) -> int:
+    """Terms of the table: up to where P(X <= k) reaches 1 in floating
+    point (far beyond any uniform draw below 1)."""
+    size = int(mean + 12 * np.sqrt(mean) + 40)
+    while special.pdtr(size - 1, mean) < 1.0:
+        size *= 2
+    return size
+
+
+def exponential(u: np.ndarray, mean) -> np.ndarray:
+    return -np.log1p(-u) * mean
+
+
+def lognormal_factor(u: np.ndarray, sigma: float) -> np.ndarray:
+    """Log-normal multiplier with mean 1."""
+    z = special.ndtri(np.clip(u, 1e-12, 1 - 1e-12))
+    return np.exp(sigma * z - sigma ** 2 / 2)

@@ -1,0 +1,60 @@
+"""What was planted, as the tables of ``<schema>_truth``.
+
+Owns the truth schema's rows: each customer's persona, the personas' traits,
+the bundles, the seasonal categories and the planted parameters. Only the
+chapter that checks the methods reads them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..params import BuildParams
+from . import planted
+from .customers import Customers
+from .products import Catalogue
+
+
+def truth_tables(params: BuildParams, cust: Customers,
+                 cat: Catalogue) -> dict[str, pd.DataFrame]:
+    """What was planted, for the chapter that checks the methods."""
+    personas = list(planted.PERSONAS)
+    persona_rows = pd.DataFrame([
+        {"persona": name, "share": p["share"],
+         "repeat_orders_per_year": p["repeat_rate"],
+         "mean_lines_per_order": 1 + p["extra_lines"],
+         "price_sensitivity": p["price_sensitivity"],
+         "promo_propensity": p["promo"],
+         "mean_lifetime_days": p["lifetime"]}
+        for name, p in planted.PERSONAS.items()])
+    seasons = pd.DataFrame(
+        [(category, month, multiplier)
+         for category, peaks in planted.CATEGORY_SEASONS.items()
+         for month, multiplier in peaks.items()],
+        columns=["category", "peak_month", "multiplier"])
+    parameters = pd.DataFrame([
+        ("seed", params.seed, "seed of the generator"),
+        ("scale", params.scale, "scale factor (1 = about 10,000 customers)"),
+        ("start_date", params.start_date, "first day of the data"),
+        ("end_date", params.end_date, "last day of the data"),
+        ("annual_signup_growth", planted.ANNUAL_SIGNUP_GROWTH,
+         "yearly growth of new sign-ups (fraction)"),
+        ("annual_price_inflation", planted.ANNUAL_PRICE_INFLATION,
+         "yearly growth of list prices (fraction)"),
+        ("annual_cost_inflation", planted.ANNUAL_COST_INFLATION,
+         "yearly growth of unit costs (fraction)"),
+        ("bundle_order_share", planted.BUNDLE_ORDER_SHARE,
+         "share of orders that contain a planted bundle"),
+        ("cancel_rate", planted.CANCEL_RATE, "share of orders cancelled"),
+        ("return_rate", planted.RETURN_RATE,
+         "base share of orders returned (before persona and fashion)"),
+    ], columns=["name", "value", "description"])
+    return {
+        "customer_persona": pd.DataFrame({
+            "customer_id": cust.table["customer_id"].to_numpy(),
+            "persona": [personas[p] for p in cust.persona]}),
+        "persona": persona_rows,
+        "bundle": cat.bundles,
+        "seasonal_category": seasons,
+        "parameter": parameters,
+    }

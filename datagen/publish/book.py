@@ -1,0 +1,138 @@
+"""``make book``: the warehouse notebook, the chapters, the site.
+
+Owns the order of the book's build. Every notebook under ``book/`` runs in
+name order with the build parameters injected into its ``parameters`` cell
+(``notebooks``); the executed copies and the site are written under the
+output folder (``_build/`` by default), never into the sources. A second
+run executes only the notebooks whose inputs changed (``reuse``); the
+warehouse notebook is reused only when the warehouse in the database is
+still the one it built. The site is built in a staging folder and swapped
+into ``<out>/html`` only when complete (``website``), so a failing chapter
+leaves the previous site in place.
+
+The warehouse notebooks (``00_*``) run first, one by one; the chapters,
+which only read the warehouse, then run several at a time
+(``BOOK_WORKERS``, default: the number of cores, at most 4). A failing
+chapter stops the build with the failing cell's source and error, and is
+kept in ``<out>/failed/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import server
+from ..params import BuildParams
+from . import website
+from .notebooks import (
+    WAREHOUSE_PREFIX,
+    ChapterFailed,
+    keep_failed,
+    notebooks,
+    run_notebook,
+    run_parallel,
+    workers,
+)
+from .reuse import load_manifest, notebook_inputs, warehouse_stamp
+
+BUILD_DIR = server.PROJECT_ROOT / "_build"
+
+
+def notebook_parameters(params: BuildParams) -> dict:
+    return params.as_dict()
+
+
+def build_book(params: BuildParams, out: Path = BUILD_DIR,
+               echo: Callable[[str], None] =
+               lambda line: print(line, file=sys.stderr, flush=True),
+               root: Path = server.PROJECT_ROOT) -> Path:
+    """Execute the chapters that need it and build the site; returns
+    ``out/html``."""
+    out = Path(out)
+    url = server.database_url()
+    os.environ["DATABASE_URL"] = url  # one server for every notebook
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    staging = out / "staging"
+    executed = out / "executed"
+    failed = out / "failed"
+    executed.mkdir(parents=True, exist_ok=True)
+    website.stage_sources(staging, root)
+
+    manifest_path = executed / "manifest.json"
+    manifest = load_manifest(manifest_path)
+    parameters = notebook_parameters(params)
+
+    def save_manifest():
+        manifest_path.write_text(json.dumps(manifest, indent=1))
+
+    def is_fresh(notebook: Path, inputs: str, stamp: str | None) -> bool:
+        entry = manifest.get(notebook.name, {})
+        if entry.get("inputs") != inputs or not (executed / notebook.name
+                                                 ).exists():
+            return False
+        return (not notebook.name.startswith(WAREHOUSE_PREFIX)
+                or (stamp is not None and entry.get("stamp") == stamp))
+
+    def keep(notebook: Path) -> None:
+        shutil.copy2(executed / notebook.name, staging / "book" / notebook.name)
+        echo(f"  kept {notebook.name:<36} (inputs unchanged)")
+
+    def execute(notebook: Path) -> float:
+        started = time.perf_counter()
+        run_notebook(notebook, staging / "book" / notebook.name, parameters)
+        return time.perf_counter() - started
+
+    def done(notebook: Path, inputs: str, seconds: float) -> None:
+        shutil.copy2(staging / "book" / notebook.name, executed / notebook.name)
+        manifest[notebook.name] = {
+            "inputs": inputs, "stamp": warehouse_stamp(url, params.schema)}
+        save_manifest()
+        echo(f"  ran  {notebook.name:<36} {seconds:6.1f} s")
+
+    started_all = time.perf_counter()
+    try:
+        # the warehouse notebooks first, one by one: the chapters read it
+        chapters = []
+        for notebook in notebooks(root):
+            if not notebook.name.startswith(WAREHOUSE_PREFIX):
+                chapters.append(notebook)
+                continue
+            stamp = warehouse_stamp(url, params.schema)
+            inputs = notebook_inputs(notebook, parameters, url, stamp, root)
+            if is_fresh(notebook, inputs, stamp):
+                keep(notebook)
+                continue
+            manifest.pop(notebook.name, None)
+            save_manifest()
+            done(notebook, inputs, execute(notebook))
+        # then the chapters, which only read it: several at a time
+        stamp = warehouse_stamp(url, params.schema)
+        to_run = []
+        for notebook in chapters:
+            inputs = notebook_inputs(notebook, parameters, url, stamp, root)
+            if is_fresh(notebook, inputs, stamp):
+                keep(notebook)
+            else:
+                manifest.pop(notebook.name, None)
+                to_run.append((notebook, inputs))
+        save_manifest()
+        run_parallel(to_run, execute, done, workers())
+    except ChapterFailed as error:
+        raise keep_failed(error, staging, failed) from None
+    shutil.rmtree(failed, ignore_errors=True)
+    echo(f"  notebooks done                        "
+         f"{time.perf_counter() - started_all:6.1f} s")
+
+    started = time.perf_counter()
+    website.build_html(staging)
+    echo(f"  built the site                       "
+         f"{time.perf_counter() - started:6.1f} s")
+
+    return website.swap_in(staging, out)

@@ -1,0 +1,130 @@
+"""Running the chapter notebooks with papermill.
+
+Owns executing one notebook with the build parameters injected into its
+``parameters`` cell (``run_notebook``), several at a time (``run_parallel``,
+``BOOK_WORKERS``), and what a failure says: the notebook, the failing
+cell's first lines and its error, in ``ChapterFailed``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .. import server
+
+#: notebooks that (re)build the warehouse rather than read it
+WAREHOUSE_PREFIX = "00_"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class ChapterFailed(RuntimeError):
+    """A notebook raised; the message names it and the error."""
+
+
+def notebooks(root: Path = server.PROJECT_ROOT) -> list[Path]:
+    return sorted((root / "book").glob("*.ipynb"))
+
+
+def _failed_cell(error) -> str:
+    """The failing cell's first lines and its error, without colour."""
+    source = (getattr(error, "source", "") or "").strip().splitlines()
+    shown = source[:6] + (["..."] if len(source) > 6 else [])
+    lines = [f"  cell {error.exec_count}:"]
+    lines += [f"    {line}" for line in shown]
+    lines += [f"  {error.ename}: " + ANSI.sub("", str(error.evalue)).strip()
+              .replace("\n", "\n    ")]
+    return "\n".join(lines)
+
+
+def run_notebook(source: Path, target: Path, parameters: dict) -> None:
+    """Execute ``source`` into ``target``; ``ChapterFailed`` if a cell fails."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+    try:
+        # no cwd=: papermill would chdir the whole process, which is not
+        # safe with chapters running in threads (the kernels need none)
+        papermill.execute_notebook(
+            str(source), str(target), parameters=parameters,
+            kernel_name="python3", progress_bar=False, log_output=False,
+            # the kernels' own log: errors only (not a warning per kernel
+            # that it talks over local TCP)
+            extra_arguments=["--log-level=ERROR"])
+    except PapermillExecutionError as error:
+        raise ChapterFailed(
+            f"chapter {source.name} failed in cell {error.exec_count} "
+            f"({error.ename}):\n{_failed_cell(error)}") from None
+    _hide_parameter_cells(target)
+
+
+def _hide_parameter_cells(path: Path) -> None:
+    """Keep the parameter cells out of the page (they stay in the notebook).
+
+    The page banner states the parameters; the executed notebook (download
+    button of the page) keeps both cells for a reader who reruns it.
+    """
+    import nbformat
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, str(path))
+
+
+def workers() -> int:
+    """Chapters executed at once (``BOOK_WORKERS``; default: the cores, at
+    most 4)."""
+    value = os.environ.get("BOOK_WORKERS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_parallel(jobs, execute, done, count: int) -> None:
+    """Execute ``(notebook, inputs)`` jobs, ``count`` at a time.
+
+    ``done`` runs in this thread as each job finishes. On a failure the jobs
+    not started are dropped, the running ones finish, and the failure of
+    the first notebook (by name) is raised.
+    """
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+    failures: dict[str, ChapterFailed] = {}
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        pending = {pool.submit(execute, notebook): (notebook, inputs)
+                   for notebook, inputs in jobs}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                notebook, inputs = pending.pop(future)
+                try:
+                    seconds = future.result()
+                except ChapterFailed as error:
+                    failures[notebook.name] = error
+                    for other in pending:
+                        other.cancel()
+                    continue
+                if not failures:
+                    done(notebook, inputs, seconds)
+            pending = {f: job for f, job in pending.items()
+                       if not f.cancelled()}
+    if failures:
+        raise failures[min(failures)]
+
+
+def keep_failed(error: ChapterFailed, staging: Path, failed: Path
+                 ) -> ChapterFailed:
+    """Keep the failed notebook for a look; say where it is."""
+    match = re.match(r"chapter (\S+\.ipynb)", str(error))
+    target = staging / "book" / match[1] if match else None
+    if target is None or not target.exists():
+        return error
+    failed.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(target, failed / target.name)
+    return ChapterFailed(f"{error}\n  (the executed notebook is in "
+                         f"{failed / target.name}; the previous site is "
+                         "unchanged)")

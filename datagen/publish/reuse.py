@@ -1,0 +1,91 @@
+"""What lets a second ``make book`` keep a notebook: its fingerprint.
+
+Owns the reuse cache. The inputs of a notebook are its source, the
+parameters, the database it talks to, the pinned environment
+(``requirements.txt``), the code of the package that runs in its kernel
+and ``sql/`` (for the warehouse notebook, without the modules only the
+chapters use), and for the chapters the stamp of the warehouse they read:
+``build_info`` with its ``built_at``. The command line and the benchmark
+do not run in a kernel and are left out. Fingerprints are kept in
+``<out>/executed/manifest.json`` beside the executed notebooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .. import server
+from .notebooks import WAREHOUSE_PREFIX
+
+#: what a notebook's kernel runs: a change re-runs every notebook
+CODE_GLOBS = ("datagen/**/*.py", "sql/*.sql", "requirements.txt")
+#: files that never run in a kernel (the command line, the benchmark)
+NOT_IN_KERNELS = ("datagen/__main__.py", "datagen/cli.py", "datagen/bench.py")
+#: code that only the chapters run: a change re-runs them, not the build
+CHAPTER_CODE = ("datagen/chapters/", "datagen/publish/")
+MANIFEST_VERSION = 2
+
+
+def _digest(*parts) -> str:
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(part if isinstance(part, bytes) else
+                   json.dumps(part, sort_keys=True, default=str).encode())
+        sha.update(b"\0")
+    return sha.hexdigest()
+
+
+def code_fingerprint(root: Path = server.PROJECT_ROOT,
+                     warehouse_only: bool = False) -> str:
+    """One digest of the package's and the SQL files' contents.
+
+    ``warehouse_only``: without the modules that only the chapters use.
+    """
+    files = sorted({p for pattern in CODE_GLOBS for p in root.glob(pattern)
+                    if _counts(str(p.relative_to(root)), warehouse_only)})
+    return _digest(*[(str(p.relative_to(root)), p.read_bytes().hex())
+                     for p in files])
+
+
+def _counts(path: str, warehouse_only: bool) -> bool:
+    if path in NOT_IN_KERNELS or "__pycache__" in path:
+        return False
+    return not (warehouse_only and path.startswith(CHAPTER_CODE))
+
+
+def warehouse_stamp(url: str, schema: str) -> str | None:
+    """What identifies the warehouse in ``schema``: its ``build_info`` row.
+
+    None when there is no warehouse (no schema, no table, no row).
+    """
+    from psycopg import sql
+    try:
+        with server.connect(url) as conn:
+            row = conn.execute(sql.SQL(
+                "select seed, scale, start_date, end_date, generator_version, "
+                "built_at from {}.build_info").format(
+                    sql.Identifier(schema))).fetchall()
+    except Exception:  # noqa: BLE001 - missing schema/table: no warehouse
+        return None
+    return json.dumps([list(r) for r in row], default=str) if row else None
+
+
+
+
+def notebook_inputs(notebook: Path, parameters: dict, url: str,
+                    stamp: str | None, root: Path = server.PROJECT_ROOT) -> str:
+    """The fingerprint of everything a notebook's output depends on."""
+    builds = notebook.name.startswith(WAREHOUSE_PREFIX)
+    return _digest(MANIFEST_VERSION, notebook.read_bytes(), parameters,
+                   server.redact(url), code_fingerprint(root, warehouse_only=builds),
+                   None if builds else stamp)
+
+
+def load_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}

@@ -1,0 +1,60 @@
+"""The site: staging the book's sources, jupyter-book, the swap.
+
+Owns the HTML build. The sources (``_config.yml``, ``_toc.yml``, ``book/``
+without notebooks) and plotly's ``plotly.min.js`` are staged in a folder
+where the executed notebooks join them; jupyter-book builds the site there
+(``execute_notebooks: off``), and only a complete site replaces
+``<out>/html``, so a failed build leaves the previous one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .notebooks import ChapterFailed
+
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
+
+
+def plotly_js() -> Path:
+    import plotly
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def stage_sources(staging: Path, root: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name in BOOK_SOURCES:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns(
+                "*.ipynb", ".ipynb_checkpoints", "__pycache__"))
+        else:
+            shutil.copy2(source, staging / name)
+    (staging / "_static").mkdir(exist_ok=True)
+    shutil.copy2(plotly_js(), staging / "_static" / "plotly.min.js")
+
+
+def build_html(staging: Path) -> None:
+    """jupyter-book on the staged sources; ``ChapterFailed`` if it fails."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-book"), "build",
+         str(staging), "--quiet"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ChapterFailed("jupyter-book build failed: "
+                            + (result.stderr or result.stdout).strip()[-2000:])
+
+
+def swap_in(staging: Path, out: Path) -> Path:
+    """Move the staged site to ``out/html``; returns it."""
+    html = out / "html"
+    previous = out / "html.previous"
+    shutil.rmtree(previous, ignore_errors=True)
+    if html.exists():
+        html.rename(previous)
+    (staging / "_build" / "html").rename(html)
+    shutil.rmtree(previous, ignore_errors=True)
+    return html

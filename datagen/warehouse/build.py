@@ -1,0 +1,176 @@
+"""The build: generate, load into a fresh schema, check, swap in.
+
+Owns the order of the steps. The warehouse is written into
+``<schema>__new`` (and ``<schema>_truth__new``) and only at the end, in one
+transaction, replaces the live schemas, so an interrupted or failed build
+leaves the previous warehouse as it was. An advisory lock per schema keeps
+two builds of the same schema from mixing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import sys
+import time
+from collections.abc import Callable
+
+from .. import __version__, generate
+from ..params import BuildParams
+from ..server import connect
+from . import copy_text, fact_load, keys, quality, schemas, sql_files, views
+from .parallel import SessionPool
+
+#: memory per sort or hash for the views and checks: the server's default,
+#: 4MB, sends their million-row sorts to temporary files, and much more lets
+#: the planner hash a million orders where streaming them in order is faster
+#: (README, performance)
+SQL_WORK_MEM = "64MB"
+#: cost of a random page read against a sequential one for the build's
+#: sessions (the server's default, 4, is for spinning disks): the warehouse
+#: is read from memory, and with 4 the planner hashes the lines of a small
+#: warehouse where streaming both fact tables through their primary keys is
+#: faster
+SQL_RANDOM_PAGE_COST = "1.1"
+TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_product",
+          *fact_load.FACT_TABLES)
+
+
+@dataclasses.dataclass
+class BuildReport:
+    params: BuildParams
+    rows: dict[str, int]
+    seconds: dict[str, float]   # per step; overlapped steps also in parts
+    total_seconds: float        # wall-clock time of the whole build
+
+
+class Steps:
+    """Times named steps and reports them on stderr."""
+
+    def __init__(self, echo: Callable[[str], None]):
+        self.echo = echo
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def step(self, name: str, quiet: bool = False):
+        """Time a step; ``quiet`` steps repeat and are reported by ``total``."""
+        started = time.perf_counter()
+        yield
+        took = time.perf_counter() - started
+        self.seconds[name] = self.seconds.get(name, 0.0) + took
+        if not quiet:
+            self.report(name)
+
+    def report(self, name: str, depth: int = 0) -> None:
+        """One aligned line; ``depth`` 1 for a part of the step above."""
+        label = "  " * (depth + 1) + name
+        self.echo(f"{label:<32} {self.seconds.get(name, 0.0):7.2f} s")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def build(params: BuildParams, url: str | None = None,
+          chunk_orders: int | None = None,
+          echo: Callable[[str], None] = _stderr) -> BuildReport:
+    """Build the warehouse described by ``params``; returns what it did."""
+    steps = Steps(echo)
+    staging = params.schema + schemas.STAGING_SUFFIX
+    truth_staging = params.truth_schema + schemas.STAGING_SUFFIX
+    rows: dict[str, int] = {}
+    started = time.perf_counter()
+    with connect(url, autocommit=True) as lock_conn, \
+            connect(url, autocommit=True) as conn, \
+            SessionPool(url, setup=tune_session) as sessions:
+        echo(f"building schema {params.schema!r}: seed={params.seed} "
+             f"scale={params.scale:g} {params.start_date}..{params.end_date}")
+        if not schemas.try_lock(lock_conn, params.schema):
+            echo(f"  another build of schema {params.schema!r} is running; "
+                 "waiting for it to finish")
+            schemas.lock(lock_conn, params.schema)
+        tune_session(conn)
+
+        with steps.step("prepare schemas"):
+            for schema in (staging, truth_staging):
+                schemas.drop_schema(conn, schema)  # leftovers of a killed build
+                schemas.create_schema(conn, schema)
+            sql_files.run_sql(conn, staging, "001_tables.sql")
+            sql_files.run_sql(conn, truth_staging, "002_truth_tables.sql")
+            keys.pause_autovacuum(conn, staging)
+
+        with steps.step("generate dimensions"):
+            plan = generate.plan(params)
+            dims = plan.dimensions
+        with steps.step("copy dimensions"):
+            for table, frame in dims.items():
+                rows[table] = copy_text.copy_frame(conn, staging, table, frame)
+
+        with steps.step("generate order timing"):
+            block_orders = chunk_orders or plan.block_orders()
+        with steps.step("orders and lines (overlapped)"):
+            rows.update(fact_load.load_facts(
+                conn, staging, plan, sessions, block_orders,
+                seconds=steps.seconds))
+        steps.report("generate orders and lines", depth=1)
+        steps.report("copy orders and lines", depth=1)
+
+        with steps.step("copy truth"):
+            for table, frame in plan.truth_tables().items():
+                copy_text.copy_frame(conn, truth_staging, table, frame)
+
+        with steps.step("analyze, keys and indexes"):
+            keys.add_keys(conn, staging, TABLES, sessions)
+
+        with steps.step("build info"):
+            sql_files.set_search_path(conn, staging)
+            conn.execute(
+                "insert into build_info (seed, scale, start_date, end_date, "
+                "generator_version) values (%s, %s, %s, %s, %s)",
+                [params.seed, params.scale, params.start_date,
+                 params.end_date, __version__])
+        with steps.step("views"):
+            # the quality checks' one pass over the fact tables is made
+            # beside the views (both only read the tables)
+            quality.create_inputs(conn, staging)
+            views.create_views(conn, staging, params.min_pair_orders, sessions,
+                               alongside=quality.refresh_tasks(staging))
+        with steps.step("quality checks"):
+            # raises QualityGateFailed before the swap: the live schemas stay
+            quality.create_checks(conn, staging)
+            try:
+                quality.run_checks(conn, staging, sessions, refresh=False)
+            except quality.QualityGateFailed:
+                echo(f"  quality gate failed: schema {params.schema!r} was "
+                     "not replaced")
+                raise
+
+        with steps.step("vacuum"):
+            # the keys step kept autovacuum off the tables while they were
+            # indexed and read; one vacuum of every table and view now marks
+            # their pages all-visible (index-only scans) and leaves
+            # autovacuum nothing to do while the chapters read them
+            sessions.run({relation: (functools.partial(
+                schemas.vacuum, schema=staging, relation=relation), ())
+                for relation in TABLES + views.VIEWS + quality.CHECK_INPUTS})
+            keys.resume_autovacuum(conn, staging)
+
+        with steps.step("swap in"):
+            sql_files.set_search_path(conn, staging)
+            conn.execute("update build_info set build_seconds = %s",
+                         [round(time.perf_counter() - started, 2)])
+            schemas.swap_in(conn, [(params.schema, staging),
+                                   (params.truth_schema, truth_staging)])
+    report = BuildReport(params, rows, steps.seconds,
+                         time.perf_counter() - started)
+    echo(f"built schema {params.schema!r} in {report.total_seconds:.1f} s: "
+         + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+    return report
+
+
+def tune_session(conn) -> None:
+    """The build's memory and planner settings, for one of its sessions."""
+    conn.execute("select set_config('work_mem', %s, false), "
+                 "set_config('random_page_cost', %s, false)",
+                 [SQL_WORK_MEM, SQL_RANDOM_PAGE_COST])

@@ -1,0 +1,82 @@
+"""The analytic views: which ``sql/`` files make them, in which order.
+
+Owns the views contract of DESIGN.md inside a warehouse schema: the
+``analysis_setting`` row the views read (thresholds that are build
+parameters) and the view files, run after the keys and indexes. Every view
+is a materialized view, filled once when the build creates it: a warehouse
+never changes after its build, so the book reads each view at the cost of
+a small table at any scale, and the quality gate checks the very rows the
+book shows. A unique index on each view's grain holds the grain.
+
+``int_order_totals`` (an intermediate, not in the contract) sums the lines
+per order once; the order-grain views read it instead of joining the lines
+again each. Each view is analyzed as soon as it is made, so that the views
+built from it are planned with its statistics. The views that do not read
+each other are made side by side (``sessions``); what a view reads is taken
+from its SQL.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from . import schemas, sql_files
+from .parallel import SessionPool
+
+SETTING_FILE = "020_analysis_setting.sql"
+#: in dependency order
+VIEW_FILES = (
+    "021_int_order_totals.sql",
+    "022_vw_daily_revenue.sql",
+    "023_vw_revenue_by_channel.sql",
+    "024_vw_revenue_by_category.sql",
+    "025_vw_category_margin_monthly.sql",
+    "030_vw_customer_rfm_base.sql",
+    "031_vw_customer_rfm_scores.sql",
+    "032_vw_customer_ltv_segments.sql",
+    "033_vw_cohort_retention.sql",
+    "040_vw_product_pairs.sql",
+    "041_vw_product_association_rules.sql",
+)
+VIEWS = tuple(name[4:-4] for name in VIEW_FILES)
+
+
+def reads(name: str) -> tuple[str, ...]:
+    """The views of ``VIEWS`` that the view file ``name`` reads (its
+    queries' relations, parsed by ``sql_files.reads``)."""
+    own, read = name[4:-4], sql_files.reads(name)
+    return tuple(view for view in VIEWS if view != own and view in read)
+
+
+def create_views(conn: psycopg.Connection, schema: str,
+                 min_pair_orders: int, sessions: SessionPool | None = None,
+                 alongside: dict | None = None) -> None:
+    """Write the settings row, then create every view in ``schema``, those
+    that do not read each other side by side on ``sessions`` (if given), with
+    the independent tasks ``alongside`` (for ``SessionPool.run``) among them."""
+    sql_files.run_sql(conn, schema, SETTING_FILE)
+    conn.execute("insert into analysis_setting (min_pair_orders) values (%s)",
+                 [min_pair_orders])
+
+    def create(name: str, view: str):
+        def task(session: psycopg.Connection) -> None:
+            sql_files.run_sql(session, schema, name)
+            schemas.analyze(session, schema, view)
+        return task
+    tasks = {view: (create(name, view), reads(name))
+             for name, view in zip(VIEW_FILES, VIEWS)}
+    (sessions or SessionPool.inline(conn)).run({**tasks, **(alongside or {})})
+
+
+def refresh(conn: psycopg.Connection, schema: str,
+            min_pair_orders: int | None = None) -> None:
+    """Recompute the views, in dependency order (after a change of the
+    setting or of the data)."""
+    if min_pair_orders is not None:
+        conn.execute(sql.SQL("update {}.analysis_setting "
+                             "set min_pair_orders = %s").format(
+                                 sql.Identifier(schema)), [min_pair_orders])
+    for view in VIEWS:
+        conn.execute(sql.SQL("refresh materialized view {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(view)))

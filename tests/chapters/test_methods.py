@@ -1,0 +1,97 @@
+"""datagen.analysis: the book's methods on data with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from datagen.chapters import methods
+
+
+def _monthly_categories(seasonal: dict[str, dict[int, float]], years=3,
+                        growth=0.3, seed=0) -> pd.DataFrame:
+    """Eight categories of equal size, a shop-wide trend and year-end peak,
+    and the given categories' own seasons (month: multiplier)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    months = pd.date_range("2023-01-01", periods=12 * years, freq="MS")
+    for i, month in enumerate(months):
+        shop = (1 + growth) ** (i / 12) * (1.5 if month.month >= 11 else 1)
+        for category in "ABCDEFGH":
+            boost = seasonal.get(category, {}).get(month.month, 1.0)
+            rows.append({"month": month, "category": category,
+                         "units": 1000 * shop * boost
+                         * rng.uniform(0.95, 1.05)})
+    return pd.DataFrame(rows)
+
+
+def test_seasonal_index_finds_the_planted_seasons_only():
+    monthly = _monthly_categories({"A": {6: 2.0, 7: 2.0, 8: 1.5},
+                                   "B": {12: 2.5, 1: 1.8}})
+    index = methods.seasonal_index(monthly)
+    assert list(index.columns) == list(range(1, 13))
+    # the shop-wide trend and peak are divided out: flat categories stay ~1
+    assert index.loc["C":].stack().between(0.8, 1.15).all()
+    peaks = methods.peak_seasons(index).set_index("category")
+    assert set(peaks.index[peaks.seasonal]) == {"A", "B"}
+    assert peaks.loc["A", "peak_months"] == [6, 7, 8]
+    assert peaks.loc["B", "peak_months"] in ([11, 12, 1], [12, 1, 2])
+    assert peaks.loc["B", "peak_month"] == 12
+
+
+def test_yearly_growth_recovers_a_known_rate_despite_a_season():
+    months = pd.date_range("2023-01-01", periods=36, freq="MS")
+    counts = [100 * 1.35 ** (i / 12) * (1.8 if m.month == 12 else 1)
+              for i, m in enumerate(months)]
+    estimate = methods.yearly_growth(pd.DataFrame({"month": months,
+                                                    "count": counts}))
+    assert estimate == pytest.approx(0.35, abs=1e-9)
+    assert methods.yearly_growth(pd.DataFrame(
+        {"month": months[:12], "count": counts[:12]})) is None
+
+
+def test_mape_and_the_moving_average_baseline():
+    assert methods.mape([100, 200], [110, 180]) == pytest.approx(0.1)
+    history = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert list(methods.moving_average_forecast(history, 2)) == [4.0, 4.0]
+
+
+def test_holt_winters_beats_the_baseline_on_a_seasonal_trend():
+    months = pd.date_range("2022-01-01", periods=48, freq="MS")
+    rng = np.random.default_rng(1)
+    values = [1000 * 1.02 ** i * (1.6 if m.month in (11, 12) else 1)
+              * rng.uniform(0.97, 1.03) for i, m in enumerate(months)]
+    series = pd.Series(values, index=months)
+    test = methods.backtest(series, 6)
+    assert len(test) == 6
+    assert methods.mape(test.actual, test.holt_winters) < methods.mape(
+        test.actual, test.moving_average)
+    forecast, seasonal = methods.holt_winters_forecast(series, 6)
+    assert seasonal and len(forecast) == 6
+    assert (forecast.lower < forecast.forecast).all()
+    assert (forecast.forecast < forecast.upper).all()
+    again, _ = methods.holt_winters_forecast(series, 6)
+    pd.testing.assert_frame_equal(forecast, again)  # no simulation
+
+
+def test_rfm_clusters_are_named_by_their_centres():
+    rng = np.random.default_rng(3)
+    groups = {  # recency days, orders, revenue
+        "VIP": (10, 40, 8000), "Loyal": (20, 8, 900),
+        "At risk": (400, 8, 900), "Low value": (300, 1, 30)}
+    rows = []
+    for name, (recency, frequency, monetary) in groups.items():
+        for _ in range(150):
+            rows.append({"truth": name,
+                         "recency_days": recency * rng.uniform(0.8, 1.25),
+                         "frequency": max(1, round(frequency
+                                                   * rng.uniform(0.8, 1.25))),
+                         "monetary": monetary * rng.uniform(0.8, 1.25)})
+    rfm = pd.DataFrame(rows)
+    clusters = methods.rfm_clusters(rfm, seed=0)
+    assert (clusters.labels == rfm.truth.to_numpy()).mean() > 0.95
+    assert list(clusters.centroids.index) == list(methods.CLUSTER_NAMES)
+    choice = methods.k_choice(methods.rfm_features(rfm), ks=range(2, 6))
+    assert choice.loc[choice.silhouette.idxmax(), "k"] == 4
+    assert choice.inertia.is_monotonic_decreasing

@@ -1,0 +1,106 @@
+"""Small books built once per test session, shared by the book tests.
+
+``get_book(seed)`` runs the whole chain (``datagen.publish.book.build_book``: the
+warehouse notebook, every chapter, jupyter-book) at a small scale into a
+temporary folder, against the suite's own PostgreSQL (``pg_url``), in a
+schema of its own, and caches the result for the session, so that
+``test_book.py`` and ``test_browser.py`` share the same builds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from datagen.params import parse_params
+
+ROOT = Path(__file__).resolve().parents[2]
+BOOK_SCALE = 0.2
+_books: dict[int, Book] = {}
+
+
+@dataclasses.dataclass
+class Book:
+    seed: int
+    schema: str
+    dates: dict  # start_date, end_date when not the defaults
+    out: Path
+    log: list[str]
+    seconds: float
+    code: str  # datagen/ and sql/ as the book was built from them
+
+    @property
+    def html(self) -> Path:
+        return self.out / "html"
+
+    @property
+    def params(self):
+        return parse_params(dict(seed=self.seed, scale=BOOK_SCALE,
+                                 schema=self.schema, **self.dates))
+
+    def executed(self) -> dict[str, nbformat.NotebookNode]:
+        return {path.stem: nbformat.read(str(path), as_version=4)
+                for path in sorted((self.out / "executed").glob("*.ipynb"))}
+
+    def facts(self, chapter: str) -> dict[str, object]:
+        """The values a chapter glued (``report.fact``), by name."""
+        return glued(self.executed()[chapter])
+
+    def page(self, docname: str) -> str:
+        return (self.html / f"{docname}.html").read_text()
+
+
+def glued(notebook: nbformat.NotebookNode) -> dict[str, object]:
+    import ast
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get(
+                "application/papermill.record/text/plain")
+            if name and text is not None and name != "findings":
+                try:
+                    values[name] = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    values[name] = text
+    return values
+
+
+def toc_pages() -> list[str]:
+    """Every page of ``_toc.yml`` (docnames such as ``book/02_kpi...``)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections"))
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return [re.sub(r"\.(ipynb|md)$", "", page) for page in pages]
+
+
+def get_book(pg_url: str, tmp_path_factory, seed: int, **dates) -> Book:
+    """The book of ``seed`` at ``BOOK_SCALE`` (built on first use);
+    ``dates``: ``start_date`` and ``end_date`` other than the defaults."""
+    from datagen.publish.book import build_book
+    from datagen.publish.reuse import code_fingerprint
+    key = (seed, tuple(sorted(dates.items())))
+    if key not in _books:
+        code = code_fingerprint()
+        schema = f"book_test_s{seed}" + ("_short" if dates else "")
+        out = tmp_path_factory.mktemp(f"book{seed}")
+        log: list[str] = []
+        started = time.perf_counter()
+        book = Book(seed, schema, dates, out, log, 0.0, code)
+        build_book(book.params, out=out, echo=log.append)
+        book.seconds = time.perf_counter() - started
+        _books[key] = book
+    return _books[key]

@@ -1,0 +1,161 @@
+"""The built site in headless Chromium: pages load cleanly, charts are drawn.
+
+Uses the small seed-42 book of ``book_build`` and drives Chromium over the
+DevTools protocol (``tools/browser.py``). Every page of ``_toc.yml`` must
+load from the files (as a reader opening ``_build/html/index.html`` would)
+without a console error, an exception or a failed request (the site must
+work offline: no CDN), and every plotly chart on it must have drawn its SVG.
+Also: the site served over HTTP (``make serve``), the sortable and
+searchable tables, and the dark theme.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+
+import pytest
+
+from book_build import get_book, toc_pages
+from tools import browser as chromium
+
+
+@pytest.fixture(scope="module")
+def book(pg_url, tmp_path_factory):
+    return get_book(pg_url, tmp_path_factory, 42)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if chromium.find_browser() is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs it)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with chromium.Browser() as running:
+        yield running
+
+
+def open_page(browser, url, **kwargs):
+    page = browser.page()
+    page.open(url, **kwargs)
+    return page
+
+
+def test_every_page_loads_without_errors_and_draws_its_charts(book, browser):
+    for docname in toc_pages():
+        path = book.html / f"{docname}.html"
+        page = open_page(browser, path.as_uri())
+        try:
+            charts = page.charts()
+            assert page.errors == [], (docname, page.errors)
+            assert charts["charts"] >= 1, docname
+            assert charts["drawn"] == charts["charts"], (docname, charts)
+            assert all(traces > 0 for traces in charts["traces"]), (
+                docname, "a chart without data", charts)
+            title = page.evaluate("document.querySelector('h1').textContent")
+            assert title.strip(), docname
+            # printed output wraps: nothing hidden behind a sideways scroll
+            hidden = page.evaluate("""Array.from(document.querySelectorAll(
+                '.cell_output .output.stream pre')).filter(
+                pre => pre.scrollWidth > pre.clientWidth + 1).length""")
+            assert hidden == 0, (docname, "printed lines run off", hidden)
+        finally:
+            page.close()
+
+
+def test_the_served_site_loads(book, browser):
+    answered: list[tuple[str, int]] = []
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_request(self, code="-", size="-"):
+            answered.append((self.path, int(code)))
+
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(book.html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        page = browser.page()
+        landing = page.follow_redirect(f"{base}/index.html")
+        assert landing == f"{base}/{toc_pages()[0]}.html"
+        page.open(f"{base}/book/04_customer_value.html")
+        assert page.errors == []
+        charts = page.charts()
+        assert charts["drawn"] == charts["charts"] >= 1
+        page.close()
+        # the server's side: every request answered (no /favicon.ico asked
+        # for by the root page, which has its own icon link)
+        assert [path for path, code in answered if code >= 400] == []
+        assert any(path.startswith("/_static/favicon") for path, _ in answered)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_tables_sort_and_search(book, browser):
+    page = open_page(browser, (book.html / "book" /
+                               "04_customer_value.html").as_uri())
+    try:
+        rows = page.evaluate("""(() => {
+            const box = Array.from(document.querySelectorAll('div.wh-search'))
+                .find(d => d.querySelector('caption').textContent
+                           .includes('highest net revenue'));
+            const table = box.querySelector('table');
+            const column = Array.from(table.tHead.rows[0].cells)
+                .findIndex(th => th.textContent.trim() === 'orders');
+            const values = () => Array.from(table.tBodies[0].rows)
+                .filter(r => r.style.display !== 'none')
+                .map(r => Number(r.cells[column].getAttribute('data-sort')));
+            const header = table.tHead.rows[0].cells[column];
+            header.click();
+            const ascending = values();
+            header.click();
+            const descending = values();
+            const input = box.querySelector('input[type=search]');
+            const first = table.tBodies[0].rows[0].cells[0].textContent;
+            input.value = first;
+            input.dispatchEvent(new Event('input'));
+            return {ascending, descending, shown: values().length,
+                    total: table.tBodies[0].rows.length,
+                    count: box.querySelector('.wh-count').textContent};
+        })()""")
+        assert rows["ascending"] == sorted(rows["ascending"])
+        assert rows["descending"] == sorted(rows["descending"], reverse=True)
+        assert rows["total"] == 50 and rows["shown"] == 1
+        assert rows["count"] == "1 of 50 rows"
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def _luminance(css_color: str) -> float:
+    import re
+    red, green, blue = (int(v) for v in re.findall(r"\d+", css_color)[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def test_charts_are_readable_in_the_dark_theme(book, browser):
+    page = open_page(browser, (book.html / "book" /
+                               "03_revenue_trends.html").as_uri(), dark=True)
+    try:
+        colors = page.evaluate("""(() => ({
+            theme: document.documentElement.dataset.theme,
+            tick: getComputedStyle(
+                document.querySelector('.js-plotly-plot .xtick text')).fill,
+            title: getComputedStyle(
+                document.querySelector('.js-plotly-plot .g-xtitle text')).fill,
+            body: getComputedStyle(document.body).backgroundColor,
+        }))()""")
+        assert colors["theme"] == "dark"
+        assert _luminance(colors["body"]) < 0.3
+        assert _luminance(colors["tick"]) > 0.6, colors
+        assert _luminance(colors["title"]) > 0.6, colors
+        assert page.errors == []
+    finally:
+        page.close()

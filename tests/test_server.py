@@ -1,0 +1,116 @@
+"""Which server: DATABASE_URL when set (nothing started), otherwise the
+embedded server in a git-ignored folder, reused on later runs."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+from datagen import server
+
+
+def test_database_url_is_used_as_given(pg_url):
+    result = run_cli("dsn", env={"DATABASE_URL": pg_url})
+    assert result.returncode == 0
+    assert result.stdout.strip() == pg_url
+
+
+def test_postgres_scheme_is_normalised(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:secret@db.example/shop")
+    assert server.database_url() == "postgresql://u:secret@db.example/shop"
+    assert server.redact(server.database_url()) == "postgresql://u:***@db.example/shop"
+    assert server.sqlalchemy_url().startswith("postgresql+psycopg://")
+
+
+def test_embedded_server_starts_once_and_is_reused():
+    folder = Path(tempfile.mkdtemp(prefix="ewbe")) / "pg"
+    env = {"DATABASE_URL": "", "WAREHOUSE_PGDATA": str(folder)}
+    try:
+        first = run_cli("dsn", env=env)
+        assert first.returncode == 0, first.stderr
+        assert f"host={folder}" in first.stdout
+        pid = (folder / "postmaster.pid").read_text().split()[0]
+        second = run_cli("dsn", env=env)
+        assert second.stdout == first.stdout
+        assert (folder / "postmaster.pid").read_text().split()[0] == pid
+        status = run_cli("server", "status", env=env)
+        assert "PostgreSQL" in status.stdout
+    finally:
+        run_cli("server", "stop", env=env)
+        shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def test_embedded_folder_is_git_ignored():
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert ".pgdata/" in ignored
+
+
+def test_unreachable_server_fails_fast_with_one_line():
+    started = time.monotonic()
+    result = run_cli("build", "--scale", "0.1", env={
+        "DATABASE_URL": "postgresql://someone:secret@127.0.0.1:9/shop"})
+    assert time.monotonic() - started < 15  # includes Python start-up
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "127.0.0.1:9" in lines[0] and "secret" not in lines[0]
+    assert lines[0].startswith("error: cannot connect to PostgreSQL")
+
+
+#: every form in which libpq takes a password, with the password it holds
+PASSWORD_FORMS = [
+    ("postgresql://me:hunter2@127.0.0.1:9/shop", "hunter2"),
+    ("postgresql://me@127.0.0.1:9/shop?password=hunter2", "hunter2"),
+    ("postgresql://me@127.0.0.1:9/shop?sslmode=disable&password=hunter2",
+     "hunter2"),
+    ("postgresql://me:hun%40ter2@127.0.0.1:9/shop", "hun@ter2"),
+    ("postgresql://me@127.0.0.1:9/shop?password=hun%20ter2", "hun ter2"),
+    ("host=127.0.0.1 port=9 user=me password=hunter2 dbname=shop", "hunter2"),
+    ("host=127.0.0.1 port=9 password='hun ter2' dbname=shop", "hun ter2"),
+    ("host=127.0.0.1 port=9 password=hun\\ ter2 dbname=shop", "hun ter2"),
+    # not parseable by libpq: cut at anything that may hold a password
+    ("postgresql://me@127.0.0.1:9/shop?password=hunter2&bogus=1", "hunter2"),
+]
+
+
+@pytest.mark.parametrize("conninfo, secret", PASSWORD_FORMS)
+def test_a_password_is_hidden_in_every_form(conninfo, secret):
+    from urllib.parse import quote
+    shown = server.redact(conninfo)
+    for form in {secret, quote(secret), quote(secret, safe=""),
+                 secret.split(" ")[0], secret.split("@")[0]}:
+        assert form not in shown, shown
+    assert "***" in shown
+    assert "127.0.0.1" in shown
+
+
+def test_redaction_keeps_what_names_the_server():
+    assert server.redact("postgresql://postgres:@/postgres?host=/tmp/pg") \
+        == "postgresql://postgres@/postgres?host=/tmp/pg"
+    assert server.redact("postgresql://me:x@db.example:6432/shop"
+                         "?sslmode=require") \
+        == "postgresql://me:***@db.example:6432/shop?sslmode=require"
+    assert server.redact("host=db.example port=5 password=x") == \
+        "host=db.example port=5 password=***"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("conninfo", [
+    "postgresql://me@127.0.0.1:9/shop?password=hunter2",
+    "host=127.0.0.1 port=9 user=me password=hunter2 dbname=shop",
+    "postgresql://me:hun%40ter2@127.0.0.1:9/shop",
+])
+def test_an_unreachable_server_never_prints_its_password(conninfo):
+    result = run_cli("build", "--scale", "0.1",
+                     env={"DATABASE_URL": conninfo})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "hunter2" not in lines[0] and "hun%40ter2" not in lines[0] \
+        and "hun@ter2" not in lines[0]
+    assert "127.0.0.1" in lines[0]
