@@ -22,17 +22,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEST_SCALE = 1.0
-#: what makes a test slow: it starts a process of its own
+#: what makes a test slow: it builds a book, drives the browser or starts a
+#: process of its own
+BOOK_AND_BROWSER = ("test_book.py", "test_browser.py")
 STARTS_A_PROCESS = ("run_cli(", "subprocess.", "kill_after_line(")
 
 
 def pytest_collection_modifyitems(items):
-    """``slow``: the book builds and the browser (``tests/publish``) and every
-    test that starts a process; ``make check`` leaves them out."""
+    """``slow``: the book builds, the browser and every test that starts a
+    process; ``make check`` leaves them out."""
     for item in items:
         function = getattr(item, "function", None)
         source = inspect.getsource(function) if function else ""
-        if "publish" in item.path.parts or any(
+        if item.path.name in BOOK_AND_BROWSER or any(
                 call in source for call in STARTS_A_PROCESS):
             item.add_marker(pytest.mark.slow)
 
