@@ -8,6 +8,8 @@
 #   make serve     serve _build/html on http://localhost:$(PORT)
 #   make bench     performance figures (see README)
 #   make clean     remove _build (the warehouse database is kept)
+#   make import SOURCE=FILE MAPPING=online-retail
+#                  a warehouse from a shop's own order lines (README)
 # Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS
 # (see README).
 
@@ -27,7 +29,7 @@ PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
           --end-date '$(END_DATE)' --schema '$(SCHEMA)' \
           --min-pair-orders '$(MIN_PAIR_ORDERS)'
 
-.PHONY: book warehouse test check lint serve bench clean setup
+.PHONY: book warehouse import test check lint serve bench clean setup
 
 setup: $(STAMP)
 
@@ -39,6 +41,10 @@ $(STAMP): requirements.txt
 
 warehouse: $(STAMP)
 	$(PY) -m datagen build $(PARAMS)
+
+import: $(STAMP)
+	$(PY) -m datagen import '$(SOURCE)' --mapping '$(MAPPING)' \
+	    --schema '$(SCHEMA)' --min-pair-orders '$(MIN_PAIR_ORDERS)'
 
 book: $(STAMP)
 	$(PY) -m datagen book $(PARAMS)

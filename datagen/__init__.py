@@ -9,13 +9,16 @@ way):
   parameters, validated before anything is touched), ``server`` (which
   PostgreSQL, connecting to it), ``bench`` (``make bench``);
 - ``generate``: the shop drawn with numpy and Arrow; never a database;
+- ``ingest``: beside it, a shop's own export read as its mapping says;
+  never a database either;
 - ``warehouse``: everything that writes to PostgreSQL, reading the plan
-  of ``generate``;
+  of ``generate`` or the lines of ``ingest``;
 - ``publish``: ``make book``, from the notebooks to the site;
 - ``chapters``: what the chapter notebooks import; needs only ``params``
   and ``server`` (a chapter reads the warehouse with its own queries).
 
-``generate -> warehouse -> publish``; ``chapters`` stands beside them.
+``generate`` (or ``ingest``) ``-> warehouse -> publish``; ``chapters``
+stands beside them.
 """
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Command line: ``python -m datagen build|book|dsn|server|bench``.
+"""Command line: ``python -m datagen build|import|book|dsn|server|bench``.
 
 Owns argument parsing and turning errors into one line on stderr with a
 non-zero exit status. Parameters are validated before any database is
@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from . import server
+from .ingest import MappingError, SourceError
 from .params import DEFAULTS, ParamError, parse_params
 from .publish.notebooks import ChapterFailed
 from .warehouse.quality import QualityGateFailed
@@ -42,6 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-orders", type=int, default=None,
                        help="orders per generated block (does not change "
                        "the data)")
+    imported = commands.add_parser(
+        "import", help="import a shop's order lines (CSV or Parquet)")
+    imported.add_argument("source", help="the export: a CSV (maybe .gz) or "
+                          "Parquet file")
+    imported.add_argument("--mapping", required=True,
+                          help="a built-in mapping (online-retail) or a "
+                          "mapping file (TOML)")
+    imported.add_argument("--schema", default=DEFAULTS["schema"],
+                          help=f"(default: {DEFAULTS['schema']})")
+    imported.add_argument("--min-pair-orders", dest="min_pair_orders",
+                          default=DEFAULTS["min_pair_orders"],
+                          help=f"(default: {DEFAULTS['min_pair_orders']})")
     commands.add_parser("dsn", help="print the database URL in use")
     commands.add_parser("bench", help="performance figures (make bench)",
                         add_help=False)
@@ -60,13 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "import":
+            return _import(args)
         if args.command == "book":
             return _book(args)
         if args.command == "dsn":
             print(server.database_url())
             return 0
         return _server(args.action)
-    except (ParamError, server.DatabaseUnavailable, ChapterFailed) as error:
+    except (ParamError, server.DatabaseUnavailable, ChapterFailed,
+            MappingError, SourceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except QualityGateFailed as error:
@@ -82,6 +98,16 @@ def _build(args) -> int:
         raise ParamError("chunk_orders", "a whole number of at least 1", chunk)
     server.check_disk_room(params.scale)
     build(params, chunk_orders=chunk)
+    return 0
+
+
+def _import(args) -> int:
+    from .warehouse.build import build
+    from .warehouse.import_build import Source
+    params = parse_params(schema=args.schema,
+                          min_pair_orders=args.min_pair_orders)
+    source = Source.open(args.source, args.mapping)  # before the database
+    build(params, source=source)
     return 0
 
 

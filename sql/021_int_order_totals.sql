@@ -47,8 +47,14 @@ final as (
         -- line totals
         coalesce(sum(order_items.quantity), 0) as units,
         coalesce(sum(order_items.net_amount), 0.00) as net_amount,
-        coalesce(sum(order_items.quantity * order_items.unit_cost), 0.00)
-            as cost
+        -- null when a line's cost is unknown (an imported source without
+        -- costs): never a made-up zero
+        case
+            when count(order_items.unit_cost) = count(order_items.order_id)
+                then coalesce(
+                    sum(order_items.quantity * order_items.unit_cost), 0.00
+                )
+        end as cost
     from orders
     left join order_items
         on orders.order_id = order_items.order_id

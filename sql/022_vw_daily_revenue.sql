@@ -38,7 +38,8 @@ days as (
         count(distinct customer_id) as customers,
         sum(units)::bigint as units,  -- a sum of bigint is numeric
         sum(net_amount) as net_revenue,
-        sum(cost) as cost
+        -- null when an order's cost is unknown
+        case when count(cost) = count(*) then sum(cost) end as cost
     from completed_orders
     group by order_date_key
 ),
@@ -53,7 +54,10 @@ final as (
         coalesce(days.units, 0) as units,
         -- amounts
         coalesce(days.net_revenue, 0.00) as net_revenue,
-        coalesce(days.net_revenue - days.cost, 0.00) as gross_margin
+        case
+            when days.order_date_key is null then 0.00
+            else days.net_revenue - days.cost
+        end as gross_margin
     from dates
     left join days
         on dates.date_key = days.order_date_key

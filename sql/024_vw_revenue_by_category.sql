@@ -79,7 +79,8 @@ category_months as (
         count(*) filter (where line_in_category = 1) as orders,
         sum(quantity) as units,
         sum(net_amount) as net_revenue,
-        sum(cost) as cost
+        -- null when a line's cost is unknown
+        case when count(cost) = count(*) then sum(cost) end as cost
     from completed_lines
     group by month, category
 ),
@@ -102,9 +103,14 @@ final as (
         coalesce(category_months.units, 0) as units,
         -- amounts
         coalesce(category_months.net_revenue, 0.00) as net_revenue,
-        coalesce(category_months.cost, 0.00) as cost,
-        coalesce(category_months.net_revenue - category_months.cost, 0.00)
-            as gross_margin
+        case
+            when category_months.month is null then 0.00
+            else category_months.cost
+        end as cost,
+        case
+            when category_months.month is null then 0.00
+            else category_months.net_revenue - category_months.cost
+        end as gross_margin
     from grid
     left join category_months
         on grid.month = category_months.month

@@ -46,7 +46,13 @@ line_totals as (
         sum(order_items.quantity * order_items.unit_price) as lines_subtotal,
         sum(order_items.discount_amount) as lines_discount,
         sum(order_items.net_amount) as lines_net_amount,
-        sum(order_items.quantity * order_items.unit_cost) as lines_cost,
+        -- null when a line's cost is unknown
+        case
+            when count(order_items.unit_cost) = count(order_items.order_id)
+                then coalesce(
+                    sum(order_items.quantity * order_items.unit_cost), 0
+                )
+        end as lines_cost,
         bool_or(
             order_items.customer_id <> orders.customer_id
             or order_items.order_date_key <> orders.order_date_key
@@ -72,7 +78,7 @@ final as (
         -- lines
         lines,
         coalesce(lines_net_amount, 0) as lines_net_amount,
-        coalesce(lines_cost, 0) as lines_cost,
+        lines_cost,
         -- rules
         items_subtotal <> coalesce(lines_subtotal, 0)
             or discount_amount <> coalesce(lines_discount, 0) as totals_differ,

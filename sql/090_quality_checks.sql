@@ -567,35 +567,45 @@ base as (
     select
         count(*) as orders,
         coalesce(sum(lines_net_amount), 0) as net_revenue,
-        coalesce(sum(lines_net_amount - lines_cost), 0) as gross_margin
+        -- null when a cost is unknown
+        case
+            when count(lines_cost) = count(*)
+                then coalesce(sum(lines_net_amount - lines_cost), 0)
+        end as gross_margin
     from completed_orders
 ),
 
 view_totals as (
     -- orders / gross_margin are null where the view has no such total
+    -- (a margin total is null when one of its rows' margin is unknown)
     select
         'vw_daily_revenue' as view_name,
         sum(orders) as orders,
         sum(net_revenue) as net_revenue,
-        sum(gross_margin) as gross_margin
+        true as has_margin,
+        case
+            when count(gross_margin) = count(*) then sum(gross_margin)
+        end as gross_margin
     from vw_daily_revenue
     union all
-    select 'vw_revenue_by_channel', sum(orders), sum(net_revenue), null
+    select 'vw_revenue_by_channel', sum(orders), sum(net_revenue), false,
+        null
     from vw_revenue_by_channel
     union all
-    select 'vw_revenue_by_category', null, sum(net_revenue),
-        sum(gross_margin)
+    select 'vw_revenue_by_category', null, sum(net_revenue), true,
+        case when count(gross_margin) = count(*) then sum(gross_margin) end
     from vw_revenue_by_category
     union all
-    select 'vw_category_margin_monthly', null, sum(net_revenue),
-        sum(gross_margin)
+    select 'vw_category_margin_monthly', null, sum(net_revenue), true,
+        case when count(gross_margin) = count(*) then sum(gross_margin) end
     from vw_category_margin_monthly
     union all
-    select 'vw_customer_rfm_base', sum(frequency), sum(monetary), null
+    select 'vw_customer_rfm_base', sum(frequency), sum(monetary), false,
+        null
     from vw_customer_rfm_base
     union all
     select 'vw_customer_ltv_segments', sum(orders), sum(lifetime_revenue),
-        null
+        false, null
     from vw_customer_ltv_segments
 ),
 
@@ -606,6 +616,7 @@ compared as (
         base.orders as base_orders,
         coalesce(view_totals.net_revenue, 0) as net_revenue,
         base.net_revenue as base_net_revenue,
+        view_totals.has_margin,
         view_totals.gross_margin,
         base.gross_margin as base_gross_margin
     from view_totals
@@ -617,7 +628,7 @@ final as (
     from compared
     where net_revenue <> base_net_revenue
         or orders <> base_orders
-        or gross_margin <> base_gross_margin
+        or (has_margin and gross_margin is distinct from base_gross_margin)
 )
 
 select * from final;

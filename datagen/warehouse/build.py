@@ -19,7 +19,16 @@ from collections.abc import Callable
 from .. import __version__, generate
 from ..params import BuildParams
 from ..server import connect
-from . import copy_text, fact_load, keys, quality, schemas, sql_files, views
+from . import (
+    copy_text,
+    fact_load,
+    import_build,
+    keys,
+    quality,
+    schemas,
+    sql_files,
+    views,
+)
 from .parallel import SessionPool
 
 #: memory per sort or hash for the views and checks: the server's default,
@@ -74,18 +83,30 @@ def _stderr(line: str) -> None:
 
 def build(params: BuildParams, url: str | None = None,
           chunk_orders: int | None = None,
-          echo: Callable[[str], None] = _stderr) -> BuildReport:
-    """Build the warehouse described by ``params``; returns what it did."""
+          echo: Callable[[str], None] = _stderr,
+          source: import_build.Source | None = None) -> BuildReport:
+    """Build the warehouse described by ``params``; returns what it did.
+
+    With a ``source`` (a shop's export and its mapping) the warehouse is
+    imported from it instead of generated: no truth schema, an import
+    schema ``<schema>_import`` beside it, the data period the source's.
+    """
     steps = Steps(echo)
     staging = params.schema + schemas.STAGING_SUFFIX
-    truth_staging = params.truth_schema + schemas.STAGING_SUFFIX
+    side = (import_build.import_schema(params.schema) if source
+            else params.truth_schema)
+    side_staging = side + schemas.STAGING_SUFFIX
+    stale = (params.truth_schema if source
+             else import_build.import_schema(params.schema))
     rows: dict[str, int] = {}
     started = time.perf_counter()
     with connect(url, autocommit=True) as lock_conn, \
             connect(url, autocommit=True) as conn, \
             SessionPool(url, setup=tune_session) as sessions:
-        echo(f"building schema {params.schema!r}: seed={params.seed} "
-             f"scale={params.scale:g} {params.start_date}..{params.end_date}")
+        echo(f"building schema {params.schema!r}: " + (
+            f"imported from {source.label}" if source else
+            f"seed={params.seed} scale={params.scale:g} "
+            f"{params.start_date}..{params.end_date}"))
         if not schemas.try_lock(lock_conn, params.schema):
             echo(f"  another build of schema {params.schema!r} is running; "
                  "waiting for it to finish")
@@ -93,32 +114,23 @@ def build(params: BuildParams, url: str | None = None,
         tune_session(conn)
 
         with steps.step("prepare schemas"):
-            for schema in (staging, truth_staging):
+            for schema in (staging, side_staging):
                 schemas.drop_schema(conn, schema)  # leftovers of a killed build
                 schemas.create_schema(conn, schema)
             sql_files.run_sql(conn, staging, "001_tables.sql")
-            sql_files.run_sql(conn, truth_staging, "002_truth_tables.sql")
+            if source:
+                import_build.prepare(conn, staging, side_staging, source)
+            else:
+                sql_files.run_sql(conn, side_staging, "002_truth_tables.sql")
             keys.pause_autovacuum(conn, staging)
 
-        with steps.step("generate dimensions"):
-            plan = generate.plan(params)
-            dims = plan.dimensions
-        with steps.step("copy dimensions"):
-            for table, frame in dims.items():
-                rows[table] = copy_text.copy_frame(conn, staging, table, frame)
-
-        with steps.step("generate order timing"):
-            block_orders = chunk_orders or plan.block_orders()
-        with steps.step("orders and lines (overlapped)"):
-            rows.update(fact_load.load_facts(
-                conn, staging, plan, sessions, block_orders,
-                seconds=steps.seconds))
-        steps.report("generate orders and lines", depth=1)
-        steps.report("copy orders and lines", depth=1)
-
-        with steps.step("copy truth"):
-            for table, frame in plan.truth_tables().items():
-                copy_text.copy_frame(conn, truth_staging, table, frame)
+        if source:
+            start_date, end_date = _import(conn, staging, side_staging,
+                                           source, steps, rows)
+        else:
+            start_date, end_date = params.start_date, params.end_date
+            _generate(conn, staging, side_staging, params, chunk_orders,
+                      sessions, steps, rows)
 
         with steps.step("analyze, keys and indexes"):
             keys.add_keys(conn, staging, TABLES, sessions)
@@ -128,8 +140,9 @@ def build(params: BuildParams, url: str | None = None,
             conn.execute(
                 "insert into build_info (seed, scale, start_date, end_date, "
                 "generator_version) values (%s, %s, %s, %s, %s)",
-                [params.seed, params.scale, params.start_date,
-                 params.end_date, __version__])
+                [None if source else params.seed,
+                 None if source else params.scale, start_date, end_date,
+                 __version__])
         with steps.step("views"):
             # the quality checks' one pass over the fact tables is made
             # beside the views (both only read the tables)
@@ -138,7 +151,8 @@ def build(params: BuildParams, url: str | None = None,
                                alongside=quality.refresh_tasks(staging))
         with steps.step("quality checks"):
             # raises QualityGateFailed before the swap: the live schemas stay
-            quality.create_checks(conn, staging)
+            quality.create_checks(conn, staging,
+                                  side_staging if source else None)
             try:
                 quality.run_checks(conn, staging, sessions, refresh=False)
             except quality.QualityGateFailed:
@@ -160,13 +174,55 @@ def build(params: BuildParams, url: str | None = None,
             sql_files.set_search_path(conn, staging)
             conn.execute("update build_info set build_seconds = %s",
                          [round(time.perf_counter() - started, 2)])
+            # the other kind's side schema (a generated warehouse's truth,
+            # an imported one's lines) would describe another warehouse
             schemas.swap_in(conn, [(params.schema, staging),
-                                   (params.truth_schema, truth_staging)])
+                                   (side, side_staging)], drop=[stale])
     report = BuildReport(params, rows, steps.seconds,
                          time.perf_counter() - started)
     echo(f"built schema {params.schema!r} in {report.total_seconds:.1f} s: "
          + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
     return report
+
+
+def _generate(conn, staging: str, truth_staging: str, params: BuildParams,
+              chunk_orders: int | None, sessions: SessionPool, steps: Steps,
+              rows: dict[str, int]) -> None:
+    """The generated shop: the plan's dimensions, facts and truth."""
+    with steps.step("generate dimensions"):
+        plan = generate.plan(params)
+        dims = plan.dimensions
+    with steps.step("copy dimensions"):
+        for table, frame in dims.items():
+            rows[table] = copy_text.copy_frame(conn, staging, table, frame)
+
+    with steps.step("generate order timing"):
+        block_orders = chunk_orders or plan.block_orders()
+    with steps.step("orders and lines (overlapped)"):
+        rows.update(fact_load.load_facts(
+            conn, staging, plan, sessions, block_orders,
+            seconds=steps.seconds))
+    steps.report("generate orders and lines", depth=1)
+    steps.report("copy orders and lines", depth=1)
+
+    with steps.step("copy truth"):
+        for table, frame in plan.truth_tables().items():
+            copy_text.copy_frame(conn, truth_staging, table, frame)
+
+
+def _import(conn, staging: str, import_staging: str,
+            source: import_build.Source, steps: Steps,
+            rows: dict[str, int]):
+    """The imported shop: its lines read, judged and made a star; returns
+    the data period."""
+    with steps.step("read and copy source lines"):
+        lines = import_build.copy_lines(conn, import_staging, source)
+    with steps.step("judge each line"):
+        import_build.judge_lines(conn, import_staging)
+    with steps.step("orders, lines and dimensions"):
+        rows.update(import_build.build_star(conn, staging, import_staging,
+                                            source, lines))
+    return import_build.data_period(conn, staging)
 
 
 def tune_session(conn) -> None:

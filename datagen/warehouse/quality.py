@@ -66,12 +66,17 @@ def create_inputs(conn: psycopg.Connection, schema: str) -> None:
     sql_files.run_sql(conn, schema, INPUTS_FILE)
 
 
-def create_checks(conn: psycopg.Connection, schema: str) -> None:
+IMPORT_CHECKS_FILE = "104_import_checks.sql"
+
+
+def create_checks(conn: psycopg.Connection, schema: str,
+                  import_schema: str | None = None) -> None:
     """Create the ``qc_`` views and the ``quality_check`` table (and the
     checks' inputs, unless they are there), and list in
     ``quality_foreign_key`` the foreign keys that the key files add, which
     ``qc_orphan_keys`` looks up wherever the database does not enforce
-    them."""
+    them. ``import_schema``: an imported warehouse's import schema, whose
+    lines the checks of ``sql/104`` account for."""
     create_inputs(conn, schema)
     sql_files.run_sql(conn, schema, CHECKS_FILE)
     with conn.cursor() as cursor:
@@ -87,6 +92,10 @@ def create_checks(conn: psycopg.Connection, schema: str) -> None:
               sql.Identifier(schema, key.referenced).as_string(conn),
               key.referenced_column, key.row_id_column)
              for key in keys.foreign_keys()])
+    if import_schema is not None:  # an imported warehouse's own checks
+        conn.execute(sql.SQL("set search_path to {}, {}").format(
+            sql.Identifier(schema), sql.Identifier(import_schema)))
+        conn.execute(sql_files.sql_file(IMPORT_CHECKS_FILE))
 
 
 def check_views(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]]:

@@ -36,13 +36,17 @@ def create_schema(conn: psycopg.Connection, schema: str) -> None:
     conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
 
 
-def swap_in(conn: psycopg.Connection, pairs: list[tuple[str, str]]) -> None:
-    """In one transaction, replace each live schema by its staging schema."""
+def swap_in(conn: psycopg.Connection, pairs: list[tuple[str, str]],
+            drop: list[str] = ()) -> None:
+    """In one transaction, replace each live schema by its staging schema
+    and drop the schemas ``drop``."""
     with conn.transaction():
         for live, staging in pairs:
             drop_schema(conn, live)
             conn.execute(sql.SQL("alter schema {} rename to {}").format(
                 sql.Identifier(staging), sql.Identifier(live)))
+        for name in drop:
+            drop_schema(conn, name)
 
 
 def lock_key(schema: str) -> str:

@@ -1,0 +1,130 @@
+"""An imported warehouse: a shop's export, read by ``ingest``, loaded and
+judged in SQL, then built like a generated one.
+
+Owns the steps that differ from a generated build (``build.build`` runs
+them when it is given a ``Source``): the import schema ``<schema>_import``
+(written as ``<schema>_import__new`` and swapped in with the warehouse),
+the copy of every mapped line into ``source_line_value``, the judgement of
+each line (``sql/101``: ``source_line``), the star built from the lines
+that are imported (``sql/102``, ``sql/103``) and ``import_info``. The keys,
+views, quality gate and swap are the generated build's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from .. import ingest
+from ..ingest.source import file_digest
+from . import copy_text, schemas, sql_files
+
+IMPORT_SUFFIX = "_import"
+TABLES_FILE = "100_import_tables.sql"
+LINES_FILE = "101_import_source_line.sql"
+UNKNOWNS_FILE = "102_import_unknowns.sql"
+STAR_FILE = "103_import_star.sql"
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """A file and the mapping that reads it (both checked before any
+    database is touched: ``Source.open``)."""
+    path: Path
+    mapping: ingest.Mapping
+
+    @classmethod
+    def open(cls, path: str | Path, mapping: str) -> Source:
+        """``MappingError`` / ``SourceError`` in one line when the mapping
+        or the file's header cannot be used."""
+        loaded = ingest.load(mapping)
+        source = cls(Path(path), loaded)
+        source.check()
+        return source
+
+    def check(self) -> None:
+        """Read the file's first block as mapped (``SourceError`` if it
+        cannot be), before any database is touched."""
+        next(iter(ingest.blocks(self.path, self.mapping)))
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name} (mapping {self.mapping.name})"
+
+
+def import_schema(schema: str) -> str:
+    return schema + IMPORT_SUFFIX
+
+
+def _search_path(conn: psycopg.Connection, *names: str) -> None:
+    conn.execute(sql.SQL("set search_path to {}").format(
+        sql.SQL(", ").join(map(sql.Identifier, names))))
+
+
+def prepare(conn: psycopg.Connection, staging: str, import_staging: str,
+            source: Source) -> None:
+    """The import schema's tables and the mapping's rules; the columns a
+    source may lack made nullable in the warehouse's staging schema."""
+    schemas.drop_schema(conn, import_staging)
+    schemas.create_schema(conn, import_staging)
+    sql_files.run_sql(conn, import_staging, TABLES_FILE)
+    m = source.mapping
+    conn.execute(
+        "insert into import_setting (missing_customer, duplicates, "
+        "zero_price, default_channel, channel_group, default_category) "
+        "values (%s, %s, %s, %s, %s, %s)",
+        [m.missing_customer, m.duplicates, m.zero_price,
+         m.defaults["channel"], m.defaults["channel_group"],
+         m.defaults["category"]])
+    sql_files.run_sql(conn, staging, UNKNOWNS_FILE)
+
+
+def copy_lines(conn: psycopg.Connection, import_staging: str,
+               source: Source) -> int:
+    """COPY every mapped line of the source into ``source_line_value``,
+    block by block; returns the lines."""
+    lines = 0
+    for block in ingest.blocks(source.path, source.mapping):
+        copy_text.copy_csv(conn, import_staging, "source_line_value",
+                           block.column_names,
+                           copy_text.csv_bytes("source_line_value", block))
+        lines += block.num_rows
+    schemas.analyze(conn, import_staging, "source_line_value")
+    return lines
+
+
+def judge_lines(conn: psycopg.Connection, import_staging: str) -> None:
+    """``source_line``: each line imported or rejected, and why."""
+    sql_files.run_sql(conn, import_staging, LINES_FILE)
+    schemas.analyze(conn, import_staging, "source_line")
+
+
+def build_star(conn: psycopg.Connection, staging: str, import_staging: str,
+               source: Source, lines: int) -> dict[str, int]:
+    """The star from the imported lines, ``import_info`` and
+    ``build_info``; returns the rows of each table."""
+    _search_path(conn, staging, import_staging)
+    conn.execute(sql_files.sql_file(STAR_FILE))
+    m = source.mapping
+    conn.execute(
+        "insert into import_info (source_file, source_sha256, source_lines, "
+        "mapping, mapping_file, currency, rules) "
+        "values (%s, %s, %s, %s, %s, %s, %s)",
+        [source.path.name, file_digest(source.path), lines, m.name,
+         m.path.name, m.currency, m.rules_text()])
+    rows = {}
+    for table in ("dim_date", "dim_channel", "dim_customer", "dim_product",
+                  "fact_order", "fact_order_item"):
+        rows[table] = conn.execute(sql.SQL("select count(*) from {}").format(
+            sql.Identifier(staging, table))).fetchone()[0]
+    return rows
+
+
+def data_period(conn: psycopg.Connection, staging: str):
+    """(first, last) day of the imported orders."""
+    return conn.execute(sql.SQL(
+        "select min(full_date), max(full_date) from {}").format(
+            sql.Identifier(staging, "dim_date"))).fetchone()

@@ -1,0 +1,37 @@
+-- an imported warehouse: the columns that a source may lack take null for
+-- unknown (001 makes every column not null for the generated shop).
+-- definitions: a customer's names, email, city and region, a product's
+-- subcategory, brand, cost and list price, a line's cost at the time of
+-- sale (and so every margin built on it), and the generator's seed and
+-- scale in build_info.
+
+alter table dim_customer
+    alter column first_name drop not null,
+    alter column last_name drop not null,
+    alter column email drop not null,
+    alter column city drop not null,
+    alter column region drop not null;
+
+alter table dim_product
+    alter column subcategory drop not null,
+    alter column brand drop not null,
+    alter column unit_cost drop not null,
+    alter column list_price drop not null;
+
+alter table fact_order_item
+    alter column unit_cost drop not null;
+
+alter table build_info
+    alter column seed drop not null,
+    alter column scale drop not null;
+
+-- where the data came from: one row
+create table import_info (
+    source_file   text        not null,
+    source_sha256 text        not null,
+    source_lines  bigint      not null,
+    mapping       text        not null,
+    mapping_file  text        not null,
+    currency      text        not null,
+    rules         text[]      not null
+);

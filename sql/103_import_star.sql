@@ -1,0 +1,360 @@
+-- the star schema of an imported warehouse, from the lines it imports.
+-- grain: as 001 (one row per day, channel, customer, product, order, line).
+-- runs with the warehouse's staging schema first on the search path and
+-- the import's second. definitions:
+--   an order = the imported lines of one order number; its customer and
+--     channel are those of its first line, its time the earliest of its
+--     lines'; status returned when its lines are a return, cancelled when
+--     they are a cancellation, else completed
+--   keys follow the source: order_number, sku and customer_code are the
+--     source's own ids; order_id, product_id and customer_id number them
+--     in the order they first appear in the source
+--   a customer's sign-up date is the date of their first order, their
+--     country (and names, email, city, region where mapped) those of their
+--     last line; a guest (a line without a customer, when the mapping keeps
+--     those) is 'guest ' || order_number
+--   a product's name is the description most of its lines give (ties: the
+--     earliest), its category and brand likewise; its cost the latest
+--     known; list price unknown; launched the day it first sold
+--   amounts: unit price and cost rounded to the cent, quantities positive;
+--     no discount, shipping or tax (the source has none); a cost the
+--     source lacks stays null, and so does every margin built on it
+
+insert into dim_channel (channel_id, channel_name, channel_group)
+with
+
+lines as (
+    select * from source_line_value
+),
+
+imported as (
+    select line_no
+    from source_line
+    where outcome = 'imported'
+),
+
+settings as (
+    select * from import_setting
+),
+
+named as (
+    select
+        coalesce(lines.channel, settings.default_channel) as channel_name,
+        min(lines.line_no) as first_line_no
+    from lines
+    inner join imported
+        on lines.line_no = imported.line_no
+    cross join settings
+    group by coalesce(lines.channel, settings.default_channel)
+)
+
+select
+    row_number() over (order by named.first_line_no) as channel_id,
+    named.channel_name,
+    settings.channel_group
+from named
+cross join settings;
+
+
+create table import_line as
+
+with
+
+lines as (
+    select * from source_line_value
+),
+
+source_lines as (
+    select *
+    from source_line
+    where outcome = 'imported'
+),
+
+settings as (
+    select * from import_setting
+),
+
+channels as (
+    select * from dim_channel
+),
+
+joined as (
+    select
+        source_lines.line_no,
+        source_lines.order_number,
+        source_lines.line_number,
+        lines.sku,
+        lines.product_name,
+        coalesce(lines.category, settings.default_category) as category,
+        lines.brand,
+        channels.channel_id,
+        coalesce(lines.customer_code, 'guest ' || lines.order_number)
+            as customer_code,
+        lines.country,
+        lines.city,
+        lines.region,
+        lines.email,
+        lines.first_name,
+        lines.last_name,
+        lines.order_ts,
+        abs(lines.quantity) as quantity,
+        round(lines.unit_price, 2) as unit_price,
+        round(lines.unit_cost, 2) as unit_cost,
+        case
+            when lines.is_returned then 'returned'
+            when lines.is_cancelled then 'cancelled'
+            else 'completed'
+        end as line_status
+    from source_lines
+    inner join lines
+        on source_lines.line_no = lines.line_no
+    cross join settings
+    inner join channels
+        on coalesce(lines.channel, settings.default_channel)
+        = channels.channel_name
+),
+
+orders as (
+    select distinct on (joined.order_number)
+        joined.order_number,
+        joined.customer_code,
+        joined.channel_id,
+        joined.line_status as order_status,
+        joined.line_no as first_line_no,
+        min(joined.order_ts) over (partition by joined.order_number)
+            as order_ts
+    from joined
+    order by joined.order_number, joined.line_no
+),
+
+final as (
+    select
+        joined.*,
+        orders.customer_code as order_customer_code,
+        orders.channel_id as order_channel_id,
+        orders.order_status,
+        orders.order_ts as order_order_ts,
+        dense_rank() over (order by orders.first_line_no) as order_id
+    from joined
+    inner join orders
+        on joined.order_number = orders.order_number
+)
+
+select * from final;
+
+
+insert into dim_date
+select
+    to_char(days.day, 'YYYYMMDD')::integer as date_key,
+    days.day::date as full_date,
+    extract(year from days.day) as year,
+    extract(quarter from days.day) as quarter,
+    extract(month from days.day) as month,
+    to_char(days.day, 'FMMonth') as month_name,
+    extract(day from days.day) as day_of_month,
+    extract(isodow from days.day) as iso_day_of_week,
+    to_char(days.day, 'FMDay') as day_name,
+    extract(week from days.day) as iso_week,
+    extract(isodow from days.day) >= 6 as is_weekend
+from generate_series(
+    (select min(order_order_ts)::date from import_line),
+    (select max(order_order_ts)::date from import_line),
+    interval '1 day'
+) as days (day);
+
+
+insert into dim_customer
+with
+
+lines as (
+    select * from import_line
+),
+
+firsts as (
+    select
+        order_customer_code as customer_code,
+        min(line_no) as first_line_no,
+        min(order_order_ts)::date as signup_date
+    from lines
+    group by order_customer_code
+),
+
+latest as (
+    select distinct on (order_customer_code)
+        order_customer_code as customer_code,
+        country,
+        city,
+        region,
+        email,
+        first_name,
+        last_name
+    from lines
+    order by order_customer_code asc, line_no desc
+),
+
+acquired as (
+    select distinct on (order_customer_code)
+        order_customer_code as customer_code,
+        order_channel_id as channel_id
+    from lines
+    order by order_customer_code, line_no
+)
+
+select
+    row_number() over (order by firsts.first_line_no) as customer_id,
+    firsts.customer_code,
+    latest.first_name,
+    latest.last_name,
+    latest.email,
+    latest.city,
+    latest.region,
+    coalesce(latest.country, 'unknown') as country,
+    firsts.signup_date,
+    acquired.channel_id as acquisition_channel_id
+from firsts
+inner join latest
+    on firsts.customer_code = latest.customer_code
+inner join acquired
+    on firsts.customer_code = acquired.customer_code;
+
+
+insert into dim_product
+with
+
+lines as (
+    select * from import_line
+),
+
+firsts as (
+    select
+        sku,
+        min(line_no) as first_line_no,
+        min(order_order_ts)::date as launch_date
+    from lines
+    group by sku
+),
+
+names as (
+    select distinct on (sku)
+        sku,
+        product_name
+    from (
+        select
+            sku,
+            product_name,
+            count(*) as lines_named,
+            min(line_no) as first_named
+        from lines
+        where product_name is not null
+        group by sku, product_name
+    ) as counted
+    order by sku asc, lines_named desc, first_named asc
+),
+
+categories as (
+    select distinct on (sku)
+        sku,
+        category,
+        brand
+    from lines
+    order by sku, line_no
+),
+
+costs as (
+    select distinct on (sku)
+        sku,
+        unit_cost
+    from lines
+    where unit_cost is not null
+    order by sku asc, line_no desc
+)
+
+select
+    row_number() over (order by firsts.first_line_no) as product_id,
+    firsts.sku,
+    coalesce(names.product_name, firsts.sku) as product_name,
+    categories.category,
+    null as subcategory,
+    categories.brand,
+    costs.unit_cost,
+    null as list_price,
+    firsts.launch_date,
+    true as is_active
+from firsts
+inner join categories
+    on firsts.sku = categories.sku
+left join names
+    on firsts.sku = names.sku
+left join costs
+    on firsts.sku = costs.sku;
+
+
+insert into fact_order
+with
+
+lines as (
+    select * from import_line
+),
+
+customers as (
+    select * from dim_customer
+),
+
+orders as (
+    select
+        lines.order_id,
+        lines.order_number,
+        customers.customer_id,
+        lines.order_channel_id as channel_id,
+        lines.order_order_ts as order_ts,
+        lines.order_status,
+        sum(lines.quantity * lines.unit_price) as items_subtotal
+    from lines
+    inner join customers
+        on lines.order_customer_code = customers.customer_code
+    group by
+        lines.order_id,
+        lines.order_number,
+        customers.customer_id,
+        lines.order_channel_id,
+        lines.order_order_ts,
+        lines.order_status
+)
+
+select
+    orders.order_id,
+    orders.order_number,
+    orders.customer_id,
+    orders.channel_id,
+    to_char(orders.order_ts, 'YYYYMMDD')::integer as order_date_key,
+    orders.order_ts,
+    orders.order_status,
+    orders.items_subtotal,
+    0.00 as discount_amount,
+    0.00 as shipping_amount,
+    0.00 as tax_amount,
+    orders.items_subtotal as order_total
+from orders
+order by orders.order_id;
+
+
+insert into fact_order_item
+select
+    lines.order_id,
+    lines.line_number,
+    customers.customer_id,
+    to_char(lines.order_order_ts, 'YYYYMMDD')::integer as order_date_key,
+    products.product_id,
+    lines.quantity,
+    lines.unit_price,
+    lines.unit_cost,
+    0.00 as discount_amount,
+    lines.quantity * lines.unit_price as net_amount
+from import_line as lines
+inner join dim_customer as customers
+    on lines.order_customer_code = customers.customer_code
+inner join dim_product as products
+    on lines.sku = products.sku
+order by lines.order_id, lines.line_number;
+
+drop table import_line;

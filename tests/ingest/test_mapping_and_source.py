@@ -1,0 +1,139 @@
+"""Mappings and reading a source as mapped: every bad case stops with one
+line naming the file (or mapping), the line and the column, before any
+database is touched."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pytest
+
+from datagen import ingest
+from datagen.ingest.mapping import MappingError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "quirks.csv"
+HEADER = FIXTURE.read_text().splitlines()[0]
+
+
+def lines_of(path: Path, mapping: str = "online-retail") -> list[dict]:
+    return [row for block in ingest.blocks(path, ingest.load(mapping))
+            for row in block.to_pylist()]
+
+
+def test_the_built_in_mapping_reads_the_fixture_line_by_line():
+    rows = lines_of(FIXTURE)
+    assert [r["line_no"] for r in rows] == list(range(1, 14))
+    assert rows[0]["order_number"] == "536365"
+    assert rows[0]["order_ts"].isoformat() == "2010-12-01T08:26:00"
+    assert rows[4]["customer_code"] is None          # empty: unknown
+    assert rows[6]["is_returned"] and rows[6]["quantity"] == -1
+    assert rows[7]["product_name"] == "REGENCY CAKESTAND, 3 TIER"
+    assert rows[9]["product_name"] == 'WHITE HANGING HEART "T-LIGHT" HOLDER'
+    assert [r["not_product"] for r in rows] == [
+        False, False, False, True, False, True, False, False, False, False,
+        True, False, False]
+    assert rows[1]["line_key"] == rows[2]["line_key"] != rows[0]["line_key"]
+
+
+def test_gzip_and_other_delimiters_and_encodings(tmp_path):
+    gz = tmp_path / "quirks.csv.gz"
+    gz.write_bytes(gzip.compress(FIXTURE.read_bytes()))
+    assert lines_of(gz) == lines_of(FIXTURE)
+    semicolons = tmp_path / "latin1.csv"
+    text = FIXTURE.read_text().replace(",", ";").replace(
+        '"REGENCY CAKESTAND; 3 TIER"', '"REGENCY CAKESTAND, 3 TIER"')
+    semicolons.write_bytes(text.encode("latin-1"))
+    mapping = tmp_path / "shop.toml"
+    built_in = Path(ingest.mapping.BUILT_IN / "online-retail.toml").read_text()
+    mapping.write_text(built_in.replace('encoding = "utf-8"',
+                                        'encoding = "latin-1"')
+                       .replace('delimiter = ","', 'delimiter = ";"'))
+    rows = lines_of(semicolons, str(mapping))
+    assert rows[10]["product_name"] == "Dotcomgiftshop Gift Voucher £20.00"
+    assert len(rows) == 13
+
+
+def error_of(tmp_path, text: bytes | str, mapping: str = "online-retail"):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(ingest.SourceError) as error:
+        lines_of(path, mapping)
+    message = str(error.value)
+    assert "\n" not in message and str(path) in message
+    return message
+
+
+def test_a_missing_column_is_named(tmp_path):
+    text = FIXTURE.read_text().replace("InvoiceDate", "Date", 1)
+    message = error_of(tmp_path, text)
+    assert "line 0" in message and "'InvoiceDate'" in message
+
+
+def test_an_unparseable_date_names_its_line_and_column(tmp_path):
+    lines = FIXTURE.read_text().splitlines()
+    lines[5] = lines[5].replace("12/1/2010 8:28", "13/45/2010 8:28")
+    message = error_of(tmp_path, "\n".join(lines) + "\n")
+    assert "line 5:" in message and "'InvoiceDate'" in message
+    assert "13/45/2010 8:28" in message
+
+
+def test_a_number_that_is_not_one_names_its_line(tmp_path):
+    lines = FIXTURE.read_text().splitlines()
+    lines[3] = lines[3].replace(",6,", ",six,")
+    message = error_of(tmp_path, "\n".join(lines) + "\n")
+    assert "line 3:" in message and "'Quantity'" in message
+
+
+def test_bytes_in_another_encoding_name_their_line_and_column(tmp_path):
+    data = FIXTURE.read_text().encode("latin-1")  # the £ of line 11
+    message = error_of(tmp_path, data)
+    assert "line 11:" in message and "'Description'" in message
+    assert "utf-8" in message
+
+
+@pytest.mark.parametrize("text, what", [
+    ("", "empty"), (HEADER + "\n", "no data lines")])
+def test_an_empty_file_is_refused(tmp_path, text, what):
+    assert what in error_of(tmp_path, text)
+
+
+@pytest.mark.parametrize("change, key", [
+    (('order_number = "InvoiceNo"\n', ""), "fields.order_number"),
+    (('country = "Country"', 'county = "Country"'), "fields.county"),
+    (('currency = "GBP"', 'currency = "pounds"'), "source.currency"),
+    (('duplicates = "reject"', 'duplicates = "maybe"'), "rules.duplicates"),
+    (('format = "csv"', 'format = "xlsx"'), "source.format"),
+    (('pattern = "^gift_"', 'pattern = "^gift_("'), "rules.not_products"),
+])
+def test_a_bad_mapping_names_its_key(tmp_path, change, key):
+    text = (ingest.mapping.BUILT_IN / "online-retail.toml").read_text()
+    assert change[0] in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(change[0], change[1]))
+    with pytest.raises(MappingError) as error:
+        ingest.load(str(path))
+    assert key in str(error.value) and str(path) in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_an_unknown_mapping_lists_the_built_in_ones():
+    with pytest.raises(MappingError, match="online-retail"):
+        ingest.load("shopify-orders")
+
+
+def test_parquet_reads_the_same_lines(tmp_path):
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+    table = pa_csv.read_csv(FIXTURE, convert_options=pa_csv.ConvertOptions(
+        strings_can_be_null=False, column_types={
+            c: "string" for c in HEADER.split(",")}))
+    path = tmp_path / "quirks.parquet"
+    pq.write_table(table, path)
+    mapping = tmp_path / "parquet.toml"
+    mapping.write_text((ingest.mapping.BUILT_IN / "online-retail.toml")
+                       .read_text().replace('format = "csv"',
+                                            'format = "parquet"'))
+    assert lines_of(path, str(mapping)) == lines_of(FIXTURE)
+    assert pc is not None

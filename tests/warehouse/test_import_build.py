@@ -1,0 +1,140 @@
+"""Importing a shop's export: every line accounted for, the star built from
+the imported lines, the same gate, and a bad file changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from datagen import ingest
+from datagen.params import parse_params
+from datagen.warehouse import schemas
+from datagen.warehouse.build import build
+from datagen.warehouse.import_build import Source
+
+FIXTURE = Path(__file__).parents[1] / "ingest" / "fixtures" / "quirks.csv"
+SCHEMA = "imp_fixture"
+#: what the online-retail mapping makes of each line of the fixture
+OUTCOMES = {
+    1: ("imported", None, "536365", 1),
+    2: ("imported", None, "536365", 2),
+    3: ("rejected", "repeat of line 2", None, None),
+    4: ("rejected", "not a product (POST)", None, None),
+    5: ("rejected", "no customer", None, None),
+    6: ("rejected", "not a product (D)", None, None),
+    7: ("imported", None, "C536383", 1),
+    8: ("rejected", "price is zero or less", None, None),
+    9: ("rejected", "negative quantity outside a return", None, None),
+    10: ("imported", None, "536386", 1),
+    11: ("rejected", "not a product (gift_0001_20)", None, None),
+    12: ("rejected", "quantity is zero", None, None),
+    13: ("imported", None, "536389", 1),
+}
+
+
+def rows(conn, query: str, schema: str = SCHEMA):
+    conn.execute(sql.SQL("set search_path to {}, {}").format(
+        sql.Identifier(schema), sql.Identifier(schema + "_import")))
+    return conn.execute(query).fetchall()
+
+
+@pytest.fixture(scope="module")
+def imported(pg_url):
+    source = Source.open(FIXTURE, "online-retail")
+    build(parse_params(schema=SCHEMA), url=pg_url, echo=lambda line: None,
+          source=source)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        yield conn
+        for name in (SCHEMA, SCHEMA + "_import"):
+            schemas.drop_schema(conn, name)
+
+
+def test_every_line_has_its_outcome(imported):
+    got = {line: (outcome, reason, order, number) for line, outcome, reason,
+           order, number in rows(imported, "select * from source_line")}
+    assert got == OUTCOMES
+
+
+def test_the_star_is_made_of_the_imported_lines(imported):
+    orders = rows(imported, """select order_number, order_status,
+        items_subtotal, order_total, customer_code, order_ts::text
+        from fact_order join dim_customer using (customer_id)
+        order by order_id""")
+    assert orders == [
+        ("536365", "completed", Decimal("35.64"), Decimal("35.64"), "17850",
+         "2010-12-01 08:26:00"),
+        ("C536383", "returned", Decimal("4.65"), Decimal("4.65"), "15311",
+         "2010-12-01 09:49:00"),
+        ("536386", "completed", Decimal("30.60"), Decimal("30.60"), "15311",
+         "2010-12-02 10:00:00"),
+        ("536389", "completed", Decimal("10.17"), Decimal("10.17"), "12583",
+         "2010-12-31 23:59:00")]
+    products = rows(imported, """select sku, product_name, category,
+        unit_cost from dim_product order by product_id""")
+    assert products == [
+        ("85123A", "WHITE HANGING HEART", "All products", None),
+        ("71053", "WHITE METAL LANTERN", "All products", None),
+        ("35004C", "SET OF 3 COLOURED  FLYING DUCKS", "All products", None),
+        ("84029G", "KNITTED UNION FLAG", "All products", None)]
+    customers = rows(imported, """select customer_code, country,
+        signup_date::text, email from dim_customer order by customer_id""")
+    assert customers == [("17850", "United Kingdom", "2010-12-01", None),
+                         ("15311", "France", "2010-12-01", None),
+                         ("12583", "France", "2010-12-31", None)]
+    assert rows(imported, "select count(*) from dim_date") == [(31,)]
+    assert rows(imported, "select channel_name from dim_channel") == [
+        ("Online store",)]
+
+
+def test_revenue_counts_the_completed_lines_and_margin_is_unknown(imported):
+    daily = rows(imported, """select sum(net_revenue), count(gross_margin),
+        count(*) filter (where orders > 0) from vw_daily_revenue""")
+    assert daily == [(Decimal("76.41"), 31 - 3, 3)]  # no cost: no margin
+    assert rows(imported, "select count(*) from quality_check "
+                "where not passed") == [(0,)]
+    assert rows(imported, "select passed from quality_check where "
+                "check_name = 'source_lines_add_up'") == [(True,)]
+    info = rows(imported, "select source_file, source_lines, mapping, "
+                "currency from import_info")
+    assert info == [("quirks.csv", 13, "online-retail", "GBP")]
+
+
+def checksums(conn, *names):
+    tables = conn.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema = any(%s) and table_type = 'BASE TABLE'",
+        [list(names)]).fetchall()
+    return {(s, t): schemas.table_checksum(conn, s, t) for s, t in tables}
+
+
+def test_a_file_that_breaks_later_leaves_the_warehouse_as_it_was(
+        imported, pg_url, tmp_path):
+    before = checksums(imported, SCHEMA, SCHEMA + "_import")
+    lines = FIXTURE.read_text().splitlines()
+    lines[12] = lines[12].replace("12/3/2010", "12/33/2010")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    source = Source(bad, ingest.load("online-retail"))  # not checked first
+    with pytest.raises(ingest.SourceError, match="line 12:"):
+        build(parse_params(schema=SCHEMA), url=pg_url,
+              echo=lambda line: None, source=source)
+    assert checksums(imported, SCHEMA, SCHEMA + "_import") == before
+
+
+def test_a_generated_build_replaces_an_imported_one_whole(pg_url):
+    schema = "imp_then_gen"
+    quiet = dict(url=pg_url, echo=lambda line: None)
+    build(parse_params(schema=schema), source=Source.open(
+        FIXTURE, "online-retail"), **quiet)
+    build(parse_params(schema=schema, scale=0.05), **quiet)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        names = {r[0] for r in conn.execute(
+            "select nspname from pg_namespace where nspname like %s",
+            [schema + "%"])}
+        assert names == {schema, schema + "_truth"}
+        for name in names:
+            schemas.drop_schema(conn, name)
