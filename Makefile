@@ -10,8 +10,8 @@
 #   make clean     remove _build (the warehouse database is kept)
 #   make import SOURCE=FILE MAPPING=online-retail
 #                  a warehouse from a shop's own order lines (README)
-# Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS
-# (see README).
+# Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS;
+# SOURCE and MAPPING import a shop's own orders instead (see README).
 
 SEED ?= 42
 SCALE ?= 1
@@ -19,6 +19,8 @@ START_DATE ?= 2023-01-01
 END_DATE ?= 2025-12-31
 SCHEMA ?= warehouse
 MIN_PAIR_ORDERS ?= 5
+SOURCE ?=
+MAPPING ?=
 PORT ?= 8000
 PYTHON ?= python3
 
@@ -27,7 +29,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
           --end-date '$(END_DATE)' --schema '$(SCHEMA)' \
-          --min-pair-orders '$(MIN_PAIR_ORDERS)'
+          --min-pair-orders '$(MIN_PAIR_ORDERS)' \
+          --source '$(SOURCE)' --mapping '$(MAPPING)'
 
 .PHONY: book warehouse import test check lint serve bench clean setup
 

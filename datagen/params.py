@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+from pathlib import Path
 
 DEFAULTS = {
     "seed": 42,
@@ -21,6 +22,10 @@ DEFAULTS = {
     "end_date": "2025-12-31",
     "schema": "warehouse",
     "min_pair_orders": 5,
+    # a shop's own export and its mapping: the warehouse is imported from
+    # it instead of generated (seed, scale and dates are then unused)
+    "source": "",
+    "mapping": "",
 }
 MAX_SCALE = 1000.0
 MAX_PAIR_ORDERS = 2 ** 31 - 1
@@ -54,6 +59,13 @@ class BuildParams:
     schema: str
     #: least completed orders two products share to be a pair / rule
     min_pair_orders: int = DEFAULTS["min_pair_orders"]
+    #: a file to import instead of generating, and its mapping ("" if none)
+    source: str = ""
+    mapping: str = ""
+
+    @property
+    def imported(self) -> bool:
+        return bool(self.source)
 
     @property
     def truth_schema(self) -> str:
@@ -64,7 +76,8 @@ class BuildParams:
                 "start_date": self.start_date.isoformat(),
                 "end_date": self.end_date.isoformat(),
                 "schema": self.schema,
-                "min_pair_orders": self.min_pair_orders}
+                "min_pair_orders": self.min_pair_orders,
+                "source": self.source, "mapping": self.mapping}
 
 
 def parse_seed(value) -> int:
@@ -148,7 +161,28 @@ def parse_params(raw: dict | None = None, **overrides) -> BuildParams:
             f"{start.isoformat()}", end.isoformat())
     schema = parse_schema(values["schema"])
     min_pair_orders = parse_min_pair_orders(values["min_pair_orders"])
-    return BuildParams(seed, scale, start, end, schema, min_pair_orders)
+    source, mapping = parse_source(values["source"], values["mapping"])
+    return BuildParams(seed, scale, start, end, schema, min_pair_orders,
+                       source, mapping)
+
+
+def parse_source(source, mapping) -> tuple[str, str]:
+    """A readable file and the mapping that reads it, or neither."""
+    source = "" if source is None else str(source).strip()
+    mapping = "" if mapping is None else str(mapping).strip()
+    if not source:
+        if mapping:
+            raise ParamError("source", "the file to import with mapping "
+                             f"{mapping!r}", source)
+        return "", ""
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise ParamError("source", "a readable file (a CSV or Parquet "
+                         "export)", source)
+    if not mapping:
+        raise ParamError("mapping", "a built-in mapping (online-retail) or a "
+                         "mapping file, to read the source with", mapping)
+    return str(path.resolve()), mapping
 
 
 def check_injected(history: list[str]) -> None:

@@ -23,7 +23,10 @@ alter table fact_order_item
 
 alter table build_info
     alter column seed drop not null,
-    alter column scale drop not null;
+    alter column scale drop not null,
+    add column source_file text,
+    add column mapping text,
+    add column currency text check (currency ~ '^[A-Z]{3}$');
 
 -- where the data came from: one row
 create table import_info (

@@ -89,3 +89,29 @@ def test_papermill_injected_unknown_parameter_is_rejected():
     check_injected([declared, "# Parameters\nseed = 7\nscale = 2\n"])
     with pytest.raises(ParamError, match="unknown parameter 'sede'"):
         check_injected([declared, "# Parameters\nseed = 7\nsede = 2\n"])
+
+
+def test_a_source_needs_a_readable_file_and_a_mapping(tmp_path):
+    with pytest.raises(ParamError, match="source must be a readable file"):
+        parse_params(source=str(tmp_path / "missing.csv"),
+                     mapping="online-retail")
+    export = tmp_path / "orders.csv"
+    export.write_text("id\n1\n")
+    with pytest.raises(ParamError, match="mapping must be"):
+        parse_params(source=str(export))
+    with pytest.raises(ParamError, match="source must be the file"):
+        parse_params(mapping="online-retail")
+    params = parse_params(source=str(export), mapping="online-retail")
+    assert params.imported and params.source == str(export.resolve())
+    assert not parse_params().imported
+
+
+def test_make_book_on_an_imported_source_is_refused_in_one_line(tmp_path):
+    export = tmp_path / "orders.csv"
+    export.write_text("id\n1\n")
+    result = run_cli("book", "--source", str(export), "--mapping",
+                     "online-retail", env={"DATABASE_URL": "postgresql://"
+                                           "nobody@127.0.0.1:9/none"})
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: source must be empty for make book")

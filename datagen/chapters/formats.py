@@ -18,13 +18,24 @@ def _finite(value) -> bool:
                                       and math.isnan(value))
 
 
+#: the symbol money is written with; a warehouse's banner sets it from its
+#: currency (a generated shop's is USD)
+SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥"}
+_currency = {"symbol": "$"}
+
+
+def set_currency(code: str) -> None:
+    """Write money in ``code`` (ISO 4217): its symbol, else the code."""
+    _currency["symbol"] = SYMBOLS.get(code, f"{code} ")
+
+
 def money(value, decimals: int = 0) -> str:
-    """``$1,234,567`` (negative: ``-$12``)."""
+    """``$1,234,567`` (negative: ``-$12``) in the warehouse's currency."""
     if not _finite(value):
         return "n/a"
     value = float(value)
     sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.{decimals}f}"
+    return f"{sign}{_currency['symbol']}{abs(value):,.{decimals}f}"
 
 
 def number(value, decimals: int = 0) -> str:

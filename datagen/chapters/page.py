@@ -13,13 +13,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+from pathlib import Path
 
 import pandas as pd
 
 from .. import server
 from ..params import BuildParams, check_injected, parse_params
 from .charts import setup_plotly
-from .formats import day, timestamp
+from .formats import day, set_currency, timestamp
 from .narrative import show_html
 
 
@@ -30,6 +31,9 @@ class Page:
     params: BuildParams
     engine: object
     built_at: dt.datetime | None = None
+    #: the warehouse was imported from a shop's export (set by ``banner``)
+    imported: bool = False
+    source_file: str | None = None
 
     def banner(self, build_info: pd.DataFrame) -> None:
         """Show seed, scale, data period and build time; check the build.
@@ -42,12 +46,20 @@ class Page:
             raise RuntimeError("build_info must hold exactly one row "
                                f"(it holds {len(build_info)})")
         row = build_info.iloc[0]
-        built = {"seed": int(row["seed"]), "scale": float(row["scale"]),
-                 "start_date": pd.Timestamp(row["start_date"]).date(),
-                 "end_date": pd.Timestamp(row["end_date"]).date()}
-        wanted = {"seed": self.params.seed, "scale": self.params.scale,
-                  "start_date": self.params.start_date,
-                  "end_date": self.params.end_date}
+        source_file = row.get("source_file")
+        imported = isinstance(source_file, str) and bool(source_file)
+        if imported or self.params.imported:
+            built = {"source": source_file if imported else None,
+                     "mapping": row.get("mapping") if imported else None}
+            wanted = {"source": Path(self.params.source).name or None,
+                      "mapping": self.params.mapping or None}
+        else:
+            built = {"seed": int(row["seed"]), "scale": float(row["scale"]),
+                     "start_date": pd.Timestamp(row["start_date"]).date(),
+                     "end_date": pd.Timestamp(row["end_date"]).date()}
+            wanted = {"seed": self.params.seed, "scale": self.params.scale,
+                      "start_date": self.params.start_date,
+                      "end_date": self.params.end_date}
         differs = [k for k in wanted if built[k] != wanted[k]]
         if differs:
             raise RuntimeError(
@@ -55,7 +67,17 @@ class Page:
                 + ", ".join(f"{k} {built[k]} instead of {wanted[k]}"
                             for k in differs) + ")")
         self.built_at = pd.Timestamp(row["built_at"]).to_pydatetime()
-        show_html(banner_html(self.params, self.built_at))
+        self.imported, self.source_file = imported, source_file
+        if imported:
+            set_currency(row.get("currency") or "USD")
+            show_html(import_banner_html(
+                source_file, row["mapping"], row["currency"],
+                pd.Timestamp(row["start_date"]).date(),
+                pd.Timestamp(row["end_date"]).date(), self.params.schema,
+                self.built_at))
+        else:
+            set_currency("USD")
+            show_html(banner_html(self.params, self.built_at))
 
 
 def setup(*, url: str | None = None, **parameters) -> Page:
@@ -115,3 +137,19 @@ def banner_html(params: BuildParams, built_at: dt.datetime | None) -> str:
         f"<strong>{day(params.start_date)}</strong> to "
         f"<strong>{day(params.end_date)}</strong>{built}"
         f" &middot; schema <code>{html.escape(params.schema)}</code></div>")
+
+
+def import_banner_html(source_file: str, mapping: str, currency: str,
+                       start: dt.date, end: dt.date, schema: str,
+                       built_at: dt.datetime | None) -> str:
+    """The page banner of an imported warehouse: its source and mapping."""
+    built = (f" &middot; warehouse built {timestamp(built_at)}"
+             if built_at is not None else "")
+    return (
+        '<div class="wh-banner">'
+        f'<span class="wh-seed">Source <strong>{html.escape(source_file)}'
+        f"</strong></span> &middot; mapping <code>{html.escape(mapping)}"
+        f"</code> &middot; data period <strong>{day(start)}</strong> to "
+        f"<strong>{day(end)}</strong> &middot; amounts in "
+        f"{html.escape(currency)}{built}"
+        f" &middot; schema <code>{html.escape(schema)}</code></div>")

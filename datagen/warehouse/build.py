@@ -91,6 +91,8 @@ def build(params: BuildParams, url: str | None = None,
     imported from it instead of generated: no truth schema, an import
     schema ``<schema>_import`` beside it, the data period the source's.
     """
+    if source is None and params.imported:
+        source = import_build.Source.open(params.source, params.mapping)
     steps = Steps(echo)
     staging = params.schema + schemas.STAGING_SUFFIX
     side = (import_build.import_schema(params.schema) if source
@@ -143,6 +145,12 @@ def build(params: BuildParams, url: str | None = None,
                 [None if source else params.seed,
                  None if source else params.scale, start_date, end_date,
                  __version__])
+            if source:
+                conn.execute(
+                    "update build_info set source_file = %s, mapping = %s, "
+                    "currency = %s",
+                    [source.path.name, params.mapping or source.mapping.name,
+                     source.mapping.currency])
         with steps.step("views"):
             # the quality checks' one pass over the fact tables is made
             # beside the views (both only read the tables)

@@ -77,3 +77,24 @@ def test_schema_diagram_shows_tables_keys_and_links():
     assert "fact_order (1,200 rows)" in svg and "dim_customer" in svg
     assert svg.count('class="wh-link"') == 1
     assert "FK int" in svg and "PK bigint" in svg
+
+
+def test_an_imported_warehouse_banner_names_its_source_and_currency():
+    import datetime as dt
+
+    from datagen.chapters import page
+    markup = page.import_banner_html(
+        "online_retail.csv.gz", "online-retail", "GBP", dt.date(2010, 12, 1),
+        dt.date(2011, 12, 9), "retail", None)
+    assert "Source <strong>online_retail.csv.gz</strong>" in markup
+    assert "mapping <code>online-retail</code>" in markup
+    assert "1 December 2010" in markup and "amounts in GBP" in markup
+    assert "Seed" not in markup
+    chapters.formats.set_currency("GBP")
+    try:
+        assert chapters.money(1234.5) == "£1,234"
+        chapters.formats.set_currency("CHF")
+        assert chapters.money(-3) == "-CHF 3"
+    finally:
+        chapters.formats.set_currency("USD")
+    assert chapters.money(1234.5) in ("$1,234", "$1,235")
