@@ -11,11 +11,17 @@ is missing, so a changed root page kept the old target). Without an icon
 link a browser asks the server for ``/favicon.ico``, which does not exist,
 and logs a failed request. This page names the book, links the favicon,
 redirects to the root page and links it for readers without redirects.
+
+The PDFs (``datagen/publish/pdf.py`` prints them after this build): the
+download menu of every page links the page's own PDF (in place of the
+theme's "print this page") and the whole book's (``book_pdf`` in
+``_config.yml``), and the introduction page says where both are.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 LANDING = """<!DOCTYPE html>
@@ -57,6 +63,39 @@ def clean_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = kept
 
 
+def pdf_links(app, pagename, templatename, context, doctree):
+    """The download menu: this page's PDF and the book's."""
+    pathto = context.get("pathto")
+    if pathto is None:
+        return
+    page_pdf = pathto(f"{pagename}.pdf", 1)
+    book_pdf = pathto(app.config.book_pdf, 1)
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "download-buttons":
+            continue
+        buttons = [b for b in group["buttons"]
+                   if b.get("label") != "download-pdf-button"]
+        buttons += [
+            {"type": "link", "url": page_pdf, "text": "this page .pdf",
+             "tooltip": "This page as PDF", "icon": "fas fa-file-pdf",
+             "label": "download-page-pdf-button"},
+            {"type": "link", "url": book_pdf, "text": "whole book .pdf",
+             "tooltip": "The whole book as one PDF", "icon": "fas fa-book",
+             "label": "download-book-pdf-button"},
+        ]
+        group["buttons"] = buttons
+    if pagename == app.config.root_doc and "body" in context:
+        note = (
+            '<p class="wh-pdf-links">To hand it on: <a class="wh-book-pdf" '
+            f'href="{html.escape(book_pdf)}">the whole book as one PDF</a> '
+            "(cover with the parameters, contents, every chapter) and "
+            f'<a class="wh-page-pdf" href="{html.escape(page_pdf)}">this '
+            "page as PDF</a>; every page has its own in the download menu, "
+            "and every table and chart links the data behind it as CSV.</p>")
+        context["body"] = re.sub(r"(</h1>)", lambda m: m[1] + note,
+                                 context["body"], count=1)
+
+
 def landing_page(app) -> str:
     """The root index.html: title, favicon, redirect to the root page."""
     target = app.builder.get_target_uri(app.config.root_doc)
@@ -80,7 +119,9 @@ def write_landing_page(app, exception) -> None:
 
 
 def setup(app):
+    app.add_config_value("book_pdf", "book.pdf", "html")
     app.connect("html-page-context", clean_scripts, priority=900)
+    app.connect("html-page-context", pdf_links, priority=900)
     # before sphinx-external-toc's ensure_index_file (priority 500), which
     # then finds index.html present and leaves it
     app.connect("build-finished", write_landing_page, priority=400)

@@ -1,5 +1,5 @@
 // Sortable, searchable tables for the book (no library, works offline).
-// datagen/report.py writes <div class="wh-table [wh-search]"><table
+// datagen/chapters/tables.py writes <div class="wh-table [wh-search]"><table
 // class="wh-sortable">; cells may carry data-sort with the raw value.
 (function () {
   "use strict";
@@ -89,6 +89,25 @@
       }
     });
   }
+
+  // printing: always the light theme (book.css does the same for print
+  // media), and the charts redrawn at the printed width
+  var theme = null;
+  function resizeCharts() {
+    if (!window.Plotly) return;
+    document.querySelectorAll(".js-plotly-plot").forEach(function (chart) {
+      try { window.Plotly.Plots.resize(chart); } catch (e) { /* not drawn */ }
+    });
+  }
+  window.addEventListener("beforeprint", function () {
+    theme = document.documentElement.dataset.theme || null;
+    if (theme === "dark") document.documentElement.dataset.theme = "light";
+    resizeCharts();
+  });
+  window.addEventListener("afterprint", function () {
+    if (theme === "dark") document.documentElement.dataset.theme = theme;
+    resizeCharts();
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);

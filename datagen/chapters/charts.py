@@ -4,6 +4,11 @@ Owns how a chapter's charts render: ``plotly_mimetype`` for the notebook
 and an HTML renderer without the library for the site, which loads one
 ``plotly.min.js`` from ``_static``, and a template readable in the light
 and the dark theme.
+
+In a book build the renderer also writes the data each chart draws (its
+traces, one row per point, numbers raw) as ``chart-<title>.csv`` next to
+the page and links it under the chart (``chart_frame``, and
+``tables.write_csv`` for where it goes).
 """
 
 from __future__ import annotations
@@ -13,6 +18,84 @@ COLORWAY = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2",
             "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC")
 #: sequential scale for heatmaps (light to dark blue, readable on both)
 HEATMAP_SCALE = "Blues"
+#: what a trace draws, one value per point, as CSV columns
+POINT_FIELDS = ("x", "y", "z", "labels", "values", "parents", "ids", "text",
+                "base", "open", "high", "low", "close", "r", "theta",
+                "lat", "lon", "locations")
+NESTED_FIELDS = (("marker", "color"), ("marker", "size"),
+                 ("error_y", "array"), ("error_x", "array"))
+_DTYPES = {"f8": "<f8", "f4": "<f4", "i1": "i1", "u1": "u1", "i2": "<i2",
+           "u2": "<u2", "i4": "<i4", "u4": "<u4", "i8": "<i8", "u8": "<u8"}
+
+
+def _values(value):
+    """A trace's array as a list (plotly's base64 typed arrays decoded);
+    None for a single value."""
+    import base64
+
+    import numpy as np
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]),
+                              dtype=_DTYPES[value["dtype"]])
+        if "shape" in value:
+            shape = [int(n) for n in str(value["shape"]).split(",")]
+            array = array.reshape(shape)
+        return array.tolist()
+    if isinstance(value, str) or not hasattr(value, "__len__"):
+        return None
+    return value.tolist() if hasattr(value, "tolist") else list(value)
+
+
+def _text(value) -> str:
+    import re
+    if isinstance(value, dict):
+        value = value.get("text")
+    return re.sub(r"<[^>]+>", " ", str(value or "")).strip()
+
+
+def chart_title(fig_dict: dict) -> str:
+    return _text(fig_dict.get("layout", {}).get("title"))
+
+
+def chart_frame(fig_dict: dict):
+    """The data a chart draws: one row per point of each trace (a heatmap:
+    one row per cell), with the trace's name and the values it plots."""
+    import pandas as pd
+    layout = fig_dict.get("layout", {})
+    frames = []
+    for number, trace in enumerate(fig_dict.get("data", []), start=1):
+        axis = "yaxis" + str(trace.get("yaxis", "y"))[1:]
+        name = (trace.get("name") or _text(layout.get(axis, {}).get("title"))
+                or f"trace {number}")
+        columns = {}
+        z = _values(trace.get("z"))
+        if z is not None and z and isinstance(z[0], (list, tuple)):
+            x = _values(trace.get("x")) or list(range(len(z[0])))
+            y = _values(trace.get("y")) or list(range(len(z)))
+            columns = {"y": [y[i] for i in range(len(z)) for _ in z[i]],
+                       "x": [x[j] for i in range(len(z))
+                             for j in range(len(z[i]))],
+                       "z": [v for row in z for v in row]}
+        else:
+            for field in POINT_FIELDS:
+                values = _values(trace.get(field))
+                if values is not None:
+                    columns[field] = values
+            for outer, inner in NESTED_FIELDS:
+                values = _values((trace.get(outer) or {}).get(inner))
+                if values is not None:
+                    columns[f"{outer}_{inner}"] = values
+        if not columns:
+            continue
+        length = max(len(v) for v in columns.values())
+        columns = {k: v for k, v in columns.items() if len(v) == length}
+        frame = pd.DataFrame(columns)
+        frame.insert(0, "type", trace.get("type", "scatter"))
+        frame.insert(0, "trace", name)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame({"trace": []})
+    return pd.concat(frames, ignore_index=True)
 
 
 def _book_renderer():
@@ -25,13 +108,18 @@ def _book_renderer():
     from plotly.io import to_html
     from plotly.io._base_renderers import MimetypeRenderer
 
+    from .tables import write_csv
+
     class BookRenderer(MimetypeRenderer):
         def to_mimebundle(self, fig_dict):
+            link = write_csv(chart_frame(fig_dict), "chart",
+                             chart_title(fig_dict) or None,
+                             "Download the data of this chart")
             return {"text/html": to_html(
                 fig_dict, config={"displaylogo": False, "responsive": True},
                 include_plotlyjs=False, include_mathjax=False,
                 full_html=False, default_width="100%", default_height=440,
-                validate=False)}
+                validate=False) + link}
 
     return BookRenderer()
 

@@ -3,19 +3,32 @@
 Owns how a frame is shown: cells formatted by name (``FORMATS``), sorted
 by their raw values (``data-sort``), a search box on long tables. Works
 offline, also from ``file://``.
+
+Also the CSV downloads of the site (``write_csv``): when ``make book``
+runs a notebook it tells the kernel where that page's data goes
+(``BOOK_DATA_DIR``, set by ``datagen/publish/notebooks.py``: a folder
+``<page>_data`` next to the page); each table is then written there whole,
+with raw numbers, as ``table-<caption>.csv``, and linked under it (the
+charts do the same in ``charts``). Outside a book build nothing is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import os
+import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import pandas as pd
 
 from .formats import money, number, pct
 from .narrative import show_html
 
+#: the environment variable that names the folder of a page's CSV files
+DATA_DIR_VARIABLE = "BOOK_DATA_DIR"
+_written: set[str] = set()
 #: tables longer than this get a search box and a scroll area in the site
 SEARCH_FROM_ROWS = 12
 
@@ -56,10 +69,49 @@ def _cell(value, formatter: Formatter | None) -> tuple[str, str | None]:
     return text, key
 
 
+def file_name(kind: str, title: str | None) -> str:
+    """``table-rfm-segments.csv``: the kind and the title, as a file name
+    (a second one of the same name in the page gets ``-2``, ...)."""
+    text = re.sub(r"<[^>]+>", " ", title or "")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > 70:
+        slug = slug[:70].rsplit("-", 1)[0]
+    base = f"{kind}-{slug}" if slug else kind
+    name, count = f"{base}.csv", 1
+    while name in _written:
+        count += 1
+        name = f"{base}-{count}.csv"
+    _written.add(name)
+    return name
+
+
+def write_csv(frame: pd.DataFrame, kind: str, title: str | None,
+              label: str) -> str:
+    """Write ``frame`` (raw values) as the page's CSV of this table or
+    chart; the link to it as HTML ("" outside a book build)."""
+    folder = os.environ.get(DATA_DIR_VARIABLE)
+    if not folder:
+        return ""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = file_name(kind, title)
+    frame.to_csv(folder / name, index=False, date_format="%Y-%m-%d")
+    href = f"{folder.name}/{name}"
+    rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
+    return (f'<p class="wh-download wh-{kind}-download"><a href="'
+            f'{html.escape(href)}" download="{html.escape(name)}">'
+            f"{html.escape(label)} (CSV, {rows})</a></p>")
+
+
 def table_html(frame: pd.DataFrame, formats: Mapping[str, str | Formatter]
                | None = None, caption: str | None = None,
-               search: bool | None = None) -> str:
-    """A static HTML table; ``tables.js`` adds sorting (and a search box)."""
+               search: bool | None = None,
+               data: pd.DataFrame | None = None) -> str:
+    """A static HTML table; ``tables.js`` adds sorting (and a search box).
+
+    In a book build the table's data (``data`` when the table shows only
+    part of it, else ``frame``) is written as CSV and linked below it.
+    """
     formats = dict(formats or {})
     formatters = {c: (FORMATS[f] if isinstance(f, str) else f)
                   for c, f in formats.items()}
@@ -83,17 +135,22 @@ def table_html(frame: pd.DataFrame, formats: Mapping[str, str | Formatter]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     classes = "wh-table" + (" wh-search" if search else "")
     cap = (f"<caption>{html.escape(caption)}</caption>" if caption else "")
+    link = write_csv(frame if data is None else data, "table", caption,
+                     "Download the data of this table")
     return (f'<div class="{classes}"><table class="wh-sortable">{cap}'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
-            "</table></div>")
+            f"</table></div>{link}")
 
 
 def table(frame: pd.DataFrame, formats: Mapping[str, str | Formatter]
           | None = None, caption: str | None = None,
-          search: bool | None = None) -> None:
+          search: bool | None = None,
+          data: pd.DataFrame | None = None) -> None:
     """Show ``frame`` as a sortable table (searchable when long).
 
     ``formats`` maps a column to a name of ``FORMATS`` (``money``, ``pct``,
     ``count`` ...) or to a function; sorting uses the unformatted values.
+    ``data``: the whole data when ``frame`` shows only its first rows (its
+    CSV download then holds all of it).
     """
-    show_html(table_html(frame, formats, caption, search))
+    show_html(table_html(frame, formats, caption, search, data))

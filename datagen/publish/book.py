@@ -15,6 +15,11 @@ which only read the warehouse, then run several at a time
 (``BOOK_WORKERS``, default: the number of cores, at most 4). A failing
 chapter stops the build with the failing cell's source and error, and is
 kept in ``<out>/failed/``.
+
+Each page's CSV downloads (``<page>_data/``, written by its kernel) are
+kept with its executed copy and copied next to the page in the site; the
+PDFs of the book and of every page are printed last (``pdf``), before the
+site is swapped in, and reused when no page changed.
 """
 
 from __future__ import annotations
@@ -29,10 +34,11 @@ from pathlib import Path
 
 from .. import server
 from ..params import BuildParams
-from . import website
+from . import pdf, website
 from .notebooks import (
     WAREHOUSE_PREFIX,
     ChapterFailed,
+    data_dir,
     keep_failed,
     notebooks,
     run_notebook,
@@ -55,6 +61,10 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
     """Execute the chapters that need it and build the site; returns
     ``out/html``."""
     out = Path(out)
+    try:
+        pdf.check_browser()  # before anything is run
+    except pdf.PdfFailed as error:
+        raise ChapterFailed(str(error)) from None
     url = server.database_url()
     os.environ["DATABASE_URL"] = url  # one server for every notebook
     os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -80,8 +90,14 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
         return (not notebook.name.startswith(WAREHOUSE_PREFIX)
                 or (stamp is not None and entry.get("stamp") == stamp))
 
+    def copy_data(source: Path, target: Path) -> None:
+        shutil.rmtree(data_dir(target), ignore_errors=True)
+        if data_dir(source).is_dir():
+            shutil.copytree(data_dir(source), data_dir(target))
+
     def keep(notebook: Path) -> None:
         shutil.copy2(executed / notebook.name, staging / "book" / notebook.name)
+        copy_data(executed / notebook.name, staging / "book" / notebook.name)
         echo(f"  kept {notebook.name:<36} (inputs unchanged)")
 
     def execute(notebook: Path) -> float:
@@ -91,6 +107,7 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
 
     def done(notebook: Path, inputs: str, seconds: float) -> None:
         shutil.copy2(staging / "book" / notebook.name, executed / notebook.name)
+        copy_data(staging / "book" / notebook.name, executed / notebook.name)
         manifest[notebook.name] = {
             "inputs": inputs, "stamp": warehouse_stamp(url, params.schema)}
         save_manifest()
@@ -132,7 +149,22 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
 
     started = time.perf_counter()
     website.build_html(staging)
+    website.copy_data(staging)
     echo(f"  built the site                       "
          f"{time.perf_counter() - started:6.1f} s")
+
+    started = time.perf_counter()
+    try:
+        printed = pdf.build_pdfs(
+            staging / "_build" / "html", out / "pdf", root, parameters,
+            f"data period {params.start_date.day} {params.start_date:%B %Y}"
+            f" to {params.end_date.day} {params.end_date:%B %Y}", echo)
+    except pdf.PdfFailed as error:
+        raise ChapterFailed(f"the book PDF failed: {error}") from None
+    what = (f"printed {printed['printed']} pages," if printed["printed"]
+            else "kept the PDFs (pages unchanged),")
+    echo(f"  {what} book {printed['pages']} pages "
+         f"{printed['bytes'] / 2**20:.1f} MiB".ljust(38)
+         + f"{time.perf_counter() - started:6.1f} s")
 
     return website.swap_in(staging, out)

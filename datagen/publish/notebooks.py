@@ -39,10 +39,25 @@ def _failed_cell(error) -> str:
     return "\n".join(lines)
 
 
+def data_dir(target: Path) -> Path:
+    """Where the kernel of the notebook executed into ``target`` writes its
+    page's CSV files: ``<page>_data`` beside it."""
+    return target.with_name(f"{target.stem}_data")
+
+
 def run_notebook(source: Path, target: Path, parameters: dict) -> None:
-    """Execute ``source`` into ``target``; ``ChapterFailed`` if a cell fails."""
+    """Execute ``source`` into ``target``; ``ChapterFailed`` if a cell fails.
+
+    The kernel is told where its CSV downloads go (``BOOK_DATA_DIR``, see
+    ``chapters.tables``) by a line it runs at start-up, not through this
+    process's environment, which the chapters running side by side share.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
+    folder = data_dir(target)
+    shutil.rmtree(folder, ignore_errors=True)
+    tell_kernel = ("__import__('os').environ['BOOK_DATA_DIR'] = "
+                   f"{str(folder)!r}")
     try:
         # no cwd=: papermill would chdir the whole process, which is not
         # safe with chapters running in threads (the kernels need none)
@@ -51,7 +66,8 @@ def run_notebook(source: Path, target: Path, parameters: dict) -> None:
             kernel_name="python3", progress_bar=False, log_output=False,
             # the kernels' own log: errors only (not a warning per kernel
             # that it talks over local TCP)
-            extra_arguments=["--log-level=ERROR"])
+            extra_arguments=["--log-level=ERROR",
+                             f"--IPKernelApp.exec_lines={tell_kernel}"])
     except PapermillExecutionError as error:
         raise ChapterFailed(
             f"chapter {source.name} failed in cell {error.exec_count} "

@@ -48,6 +48,15 @@ def build_html(staging: Path) -> None:
                             + (result.stderr or result.stdout).strip()[-2000:])
 
 
+def copy_data(staging: Path) -> None:
+    """Each page's CSV downloads (``book/<page>_data/``) next to the page
+    in the built site."""
+    site = staging / "_build" / "html" / "book"
+    for folder in sorted((staging / "book").glob("*_data")):
+        if folder.is_dir():
+            shutil.copytree(folder, site / folder.name, dirs_exist_ok=True)
+
+
 def swap_in(staging: Path, out: Path) -> Path:
     """Move the staged site to ``out/html``; returns it."""
     html = out / "html"

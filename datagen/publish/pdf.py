@@ -1,0 +1,368 @@
+"""The book as PDF: every page printed by Chromium, merged with pypdf.
+
+Owns the PDFs of ``make book``. Each page of ``_toc.yml`` is loaded from
+the built site in the system Chromium, laid out as printed (print CSS in
+``book/_static/book.css``, the charts drawn at the width they print at)
+and printed with ``Page.printToPDF`` (``chromium``). pypdf then makes
+
+- ``<site>/<book_pdf>``: a cover with the parameters and the data period,
+  the contents with page numbers, every page in the order of ``_toc.yml``,
+  an outline (one entry per chapter, its sections below it) and a page
+  number on every page after the cover;
+- ``<site>/<docname>.pdf``: each page alone, numbered "page i of n".
+
+Each page is loaded once and printed twice (two tabs side by side): alone,
+with its own numbers in Chromium's footer template, and for the book
+without them. The book's numbers are a second, transparent PDF printed by
+Chromium once (one sheet per page, the number in the bottom margin) and
+laid over the pages with pypdf's ``merge_page``.
+
+Reuse: a page is printed again only when its HTML, the site's static files
+or this code changed (``<out>/pdf/manifest.json``); when nothing changed
+the PDFs of the previous build are copied, and nothing is printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+#: A4 in inches, the margins and the scale pages print at
+PAPER = {"paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.5,
+         "marginBottom": 0.7, "marginLeft": 0.55, "marginRight": 0.55}
+SCALE = 0.75
+#: the CSS width of the printed page: what the charts are drawn at
+CSS_WIDTH = round((PAPER["paperWidth"] - PAPER["marginLeft"]
+                   - PAPER["marginRight"]) * 96 / SCALE)
+PRINT_VERSION = 2
+#: each page's own numbers, in its bottom margin (Chromium fills the spans)
+FOOTER = ('<div style="width:100%; font: 8px system-ui, sans-serif; '
+          'color: #48566b; text-align: right; padding: 0 0.55in 0.1in;">'
+          '<span class="title"></span> &middot; page <span class="pageNumber">'
+          '</span> of <span class="totalPages"></span></div>')
+#: tabs printing side by side
+TABS = 2
+CODE = (Path(__file__), Path(__file__).with_name("chromium.py"))
+
+
+class PdfFailed(RuntimeError):
+    """Chromium could not print the book (or is not installed)."""
+
+
+def check_browser() -> None:
+    """``PdfFailed`` in one line when there is no Chromium to print with."""
+    from .chromium import find_browser
+    if find_browser() is None:
+        raise PdfFailed("no chromium found to print the book PDF "
+                        "(apt-get install chromium)")
+
+
+def book_pdf_name(root: Path) -> str:
+    """The book PDF's file name (``sphinx.config.book_pdf`` of
+    ``_config.yml``, which the site's download menu links too)."""
+    config = yaml.safe_load((root / "_config.yml").read_text()) or {}
+    sphinx = (config.get("sphinx") or {}).get("config") or {}
+    return sphinx.get("book_pdf", "book.pdf")
+
+
+def toc_parts(root: Path) -> list[tuple[str | None, list[str]]]:
+    """(part caption, docnames) in the order of ``_toc.yml``; the root
+    page comes first, in a part without caption."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+
+    def files(entries) -> list[str]:
+        found = []
+        for entry in entries or []:
+            if "file" in entry:
+                found.append(re.sub(r"\.(ipynb|md)$", "", entry["file"]))
+            found += files(entry.get("sections"))
+        return found
+    parts = [(None, [re.sub(r"\.(ipynb|md)$", "", toc["root"])]
+              + files(toc.get("chapters")))]
+    parts += [(part.get("caption"), files(part.get("chapters")))
+              for part in toc.get("parts", [])]
+    return parts
+
+
+def _digest(*parts: bytes | str) -> str:
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(part.encode() if isinstance(part, str) else part)
+        sha.update(b"\0")
+    return sha.hexdigest()
+
+
+def _static_digest(site: Path) -> str:
+    files = sorted(p for p in (site / "_static").rglob("*") if p.is_file())
+    return _digest(*[f"{p.relative_to(site)}:{_digest(p.read_bytes())}"
+                     for p in files])
+
+
+def page_key(site: Path, docname: str, static: str) -> str:
+    """What a page's printed body depends on."""
+    return _digest(str(PRINT_VERSION), static,
+                   *[p.read_bytes() for p in CODE],
+                   (site / f"{docname}.html").read_bytes())
+
+
+def _cover_html(title: str, parameters: dict, period: str,
+                parts: list[tuple[str | None, list[tuple[str, int]]]],
+                pages: int) -> str:
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}"
+                   "</td></tr>" for k, v in parameters.items())
+    toc = []
+    for caption, entries in parts:
+        if caption:
+            toc.append(f"<h3>{html.escape(caption)}</h3>")
+        toc.append("<ol>" + "".join(
+            f'<li><span class="t">{html.escape(name)}</span>'
+            f'<span class="p">{page}</span></li>' for name, page in entries)
+            + "</ol>")
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title><style>
+@page {{ size: 210mm 297mm; margin: 20mm 18mm 22mm; }}
+body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
+  color: #222832; margin: 0; }}
+.cover {{ page-break-after: always; padding-top: 30mm; }}
+h1 {{ font-size: 30pt; margin: 0 0 6mm; color: #0a7d91; }}
+.sub {{ font-size: 13pt; margin-bottom: 14mm; color: #48566b; }}
+table {{ border-collapse: collapse; font-size: 11pt; }}
+th, td {{ text-align: left; padding: 1.5mm 6mm 1.5mm 0;
+  border-bottom: 1px solid #d1d5da; }}
+th {{ font-weight: 600; }}
+h2 {{ font-size: 20pt; margin: 0 0 6mm; }}
+h3 {{ font-size: 12pt; margin: 6mm 0 2mm; color: #48566b; }}
+ol {{ list-style: none; padding: 0; margin: 0; font-size: 12pt; }}
+li {{ display: flex; padding: 1.2mm 0; border-bottom: 1px dotted #d1d5da; }}
+li .t {{ flex: 1; }}
+</style></head><body>
+<div class="cover"><h1>{html.escape(title)}</h1>
+<div class="sub">{html.escape(period)} &middot; {pages} pages</div>
+<table><tbody>{rows}</tbody></table></div>
+<div class="contents"><h2>Contents</h2>{''.join(toc)}</div>
+</body></html>"""
+
+
+def _stamps_html(labels: list[str]) -> str:
+    """One transparent A4 sheet per label, the label in the bottom
+    margin."""
+    sheets = "".join(f'<div class="s"><span>{html.escape(label)}</span></div>'
+                     for label in labels)
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><style>"
+            "@page { size: 210mm 297mm; margin: 0; } body { margin: 0; }"
+            ".s { height: 296mm; position: relative; overflow: hidden;"
+            " page-break-after: always; }"
+            ".s span { position: absolute; bottom: 0; left: 0; right: 0;"
+            " height: 17mm; box-sizing: border-box;"
+            " padding: 8.5mm 14mm 0; text-align: right;"
+            " font: 6pt system-ui, sans-serif; color: #48566b; }"
+            f"</style></head><body>{sheets}</body></html>")
+
+
+def _outline(reader) -> list[tuple[str, int]]:
+    """(title, page index) of the sections under the page's title."""
+    items = []
+
+    def walk(entries, depth):
+        for entry in entries:
+            if isinstance(entry, list):
+                walk(entry, depth + 1)
+            elif depth == 1:
+                items.append((entry.title,
+                              reader.get_destination_page_number(entry)))
+    walk(reader.outline, 0)
+    return items
+
+
+def build_pdfs(site: Path, cache: Path, root: Path, parameters: dict,
+               period: str, echo: Callable[[str], None]) -> dict:
+    """Print the pages of ``site`` that changed and write the PDFs into
+    it; returns what was done (pages printed, pages, size)."""
+    from pypdf import PdfReader, PdfWriter
+
+    from . import chromium
+    site, cache = Path(site).resolve(), Path(cache).resolve()
+    parts = toc_parts(root)
+    docnames = [name for _, names in parts for name in names]
+    name = book_pdf_name(root)
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    title = config.get("title", "")
+    static = _static_digest(site)
+    keys = {doc: page_key(site, doc, static) for doc in docnames}
+    book_key = _digest(json.dumps([keys, parameters, period, title, name,
+                                   __import__("pypdf").__version__],
+                                  sort_keys=True))
+    cache.mkdir(parents=True, exist_ok=True)
+    manifest_path = cache / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        manifest = {}
+    outputs = [name] + [f"{doc}.pdf" for doc in docnames]
+    if manifest.get("book") == book_key and all(
+            (cache / "out" / out).exists() for out in outputs):
+        _copy_out(cache / "out", site, outputs)
+        return {"printed": 0, **manifest["summary"]}
+
+    pages = manifest.get("pages", {})
+    to_print = [doc for doc in docnames
+                if pages.get(doc, {}).get("key") != keys[doc]
+                or not (cache / "bodies" / f"{doc}.pdf").exists()
+                or not (cache / "single" / f"{doc}.pdf").exists()]
+    check_browser()
+    with chromium.Browser(width=CSS_WIDTH) as browser:
+        if to_print:
+            _print_pages(browser, site, cache, to_print, keys, pages)
+            manifest["pages"] = pages
+            manifest.pop("book", None)
+            manifest_path.write_text(json.dumps(manifest, indent=1))
+        summary = _assemble(browser, cache, docnames, pages, parts,
+                            title, name, parameters, period,
+                            PdfReader, PdfWriter)
+    manifest.update(book=book_key, summary=summary)
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    _copy_out(cache / "out", site, outputs)
+    return {"printed": len(to_print), **summary}
+
+
+def _print_pages(browser, site: Path, cache: Path, docnames: list[str],
+                 keys: dict, pages: dict) -> None:
+    """Print ``docnames`` into ``<cache>/bodies``, ``TABS`` at a time."""
+    import queue
+    import threading
+    todo: queue.Queue = queue.Queue()
+    for doc in docnames:
+        todo.put(doc)
+    failures: list[BaseException] = []
+
+    def work():
+        tab = browser.page()
+        tab.print_media(CSS_WIDTH)
+        try:
+            while not failures:
+                try:
+                    doc = todo.get_nowait()
+                except queue.Empty:
+                    return
+                tab.open((site / f"{doc}.html").as_uri(), settle=0.05)
+                heading = tab.evaluate(
+                    "(document.querySelector('main h1') || {}).textContent"
+                    " || document.title") or doc
+                # twice: for the book without numbers (it adds its own),
+                # and alone with the page's numbers in its footer
+                for folder, footer in (("bodies", {}), ("single", {
+                        "displayHeaderFooter": True,
+                        "headerTemplate": "<span></span>",
+                        "footerTemplate": FOOTER})):
+                    printed = tab.print_pdf(
+                        printBackground=True, scale=SCALE,
+                        generateDocumentOutline=True, **footer, **PAPER)
+                    target = cache / folder / f"{doc}.pdf"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(printed)
+                pages[doc] = {"key": keys[doc],
+                              "title": heading.replace("#", "").strip()}
+        except BaseException as error:  # noqa: BLE001 - raised below
+            failures.append(error)
+        finally:
+            tab.close()
+
+    threads = [threading.Thread(target=work) for _ in range(TABS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise PdfFailed(f"printing failed: {failures[0]}")
+
+
+def _copy_out(source: Path, site: Path, outputs: list[str]) -> None:
+    for out in outputs:
+        target = site / out
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / out, target)
+
+
+def _print_html(browser, markup: str, path: Path) -> bytes:
+    path.write_text(markup, encoding="utf-8")
+    tab = browser.page()
+    try:
+        tab.open(path.as_uri())
+        return tab.print_pdf(printBackground=False, preferCSSPageSize=True)
+    finally:
+        tab.close()
+
+
+def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
+              parameters, period, PdfReader, PdfWriter) -> dict:
+    """The book and the single pages from the printed bodies."""
+    bodies = {doc: PdfReader(cache / "bodies" / f"{doc}.pdf")
+              for doc in docnames}
+    counts = {doc: len(reader.pages) for doc, reader in bodies.items()}
+    titles = {doc: pages[doc]["title"] for doc in docnames}
+
+    def cover(first_page: int, total: int) -> bytes:
+        starts, at = {}, first_page
+        for doc in docnames:
+            starts[doc] = at
+            at += counts[doc]
+        listing = [(caption, [(titles[d], starts[d]) for d in names])
+                   for caption, names in parts]
+        return _print_html(browser, _cover_html(
+            title, parameters, period, listing, total),
+            cache / "cover.html")
+
+    # a cover and a page of contents, unless the contents grow longer
+    body_pages, front = sum(counts.values()), 2
+    front_pdf = PdfReader(io.BytesIO(cover(front + 1, front + body_pages)))
+    if len(front_pdf.pages) != front:
+        front = len(front_pdf.pages)
+        front_pdf = PdfReader(io.BytesIO(cover(front + 1, front + body_pages)))
+    total = front + body_pages
+
+    # the book's numbers, on every page after the cover
+    seed = parameters.get("seed")
+    labels = [f"{title} \u00b7 seed {seed} \u00b7 page {i} of {total}"
+              for i in range(2, total + 1)]
+    stamps = PdfReader(io.BytesIO(_print_html(
+        browser, _stamps_html(labels), cache / "numbers.html"))).pages
+
+    out = cache / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    book = PdfWriter()
+    book.append(front_pdf)
+    starts = {}
+    for doc in docnames:
+        starts[doc] = len(book.pages)
+        book.append(bodies[doc], import_outline=False)
+    for index in range(1, total):
+        book.pages[index].merge_page(stamps[index - 1])
+    book.add_outline_item(title="Contents", page_number=1)
+    for doc in docnames:
+        chapter = book.add_outline_item(title=titles[doc],
+                                       page_number=starts[doc])
+        for section, page in _outline(bodies[doc]):
+            book.add_outline_item(title=section, page_number=starts[doc] + page,
+                                  parent=chapter)
+    book.add_metadata({"/Title": title, "/Subject": period})
+    book.compress_identical_objects(remove_duplicates=True,
+                                    remove_unreferenced=True)
+    book.page_mode = "/UseOutlines"
+    with open(out / name, "wb") as stream:
+        book.write(stream)
+
+    for doc in docnames:
+        target = out / f"{doc}.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(cache / "single" / f"{doc}.pdf", target)
+    return {"pages": total, "bytes": (out / name).stat().st_size,
+            "chapters": len(docnames)}

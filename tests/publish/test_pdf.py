@@ -1,0 +1,233 @@
+"""The book as PDF: printed by Chromium, read back with pypdf and poppler.
+
+Uses the small seed-42 book of ``book_build`` (built once for the
+session, the PDFs with it). The book PDF must have one section per
+chapter in the order of ``_toc.yml``, a cover with the parameters and a
+contents page whose page numbers are right, the KPI page's headline
+numbers as the site shows them, charts that drew (pdftoppm: coloured
+pixels on every page with a chart), and no table cut at the page edge
+(in Chromium's print layout and in the PDF's text). The site links the
+PDFs, and a second build with nothing changed prints nothing.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from book_build import ROOT, get_book, toc_pages
+from datagen.publish import pdf
+
+pytestmark = pytest.mark.slow
+
+
+def _need(tool: str) -> None:
+    if shutil.which(tool) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is not installed (.ci/run installs it)")
+        pytest.skip(f"{tool} is not installed (apt-get install "
+                    "poppler-utils chromium)")
+
+
+@pytest.fixture(scope="module")
+def book(pg_url, tmp_path_factory):
+    _need("pdftotext")
+    _need("pdftoppm")
+    return get_book(pg_url, tmp_path_factory, 42)
+
+
+@pytest.fixture(scope="module")
+def book_pdf(book) -> Path:
+    path = book.html / pdf.book_pdf_name(ROOT)
+    assert path.is_file()
+    return path
+
+
+def pdf_text(path: Path, first: int | None = None,
+             last: int | None = None) -> str:
+    pages = (["-f", str(first)] if first else []) + (
+        ["-l", str(last)] if last else [])
+    return subprocess.run(["pdftotext", *pages, str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def collapsed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def h1(book, docname: str) -> str:
+    match = re.search(r"<h1>(.*?)<a class=\"headerlink\"", book.page(docname))
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", match[1])).strip()
+
+
+def test_one_section_per_chapter_in_the_order_of_the_toc(book, book_pdf):
+    from pypdf import PdfReader
+    reader = PdfReader(book_pdf)
+    top = [(item.title, reader.get_destination_page_number(item))
+           for item in reader.outline if not isinstance(item, list)]
+    assert top[0][0] == "Contents"
+    sections = top[1:]
+    assert [title for title, _ in sections] == [
+        h1(book, doc) for doc in toc_pages()]
+    starts = [page for _, page in sections]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    contents = collapsed(pdf_text(book_pdf, 2, 2))
+    for title, start in sections:
+        # the chapter begins on its page, and the contents say which
+        assert collapsed(pdf_text(book_pdf, start + 1, start + 1)
+                         ).startswith(title), title
+        assert f"{title} {start + 1}" in contents, title
+        # every page after the cover carries the book's page number
+        assert f"page {start + 1} of {len(reader.pages)}" in pdf_text(
+            book_pdf, start + 1, start + 1)
+
+
+def test_the_cover_states_the_parameters_and_the_data_period(book, book_pdf):
+    cover = collapsed(pdf_text(book_pdf, 1, 1))
+    params = book.params
+    assert f"seed {params.seed}" in cover
+    assert f"schema {params.schema}" in cover
+    assert (f"{params.start_date.day} {params.start_date:%B %Y} to "
+            f"{params.end_date.day} {params.end_date:%B %Y}") in cover
+
+
+def test_the_kpi_headline_numbers_print_as_the_site_shows_them(book,
+                                                               book_pdf):
+    page = book.page("book/02_kpi_dashboard")
+    shown = [html_lib.unescape(v) for v in
+             re.findall(r'class="wh-kpi-value">([^<]+)<', page)]
+    assert len(shown) >= 5
+    text = collapsed(pdf_text(book_pdf))
+    alone = collapsed(pdf_text(book.html / "book" / "02_kpi_dashboard.pdf"))
+    for value in shown:
+        assert value in text and value in alone, value
+
+
+def _coloured_share(path: Path, page: int, tmp_path: Path) -> float:
+    """Share of a page's pixels in colour (the charts' traces; text and
+    rules are grey), from pdftoppm at 40 dpi. A page of text has next to
+    none (a link or two); the KPI page's four thin lines about 0.4%."""
+    out = tmp_path / f"p{page}"
+    subprocess.run(["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page),
+                    str(path), str(out)], check=True)
+    image = next(tmp_path.glob(f"p{page}*.ppm"))
+    raw = image.read_bytes()
+    header = raw.split(b"\n", 3)
+    width, height = (int(v) for v in header[1].split())
+    pixels = np.frombuffer(header[3], dtype=np.uint8)[: width * height * 3]
+    pixels = pixels.reshape(height, width, 3).astype(int)
+    image.unlink()
+    spread = pixels.max(axis=2) - pixels.min(axis=2)
+    return float((spread > 60).mean())
+
+
+def test_every_chart_page_is_drawn(book, tmp_path):
+    for docname in toc_pages():
+        page_pdf = book.html / f"{docname}.pdf"
+        titles = [json.loads(f'"{t}"') for t in re.findall(
+            r'"title":\{[^{}]*?"text":"((?:[^"\\]|\\.)+)"',
+            book.page(docname))]
+        titles = [t for t in titles if len(t) >= 8]  # not "$", "month"
+        assert titles, docname
+        from pypdf import PdfReader
+        count = len(PdfReader(page_pdf).pages)
+        texts = [collapsed(pdf_text(page_pdf, n, n))
+                 for n in range(1, count + 1)]
+        for title in titles:
+            words = collapsed(re.sub(r"<[^>]+>", " ", title))[:40]
+            numbers = [n for n, text in enumerate(texts, start=1)
+                       if words in text]
+            assert numbers, (docname, "chart title not printed", words)
+            share = max(_coloured_share(page_pdf, n, tmp_path)
+                        for n in numbers)
+            assert share > 0.002, (docname, words, share)
+
+
+def test_no_table_is_cut(book):
+    from datagen.publish import chromium
+    with chromium.Browser(width=pdf.CSS_WIDTH) as browser:
+        tab = browser.page()
+        tab.print_media(pdf.CSS_WIDTH)
+        for docname in toc_pages():
+            tab.open((book.html / f"{docname}.html").as_uri(), settle=0.05)
+            layout = tab.evaluate("""(() => {
+                const width = document.documentElement.clientWidth;
+                return Array.from(document.querySelectorAll('table')).map(t => {
+                    const box = t.closest('.wh-table') || t.parentElement;
+                    const rows = t.tBodies[0] ? t.tBodies[0].rows : [];
+                    const last = rows.length ? rows[rows.length - 1] : null;
+                    return {right: t.getBoundingClientRect().right, width,
+                            wide: box.scrollWidth - box.clientWidth,
+                            tall: box.scrollHeight - box.clientHeight,
+                            header: t.tHead ? t.tHead.rows[0].cells[
+                                t.tHead.rows[0].cells.length - 1]
+                                .textContent.trim() : '',
+                            last: last ? last.cells[0].textContent.trim()
+                                : ''};
+                });
+            })()""")
+            text = collapsed(pdf_text(book.html / f"{docname}.pdf"))
+            for table in layout:
+                assert table["right"] <= table["width"] + 1, (docname, table)
+                assert table["wide"] <= 1 and table["tall"] <= 1, (
+                    docname, "a table scrolls in print", table)
+                for cell in (table["header"], table["last"]):
+                    assert collapsed(cell) in text, (docname, cell)
+
+
+def test_folded_code_stays_folded_and_the_dark_theme_never_prints(book):
+    from datagen.publish import chromium
+    page = book.page("book/02_kpi_dashboard")
+    code = re.search(r'<div class="highlight-ipython3 notranslate">'
+                     r'<div class="highlight"><pre>(.*?)</pre>', page, re.S)
+    first_line = collapsed(html_lib.unescape(re.sub(
+        r"<[^>]+>", "", code[1])).splitlines()[0])
+    text = collapsed(pdf_text(book.html / "book" / "02_kpi_dashboard.pdf"))
+    assert "Show code cell" in text and first_line not in text
+    with chromium.Browser() as browser:
+        tab = browser.page()
+        tab.open((book.html / "book" / "02_kpi_dashboard.html").as_uri(),
+                 dark=True)
+        assert tab.evaluate("document.documentElement.dataset.theme") == \
+            "dark"
+        tab.call("Emulation.setEmulatedMedia", media="print", features=[
+            {"name": "prefers-color-scheme", "value": "dark"}])
+        colours = tab.evaluate("""[getComputedStyle(document.body)
+            .backgroundColor, getComputedStyle(document.body).color]""")
+    assert colours[0] in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), colours
+    assert sum(int(v) for v in re.findall(r"\d+", colours[1])[:3]) < 200
+
+
+def test_the_site_links_the_pdfs(book):
+    name = pdf.book_pdf_name(ROOT)
+    for docname in toc_pages():
+        page = book.page(docname)
+        folder = (book.html / docname).parent
+        hrefs = set(re.findall(r'href="([^"]+\.pdf)"', page))
+        own = Path(docname).name + ".pdf"
+        assert own in hrefs and f"../{name}" in hrefs, docname
+        for href in hrefs:
+            assert (folder / href).resolve().is_file(), (docname, href)
+    intro = book.page(toc_pages()[0])
+    assert 'class="wh-book-pdf"' in intro
+
+
+def test_a_second_build_prints_nothing(book):
+    from datagen.publish.book import build_book
+    from datagen.publish.reuse import code_fingerprint
+    if code_fingerprint() != book.code:
+        pytest.skip("datagen/ or sql/ changed while the tests ran")
+    before = (book.html / pdf.book_pdf_name(ROOT)).read_bytes()
+    log: list[str] = []
+    build_book(book.params, out=book.out, echo=log.append)
+    assert any("kept the PDFs" in line for line in log), log
+    assert not any("printed" in line for line in log), log
+    assert (book.html / pdf.book_pdf_name(ROOT)).read_bytes() == before
