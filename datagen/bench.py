@@ -158,7 +158,7 @@ def p2_book_time() -> dict:
                              capture_output=True, text=True)
         times.append(time.perf_counter() - started)
         # "  printed 12 pages, book 50 pages 8.4 MiB   18.5 s"
-        match = re.search(r"^\s*(?:printed|kept the PDFs).*?([\d.]+) s$",
+        match = re.search(r"^\s*(?:printed|PDFs reused).*?([\d.]+) s$",
                           run.stderr, flags=re.M)
         pdf_s.append(float(match[1]) if match else float("nan"))
     pages = re.search(r"book (\d+) pages ([\d.]+) MiB", run.stderr)

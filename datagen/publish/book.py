@@ -162,7 +162,7 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
     except pdf.PdfFailed as error:
         raise ChapterFailed(f"the book PDF failed: {error}") from None
     what = (f"printed {printed['printed']} pages," if printed["printed"]
-            else "kept the PDFs (pages unchanged),")
+            else "PDFs reused (pages unchanged),")
     echo(f"  {what} book {printed['pages']} pages "
          f"{printed['bytes'] / 2**20:.1f} MiB".ljust(38)
          + f"{time.perf_counter() - started:6.1f} s")

@@ -114,7 +114,8 @@ def test_the_kpi_headline_numbers_print_as_the_site_shows_them(book,
 def _coloured_share(path: Path, page: int, tmp_path: Path) -> float:
     """Share of a page's pixels in colour (the charts' traces; text and
     rules are grey), from pdftoppm at 40 dpi. A page of text has next to
-    none (a link or two); the KPI page's four thin lines about 0.4%."""
+    none (0.03%: a link or two); one thin line (a Lorenz curve) about
+    0.17%."""
     out = tmp_path / f"p{page}"
     subprocess.run(["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page),
                     str(path), str(out)], check=True)
@@ -148,7 +149,7 @@ def test_every_chart_page_is_drawn(book, tmp_path):
             assert numbers, (docname, "chart title not printed", words)
             share = max(_coloured_share(page_pdf, n, tmp_path)
                         for n in numbers)
-            assert share > 0.002, (docname, words, share)
+            assert share > 0.001, (docname, words, share)
 
 
 def test_no_table_is_cut(book):
@@ -180,7 +181,9 @@ def test_no_table_is_cut(book):
                 assert table["wide"] <= 1 and table["tall"] <= 1, (
                     docname, "a table scrolls in print", table)
                 for cell in (table["header"], table["last"]):
-                    assert collapsed(cell) in text, (docname, cell)
+                    # the words, each whole (a header may wrap in its cell)
+                    for word in cell.split():
+                        assert word in text, (docname, cell)
 
 
 def test_folded_code_stays_folded_and_the_dark_theme_never_prints(book):
@@ -228,6 +231,6 @@ def test_a_second_build_prints_nothing(book):
     before = (book.html / pdf.book_pdf_name(ROOT)).read_bytes()
     log: list[str] = []
     build_book(book.params, out=book.out, echo=log.append)
-    assert any("kept the PDFs" in line for line in log), log
+    assert any("PDFs reused" in line for line in log), log
     assert not any("printed" in line for line in log), log
     assert (book.html / pdf.book_pdf_name(ROOT)).read_bytes() == before
