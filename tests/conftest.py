@@ -89,6 +89,16 @@ def warehouse(pg_url):
     return get
 
 
+def schema_checksums(conn, *names: str) -> dict[tuple[str, str], str]:
+    """A checksum of every base table of the schemas ``names``."""
+    from datagen.warehouse.schemas import table_checksum
+    tables = conn.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema = any(%s) and table_type = 'BASE TABLE'",
+        [list(names)]).fetchall()
+    return {(s, t): table_checksum(conn, s, t) for s, t in tables}
+
+
 def run_cli(*args, env=None, timeout=600):
     """Run ``python -m datagen ...``; returns the CompletedProcess."""
     return subprocess.run([sys.executable, "-m", "datagen", *args],

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from conftest import schema_checksums as checksums
 from datagen import ingest
 from datagen.params import parse_params
 from datagen.warehouse import schemas
@@ -101,14 +102,6 @@ def test_revenue_counts_the_completed_lines_and_margin_is_unknown(imported):
     info = rows(imported, "select source_file, source_lines, mapping, "
                 "currency from import_info")
     assert info == [("quirks.csv", 13, "online-retail", "GBP")]
-
-
-def checksums(conn, *names):
-    tables = conn.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_schema = any(%s) and table_type = 'BASE TABLE'",
-        [list(names)]).fetchall()
-    return {(s, t): schemas.table_checksum(conn, s, t) for s, t in tables}
 
 
 def test_a_file_that_breaks_later_leaves_the_warehouse_as_it_was(

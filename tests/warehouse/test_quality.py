@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 from psycopg import sql
 
+from conftest import schema_checksums as checksums
 from datagen.generate import lines
 from datagen.params import parse_params
 from datagen.warehouse import quality, schemas, sql_files, views
@@ -186,14 +187,6 @@ def test_results_are_kept_for_the_book(db, warehouse):
     assert set(CORRUPTIONS) | {"order_total_formula",
                                "revenue_reconciles"} == set(names)
     assert all(r[1] and r[2] == 0 and r[3] for r in rows)
-
-
-def checksums(conn, *names: str) -> dict[tuple[str, str], str]:
-    tables = conn.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_schema = any(%s) and table_type = 'BASE TABLE'",
-        [list(names)]).fetchall()
-    return {(s, t): schemas.table_checksum(conn, s, t) for s, t in tables}
 
 
 def test_a_build_that_fails_the_gate_leaves_the_previous_warehouse(
