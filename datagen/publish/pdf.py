@@ -116,8 +116,9 @@ def page_key(site: Path, docname: str, static: str) -> str:
 def _cover_html(title: str, parameters: dict, period: str,
                 parts: list[tuple[str | None, list[tuple[str, int]]]],
                 pages: int) -> str:
+    # a parameter left empty (no source for a generated shop) says nothing
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}"
-                   "</td></tr>" for k, v in parameters.items())
+                   "</td></tr>" for k, v in parameters.items() if v != "")
     toc = []
     for caption, entries in parts:
         if caption:
