@@ -21,7 +21,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -307,7 +306,3 @@ def file_digest(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def describe(path: Path) -> str:
-    return re.sub(r"\s+", " ", Path(path).name)

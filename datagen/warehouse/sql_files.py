@@ -24,6 +24,9 @@ from sqlglot.tokens import Token, TokenType
 from ..server import PROJECT_ROOT
 
 SQL_DIR = PROJECT_ROOT / "sql"
+#: sqlglot logs each statement its parser hands to its fallback (``not
+#: valid``, ``create materialized view if not exists``): not an error here
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 def sql_file(name: str) -> str:
@@ -85,7 +88,6 @@ def reads(name: str) -> set[str]:
     """Every table or view that the queries of file ``name`` read (its own
     CTEs left out), by sqlglot's parser."""
     found: set[str] = set()
-    logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its fallbacks
     for statement in parse(sql_file(name), read="postgres"):
         if statement is None:
             continue
