@@ -12,7 +12,11 @@ server, in the same run, and reported as a table on stdout and as JSON under
 - P3 chapter queries: each ``%%sql`` cell of the chapters at scale 20;
 - P4 memory and growth: peak memory and time per order of a whole build at
   scales 1, 10 and 100 (``--without-100``: 1 and 10), each in its own
-  process, and the time per order beyond the fixed cost of a build.
+  process, and the time per order beyond the fixed cost of a build;
+- P5 import: a whole import of the real UCI Online Retail file
+  (``../shared/data``) in a process of its own, its lines per second and
+  peak memory, against a raw COPY of the same file's lines into a table of
+  text columns (no mapping, no judging, no star).
 """
 
 from __future__ import annotations
@@ -270,6 +274,73 @@ def p4_growth(url: str, scales=(1, 10, 100)) -> dict:
                                               **fixed}}
 
 
+IMPORT_PROBE = """
+import json, resource, sys, time
+from datagen.params import parse_params
+from datagen.warehouse.build import build
+started = time.perf_counter()
+report = build(parse_params(schema=sys.argv[3], source=sys.argv[1],
+                            mapping=sys.argv[2]), echo=lambda line: None)
+print(json.dumps({"seconds": time.perf_counter() - started,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "steps": report.seconds}))
+"""
+REAL_SOURCE = (server.PROJECT_ROOT.parent / "shared" / "data"
+               / "online_retail.csv.gz")
+IMPORT_ROUNDS = 3
+
+
+def p5_import(url: str, source: Path = REAL_SOURCE,
+              mapping: str = "online-retail") -> dict:
+    """Import ``source`` whole (median of ``IMPORT_ROUNDS`` runs, each in
+    its own process), against a raw COPY of its lines as text."""
+    import gzip
+    if not source.exists():
+        return {"skipped": f"{source} is not here"}
+    schema = "bench_import"
+    runs = []
+    for _ in range(IMPORT_ROUNDS):
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORT_PROBE, str(source), mapping, schema],
+            cwd=server.PROJECT_ROOT, check=True, capture_output=True,
+            text=True, env={**os.environ, "DATABASE_URL": url,
+                            "PYTHONPATH": str(server.PROJECT_ROOT)})
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    _drop_build(url, schema)
+    _drop_build(url, schema + "_import")
+    opener = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rb") as file:
+        data = file.read()
+    header = data.split(b"\n", 1)[0].decode("utf-8").strip().split(",")
+    copies, lines = [], 0
+    with server.connect(url, autocommit=True) as conn:
+        for _ in range(IMPORT_ROUNDS):
+            conn.execute("drop table if exists bench_raw_lines")
+            conn.execute(sql.SQL("create unlogged table bench_raw_lines ({})")
+                         .format(sql.SQL(", ").join(
+                             sql.SQL("{} text").format(sql.Identifier(name))
+                             for name in header)))
+            started = time.perf_counter()
+            with conn.cursor().copy("copy bench_raw_lines from stdin "
+                                    "with (format csv, header)") as copy:
+                copy.write(data)
+            copies.append(time.perf_counter() - started)
+            lines = conn.execute("select count(*) from bench_raw_lines"
+                                 ).fetchone()[0]
+        conn.execute("drop table bench_raw_lines")
+    runs.sort(key=lambda run: run["seconds"])
+    median = runs[len(runs) // 2]
+    copy_s = statistics.median(copies)
+    return {"source": source.name, "lines": lines,
+            "seconds": median["seconds"],
+            "all_seconds": [run["seconds"] for run in runs],
+            "lines_per_s": lines / median["seconds"],
+            "peak_memory_mib": max(run["peak_kib"] for run in runs) / 1024,
+            "raw_copy_s": copy_s, "raw_copy_lines_per_s": lines / copy_s,
+            "ratio_vs_raw_copy": copy_s / median["seconds"],
+            "steps": median["steps"]}
+
+
 def _table(report: dict) -> str:
     lines = [f"machine: {report['machine']}"]
     p1 = report.get("p1")
@@ -334,18 +405,36 @@ def _table(report: dict) -> str:
                      f"({fixed['orders']:,} orders) takes "
                      f"{fixed['seconds']:.2f} s; seconds are medians of "
                      f"{GROWTH_ROUNDS} builds up to scale 10, one above")
+    p5 = report.get("p5")
+    if p5 and "skipped" in p5:
+        lines.append(f"P5 import: skipped ({p5['skipped']})")
+    elif p5:
+        lines += [
+            f"P5 import of {p5['source']} ({p5['lines']:,} lines), whole "
+            "build in its own process (target < 15 s, peak < 1024 MiB)",
+            f"  import: read, map, COPY, judge, star, keys, views, gate "
+            f"{p5['seconds']:>8.1f} s {p5['lines_per_s']:>10,.0f} lines/s"
+            f"  peak {p5['peak_memory_mib']:.0f} MiB",
+            f"  raw COPY of the same lines as text          "
+            f"{p5['raw_copy_s']:>8.2f} s {p5['raw_copy_lines_per_s']:>10,.0f}"
+            " lines/s",
+            f"  ratio vs raw COPY                           "
+            f"{p5['ratio_vs_raw_copy']:>8.3f}",
+            f"  medians of {IMPORT_ROUNDS} runs; the median run's steps:"]
+        lines += [f"    {step:<38} {seconds:6.2f} s"
+                  for step, seconds in p5["steps"].items()]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m datagen bench")
-    parser.add_argument("--only", nargs="*", choices=["p1", "p2", "p3", "p4"],
+    parser.add_argument("--only", nargs="*", choices=["p1", "p2", "p3", "p4", "p5"],
                         help="run only these parts")
     parser.add_argument("--without-100", action="store_true",
                         help="P4 at scales 1 and 10 only (scale 100 takes "
                         "about 2 minutes here)")
     args = parser.parse_args(argv)
-    parts = set(args.only or ["p1", "p2", "p3", "p4"])
+    parts = set(args.only or ["p1", "p2", "p3", "p4", "p5"])
     url = server.database_url()
     report = {"machine": _machine(),
               "measured_at": dt.datetime.now().isoformat(timespec="seconds")}
@@ -358,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     if "p4" in parts:
         report["p4"] = p4_growth(url, (1, 10) if args.without_100
                                  else (1, 10, 100))
+    if "p5" in parts:
+        report["p5"] = p5_import(url)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "bench.json").write_text(json.dumps(report, indent=2,
                                                default=str))

@@ -71,6 +71,11 @@ class BuildParams:
     def truth_schema(self) -> str:
         return f"{self.schema}_truth"
 
+    @property
+    def import_schema(self) -> str:
+        """Where an imported warehouse keeps its source's lines."""
+        return f"{self.schema}_import"
+
     def as_dict(self) -> dict:
         return {"seed": self.seed, "scale": self.scale,
                 "start_date": self.start_date.isoformat(),

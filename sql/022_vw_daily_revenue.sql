@@ -10,7 +10,9 @@
 --   net_revenue  = sum(fact_order_item.net_amount) over completed orders;
 --                  tax and shipping excluded; range [0, inf)
 --   gross_margin = net_revenue - sum(quantity * unit_cost), unit_cost at the
---                  time of sale (the line's); range (-inf, net_revenue]
+--                  time of sale (the line's); range (-inf, net_revenue];
+--                  null when a cost is unknown (a day without orders: 0
+--                  when every cost of the shop is known, else null)
 -- (the lines are summed per order once, in int_order_totals)
 
 create materialized view vw_daily_revenue as
@@ -44,6 +46,14 @@ days as (
     group by order_date_key
 ),
 
+costs as (
+    -- a day without orders has a margin of zero when the shop's costs are
+    -- known, and an unknown one when they are not (an imported shop
+    -- without costs): never a made-up zero
+    select coalesce(bool_and(cost is not null), true) as known
+    from days
+),
+
 final as (
     select
         -- dates
@@ -55,12 +65,14 @@ final as (
         -- amounts
         coalesce(days.net_revenue, 0.00) as net_revenue,
         case
-            when days.order_date_key is null then 0.00
-            else days.net_revenue - days.cost
+            when days.order_date_key is not null
+                then days.net_revenue - days.cost
+            when costs.known then 0.00
         end as gross_margin
     from dates
     left join days
         on dates.date_key = days.order_date_key
+    cross join costs
 )
 
 select * from final;

@@ -36,5 +36,8 @@ create table import_info (
     mapping       text        not null,
     mapping_file  text        not null,
     currency      text        not null,
+    -- the mapping in words: where each warehouse field comes from, and
+    -- the rules that judge each line
+    fields        text[]      not null,
     rules         text[]      not null
 );

@@ -106,7 +106,9 @@ def test_a_source_needs_a_readable_file_and_a_mapping(tmp_path):
     assert not parse_params().imported
 
 
-def test_make_book_on_an_imported_source_is_refused_in_one_line(tmp_path):
+def test_make_book_on_an_export_it_cannot_read_stops_in_one_line(tmp_path):
+    """The file and mapping are checked before any server is asked (the
+    URL here reaches none) and before any notebook runs."""
     export = tmp_path / "orders.csv"
     export.write_text("id\n1\n")
     result = run_cli("book", "--source", str(export), "--mapping",
@@ -114,4 +116,4 @@ def test_make_book_on_an_imported_source_is_refused_in_one_line(tmp_path):
                                            "nobody@127.0.0.1:9/none"})
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: source must be empty for make book")
+    assert "orders.csv" in lines[0] and "InvoiceNo" in lines[0], lines[0]

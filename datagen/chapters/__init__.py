@@ -29,6 +29,7 @@ from .formats import (
                       pct,
                       plain,
                       plural,
+                      symbol,
                       timestamp,
 )
 from .narrative import (
@@ -48,6 +49,6 @@ __all__ = [
     "COLORWAY", "FORMATS", "HEATMAP_SCALE", "Page", "banner_html", "change",
     "day", "fact", "findings", "findings_markdown", "growth", "kpi_cards",
     "listing", "methods", "money", "month", "number", "pct", "plain",
-    "plural", "say", "schema_svg", "setup", "setup_plotly", "show_html",
+    "plural", "say", "schema_svg", "setup", "setup_plotly", "show_html", "symbol",
     "table", "table_html", "timestamp", "tone",
 ]

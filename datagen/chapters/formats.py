@@ -29,6 +29,12 @@ def set_currency(code: str) -> None:
     _currency["symbol"] = SYMBOLS.get(code, f"{code} ")
 
 
+def symbol() -> str:
+    """The warehouse's currency as axis titles and tick prefixes write it
+    (``$``, ``£`` or the ISO code)."""
+    return _currency["symbol"].strip()
+
+
 def money(value, decimals: int = 0) -> str:
     """``$1,234,567`` (negative: ``-$12``) in the warehouse's currency."""
     if not _finite(value):

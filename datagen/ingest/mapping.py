@@ -111,6 +111,27 @@ class Mapping:
                 names.append(match.column)
         return list(dict.fromkeys(names))
 
+    def fields_text(self) -> list[str]:
+        """Where each warehouse field comes from, in words (one entry per
+        field of ``REQUIRED`` and ``OPTIONAL``), for the book."""
+        lines = []
+        for name in REQUIRED + OPTIONAL:
+            field = self.fields.get(name)
+            if field is None:
+                default = self.defaults.get(name, DEFAULTS.get(name))
+                lines.append(f"{name}: not in the source, "
+                             + (f"always {default!r}" if default else
+                                "unknown (null)"))
+            elif field.value is not None:
+                lines.append(f"{name}: always {field.value!r}")
+            elif len(field.columns) > 1:
+                lines.append(f"{name}: columns " + ", ".join(field.columns)
+                             + f" joined by {field.separator!r}")
+            else:
+                lines.append(f"{name}: column {field.columns[0]}" + (
+                    f" read as {field.format}" if field.format else ""))
+        return lines
+
     def rules_text(self) -> list[str]:
         """The rules in words, for the book's page about the import."""
         lines = []

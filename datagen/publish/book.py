@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg.sql
+
 from .. import server
 from ..params import BuildParams
 from . import pdf, website
@@ -54,6 +56,27 @@ def notebook_parameters(params: BuildParams) -> dict:
     return params.as_dict()
 
 
+def cover_parameters(params: BuildParams) -> dict:
+    """What the PDF's cover lists: the generator's parameters, or for an
+    imported shop its file and mapping (seed and scale mean nothing)."""
+    values = params.as_dict()
+    if params.imported:
+        return {"source": Path(params.source).name,
+                "mapping": params.mapping, "schema": params.schema,
+                "min_pair_orders": params.min_pair_orders}
+    return {k: v for k, v in values.items() if k not in ("source", "mapping")}
+
+
+def data_period(url: str, schema: str):
+    """The first and last day of the warehouse's data (``build_info``):
+    the parameters' for a generated shop, the source's for an import."""
+    with server.connect(url) as conn:
+        return conn.execute(
+            psycopg.sql.SQL("select start_date, end_date from {}.build_info"
+                            ).format(psycopg.sql.Identifier(schema))
+        ).fetchone()
+
+
 def build_book(params: BuildParams, out: Path = BUILD_DIR,
                echo: Callable[[str], None] =
                lambda line: print(line, file=sys.stderr, flush=True),
@@ -73,7 +96,8 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
     executed = out / "executed"
     failed = out / "failed"
     executed.mkdir(parents=True, exist_ok=True)
-    website.stage_sources(staging, root)
+    pages = notebooks(root, imported=params.imported)
+    website.stage_sources(staging, root, pages)
 
     manifest_path = executed / "manifest.json"
     manifest = load_manifest(manifest_path)
@@ -117,7 +141,7 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
     try:
         # the warehouse notebooks first, one by one: the chapters read it
         chapters = []
-        for notebook in notebooks(root):
+        for notebook in pages:
             if not notebook.name.startswith(WAREHOUSE_PREFIX):
                 chapters.append(notebook)
                 continue
@@ -155,10 +179,12 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
 
     started = time.perf_counter()
     try:
+        start, end = data_period(url, params.schema)
         printed = pdf.build_pdfs(
-            staging / "_build" / "html", out / "pdf", root, parameters,
-            f"data period {params.start_date.day} {params.start_date:%B %Y}"
-            f" to {params.end_date.day} {params.end_date:%B %Y}", echo)
+            staging / "_build" / "html", out / "pdf", staging,
+            cover_parameters(params),
+            f"data period {start.day} {start:%B %Y} to {end.day} {end:%B %Y}",
+            echo)
     except pdf.PdfFailed as error:
         raise ChapterFailed(f"the book PDF failed: {error}") from None
     what = (f"printed {printed['printed']} pages," if printed["printed"]

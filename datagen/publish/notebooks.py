@@ -24,8 +24,18 @@ class ChapterFailed(RuntimeError):
     """A notebook raised; the message names it and the error."""
 
 
-def notebooks(root: Path = server.PROJECT_ROOT) -> list[Path]:
-    return sorted((root / "book").glob("*.ipynb"))
+#: pages that only one kind of book has: a generated shop's check against
+#: its planted truth, an imported shop's page about its data and import
+ONLY_IN = {"11_truth_check": "generated", "11_data_import": "imported"}
+
+
+def notebooks(root: Path = server.PROJECT_ROOT, imported: bool = False
+              ) -> list[Path]:
+    """The book's notebooks in name order: those of a generated book, or
+    with ``imported`` those of a book on a shop's own export."""
+    kind = "imported" if imported else "generated"
+    return [path for path in sorted((root / "book").glob("*.ipynb"))
+            if ONLY_IN.get(path.stem, kind) == kind]
 
 
 def _failed_cell(error) -> str:

@@ -330,8 +330,9 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
     total = front + body_pages
 
     # the book's numbers, on every page after the cover
-    seed = parameters.get("seed")
-    labels = [f"{title} \u00b7 seed {seed} \u00b7 page {i} of {total}"
+    which = (f"seed {parameters['seed']}" if "seed" in parameters
+             else f"source {parameters.get('source', '')}")
+    labels = [f"{title} \u00b7 {which} \u00b7 page {i} of {total}"
               for i in range(2, total + 1)]
     stamps = PdfReader(io.BytesIO(_print_html(
         browser, _stamps_html(labels), cache / "numbers.html"))).pages

@@ -9,10 +9,13 @@ where the executed notebooks join them; jupyter-book builds the site there
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from .notebooks import ChapterFailed
 
@@ -24,7 +27,9 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def stage_sources(staging: Path, root: Path) -> None:
+def stage_sources(staging: Path, root: Path, pages: list[Path]) -> None:
+    """The sources in ``staging``; its ``_toc.yml`` lists only ``pages``
+    (the notebooks of this kind of book) of those the project's lists."""
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name in BOOK_SOURCES:
@@ -34,8 +39,30 @@ def stage_sources(staging: Path, root: Path) -> None:
                 "*.ipynb", ".ipynb_checkpoints", "__pycache__"))
         else:
             shutil.copy2(source, staging / name)
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    (staging / "_toc.yml").write_text(
+        "# this book's pages (written by datagen.publish.website from the "
+        "project's _toc.yml)\n"
+        + yaml.safe_dump(only_pages(toc, {f"book/{path.stem}"
+                                          for path in pages}),
+                         sort_keys=False))
     (staging / "_static").mkdir(exist_ok=True)
     shutil.copy2(plotly_js(), staging / "_static" / "plotly.min.js")
+
+
+def only_pages(toc: dict, docnames: set[str]) -> dict:
+    """``toc`` without the entries whose file is not among ``docnames``
+    (the pages the other kind of book has)."""
+    def keep(entries):
+        return [entry for entry in entries
+                if re.sub(r"\.(ipynb|md)$", "", entry.get("file", "")) in
+                docnames or "file" not in entry]
+    toc = dict(toc)
+    if "chapters" in toc:
+        toc["chapters"] = keep(toc["chapters"])
+    toc["parts"] = [dict(part, chapters=keep(part.get("chapters", [])))
+                    for part in toc.get("parts", [])]
+    return toc
 
 
 def build_html(staging: Path) -> None:

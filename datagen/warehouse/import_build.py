@@ -111,10 +111,10 @@ def build_star(conn: psycopg.Connection, staging: str, import_staging: str,
     m = source.mapping
     conn.execute(
         "insert into import_info (source_file, source_sha256, source_lines, "
-        "mapping, mapping_file, currency, rules) "
-        "values (%s, %s, %s, %s, %s, %s, %s)",
+        "mapping, mapping_file, currency, fields, rules) "
+        "values (%s, %s, %s, %s, %s, %s, %s, %s)",
         [source.path.name, file_digest(source.path), lines, m.name,
-         m.path.name, m.currency, m.rules_text()])
+         m.path.name, m.currency, m.fields_text(), m.rules_text()])
     rows = {}
     for table in ("dim_date", "dim_channel", "dim_customer", "dim_product",
                   "fact_order", "fact_order_item"):

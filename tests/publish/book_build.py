@@ -33,6 +33,8 @@ class Book:
     log: list[str]
     seconds: float
     code: str  # datagen/ and sql/ as the book was built from them
+    source: str = ""  # an imported book's file and mapping
+    mapping: str = ""
 
     @property
     def html(self) -> Path:
@@ -41,7 +43,8 @@ class Book:
     @property
     def params(self):
         return parse_params(dict(seed=self.seed, scale=BOOK_SCALE,
-                                 schema=self.schema, **self.dates))
+                                 schema=self.schema, source=self.source,
+                                 mapping=self.mapping, **self.dates))
 
     def executed(self) -> dict[str, nbformat.NotebookNode]:
         return {path.stem: nbformat.read(str(path), as_version=4)
@@ -71,9 +74,14 @@ def glued(notebook: nbformat.NotebookNode) -> dict[str, object]:
     return values
 
 
-def toc_pages() -> list[str]:
-    """Every page of ``_toc.yml`` (docnames such as ``book/02_kpi...``)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+def toc_pages(imported: bool = False) -> list[str]:
+    """Every page of a generated (or ``imported``) book, as its staged
+    ``_toc.yml`` lists them (docnames such as ``book/02_kpi...``)."""
+    from datagen.publish.notebooks import notebooks
+    from datagen.publish.website import only_pages
+    toc = only_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()),
+                     {f"book/{path.stem}"
+                      for path in notebooks(ROOT, imported=imported)})
     pages = [toc["root"]]
 
     def walk(entries):
@@ -87,19 +95,23 @@ def toc_pages() -> list[str]:
     return [re.sub(r"\.(ipynb|md)$", "", page) for page in pages]
 
 
-def get_book(pg_url: str, tmp_path_factory, seed: int, **dates) -> Book:
+def get_book(pg_url: str, tmp_path_factory, seed: int, source: str = "",
+             mapping: str = "", **dates) -> Book:
     """The book of ``seed`` at ``BOOK_SCALE`` (built on first use);
-    ``dates``: ``start_date`` and ``end_date`` other than the defaults."""
+    ``dates``: ``start_date`` and ``end_date`` other than the defaults;
+    ``source`` and ``mapping``: the book on that export instead."""
     from datagen.publish.book import build_book
     from datagen.publish.reuse import code_fingerprint
-    key = (seed, tuple(sorted(dates.items())))
+    key = (seed, source, mapping, tuple(sorted(dates.items())))
     if key not in _books:
         code = code_fingerprint()
-        schema = f"book_test_s{seed}" + ("_short" if dates else "")
+        schema = ("book_test_import" if source else f"book_test_s{seed}"
+                  + ("_short" if dates else ""))
         out = tmp_path_factory.mktemp(f"book{seed}")
         log: list[str] = []
         started = time.perf_counter()
-        book = Book(seed, schema, dates, out, log, 0.0, code)
+        book = Book(seed, schema, dates, out, log, 0.0, code, str(source),
+                    mapping)
         build_book(book.params, out=out, echo=log.append)
         book.seconds = time.perf_counter() - started
         _books[key] = book

@@ -59,7 +59,15 @@ def test_every_notebook_is_in_the_toc_and_committed_without_outputs():
     pages = toc_pages()
     assert sorted(f"book/{name}" for name in CHAPTERS) == sorted(
         p for p in pages if p.startswith("book/"))
-    for name in CHAPTERS:
+    every = sorted(path.stem for path in (ROOT / "book").glob("*.ipynb"))
+    imported = [path.stem for path in notebooks(ROOT, imported=True)]
+    # the two kinds of book differ by their page about the data's origin
+    assert set(every) == set(CHAPTERS) | set(imported)
+    assert set(CHAPTERS) ^ set(imported) == {"11_truth_check",
+                                             "11_data_import"}
+    assert "book/11_data_import" in toc_pages(imported=True)
+    assert "book/11_truth_check" not in toc_pages(imported=True)
+    for name in every:
         nb = nbformat.read(str(ROOT / "book" / f"{name}.ipynb"), as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(not c.get("outputs") and c.get("execution_count") is None

@@ -4,40 +4,23 @@ computation from the raw file under the mapping's stated rules."""
 
 from __future__ import annotations
 
-import os
-import re
-from decimal import ROUND_HALF_UP, Decimal
-
-import pandas as pd
 import psycopg
 import pytest
+import real_data
 
-from conftest import ROOT
 from datagen.params import parse_params
 from datagen.warehouse import schemas
 from datagen.warehouse.build import build
 from datagen.warehouse.import_build import Source
 
-REAL = ROOT.parent / "shared" / "data" / "online_retail.csv.gz"
 SCHEMA = "imp_real"
-NOT_PRODUCTS = {"POST", "DOT", "C2", "M", "m", "D", "S", "BANK CHARGES",
-                "AMAZONFEE", "CRUK", "PADS", "B"}
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def real_file():
-    if not REAL.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{REAL} is missing (CI has ../shared/data)")
-        pytest.skip(f"{REAL} is not here (the shared data folder)")
-    return REAL
-
-
-@pytest.fixture(scope="module")
-def imported(pg_url, real_file):
+def imported(pg_url):
     build(parse_params(schema=SCHEMA), url=pg_url, echo=lambda line: None,
-          source=Source.open(real_file, "online-retail"))
+          source=Source.open(real_data.real_file(), "online-retail"))
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f"set search_path to {SCHEMA}, {SCHEMA}_import")
         yield conn
@@ -46,30 +29,10 @@ def imported(pg_url, real_file):
 
 
 @pytest.fixture(scope="module")
-def expected(real_file):
+def expected():
     """The mapping's rules applied to the raw file with pandas alone."""
-    raw = pd.read_csv(real_file, dtype=str, keep_default_na=False)
-    quantity = raw["Quantity"].astype(int)
-    price = raw["UnitPrice"].map(lambda v: Decimal(v).quantize(
-        Decimal("0.01"), ROUND_HALF_UP))
-    returned = raw["InvoiceNo"].str.startswith("C")
-    kept = ~(raw["StockCode"].isin(NOT_PRODUCTS)
-             | raw["StockCode"].map(lambda c: bool(re.match("^gift_", c)))
-             | (raw["CustomerID"].str.strip() == "")
-             | (quantity == 0) | ((quantity < 0) & ~returned)
-             | ((quantity > 0) & returned) | (price <= 0)
-             | raw.duplicated(keep="first"))
-    lines = raw[kept & ~returned].assign(
-        net=[Decimal(q) * p for q, p in zip(quantity[kept & ~returned],
-                                            price[kept & ~returned])],
-        month=pd.to_datetime(raw["InvoiceDate"][kept & ~returned],
-                             format="%m/%d/%Y %H:%M").dt.to_period("M"))
-    by_month = lines.groupby("month")["net"].sum()
-    return {"lines": len(raw), "imported": int(kept.sum()),
-            "net_revenue": sum(lines["net"], Decimal(0)),
-            "orders": lines["InvoiceNo"].nunique(),
-            "customers": lines["CustomerID"].nunique(),
-            "best_month": str(by_month.idxmax())}
+    lines, read, imported = real_data.sales(real_data.real_file())
+    return {"lines": read, "imported": imported, **real_data.figures(lines)}
 
 
 def one(conn, query):
