@@ -59,12 +59,11 @@ def notebook_parameters(params: BuildParams) -> dict:
 def cover_parameters(params: BuildParams) -> dict:
     """What the PDF's cover lists: the generator's parameters, or for an
     imported shop its file and mapping (seed and scale mean nothing)."""
-    values = params.as_dict()
     if params.imported:
         return {"source": Path(params.source).name,
                 "mapping": params.mapping, "schema": params.schema,
                 "min_pair_orders": params.min_pair_orders}
-    return {k: v for k, v in values.items() if k not in ("source", "mapping")}
+    return params.as_dict()  # its empty source and mapping are left out
 
 
 def data_period(url: str, schema: str):

@@ -76,7 +76,11 @@ def book_pdf_name(root: Path) -> str:
 def toc_parts(root: Path) -> list[tuple[str | None, list[str]]]:
     """(part caption, docnames) in the order of ``_toc.yml``; the root
     page comes first, in a part without caption."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    return parts_of(yaml.safe_load((root / "_toc.yml").read_text()))
+
+
+def parts_of(toc: dict) -> list[tuple[str | None, list[str]]]:
+    """``toc_parts`` of a table of contents already read."""
 
     def files(entries) -> list[str]:
         found = []

@@ -95,11 +95,9 @@ def build(params: BuildParams, url: str | None = None,
         source = import_build.Source.open(params.source, params.mapping)
     steps = Steps(echo)
     staging = params.schema + schemas.STAGING_SUFFIX
-    side = (import_build.import_schema(params.schema) if source
-            else params.truth_schema)
+    side = params.import_schema if source else params.truth_schema
     side_staging = side + schemas.STAGING_SUFFIX
-    stale = (params.truth_schema if source
-             else import_build.import_schema(params.schema))
+    stale = params.truth_schema if source else params.import_schema
     rows: dict[str, int] = {}
     started = time.perf_counter()
     with connect(url, autocommit=True) as lock_conn, \

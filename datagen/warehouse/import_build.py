@@ -22,7 +22,6 @@ from .. import ingest
 from ..ingest.source import file_digest
 from . import copy_text, schemas, sql_files
 
-IMPORT_SUFFIX = "_import"
 TABLES_FILE = "100_import_tables.sql"
 LINES_FILE = "101_import_source_line.sql"
 UNKNOWNS_FILE = "102_import_unknowns.sql"
@@ -53,10 +52,6 @@ class Source:
     @property
     def label(self) -> str:
         return f"{self.path.name} (mapping {self.mapping.name})"
-
-
-def import_schema(schema: str) -> str:
-    return schema + IMPORT_SUFFIX
 
 
 def _search_path(conn: psycopg.Connection, *names: str) -> None:

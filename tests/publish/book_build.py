@@ -10,7 +10,6 @@ schema of its own, and caches the result for the session, so that
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from pathlib import Path
 
@@ -78,21 +77,12 @@ def toc_pages(imported: bool = False) -> list[str]:
     """Every page of a generated (or ``imported``) book, as its staged
     ``_toc.yml`` lists them (docnames such as ``book/02_kpi...``)."""
     from datagen.publish.notebooks import notebooks
+    from datagen.publish.pdf import parts_of
     from datagen.publish.website import only_pages
     toc = only_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()),
                      {f"book/{path.stem}"
                       for path in notebooks(ROOT, imported=imported)})
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-    walk(toc.get("chapters"))
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return [re.sub(r"\.(ipynb|md)$", "", page) for page in pages]
+    return [docname for _, docnames in parts_of(toc) for docname in docnames]
 
 
 def get_book(pg_url: str, tmp_path_factory, seed: int, source: str = "",

@@ -8,12 +8,12 @@ support: one channel, no costs, no planted truth."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from decimal import Decimal
 
 import pytest
 import real_data
+from test_book import findings_text, text_of
 from test_browser import browser, open_page  # noqa: F401 - the fixture
 
 from book_build import get_book, toc_pages
@@ -28,20 +28,18 @@ def book(pg_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sales():
-    return real_data.sales(real_data.real_file())[0]
+def raw():
+    """The file under the mapping's rules: (sales, lines read, imported)."""
+    return real_data.sales(real_data.real_file())
 
 
-def text_of(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+@pytest.fixture(scope="module")
+def sales(raw):
+    return raw[0]
 
 
 def findings(book, docname: str) -> str:
-    page = book.page(docname)
-    match = re.search(r'<div class="[^"]*wh-findings[^"]*">(.*?)</div>',
-                      page, flags=re.S)
-    assert match, (docname, "no key-findings box")
-    return text_of(match.group(1))
+    return findings_text(book.page(docname))
 
 
 def test_the_book_has_the_import_page_instead_of_the_truth_check(book):
@@ -102,9 +100,9 @@ def test_the_figures_equal_an_independent_computation(book, sales):
     assert basket["baskets"] == every["orders"]
 
 
-def test_the_import_page_accounts_for_every_line(book):
+def test_the_import_page_accounts_for_every_line(book, raw):
     facts = book.facts("11_data_import")
-    _, read, imported = real_data.sales(real_data.real_file())
+    _, read, imported = raw
     assert facts["source_lines"] == read == 541_909
     assert facts["imported_lines"] == imported
     assert facts["rejected_lines"] == read - imported
