@@ -66,13 +66,15 @@ def cover_parameters(params: BuildParams) -> dict:
     return params.as_dict()  # its empty source and mapping are left out
 
 
-def data_period(url: str, schema: str):
-    """The first and last day of the warehouse's data (``build_info``):
-    the parameters' for a generated shop, the source's for an import."""
+def data_period(params: BuildParams, url: str):
+    """The first and last day of the book's data: a generated shop's are
+    its parameters; an imported one's are the source's (``build_info``)."""
+    if not params.imported:
+        return params.start_date, params.end_date
     with server.connect(url) as conn:
         return conn.execute(
             psycopg.sql.SQL("select start_date, end_date from {}.build_info"
-                            ).format(psycopg.sql.Identifier(schema))
+                            ).format(psycopg.sql.Identifier(params.schema))
         ).fetchone()
 
 
@@ -178,7 +180,7 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
 
     started = time.perf_counter()
     try:
-        start, end = data_period(url, params.schema)
+        start, end = data_period(params, url)
         printed = pdf.build_pdfs(
             staging / "_build" / "html", out / "pdf", staging,
             cover_parameters(params),

@@ -60,8 +60,9 @@ def only_pages(toc: dict, docnames: set[str]) -> dict:
     toc = dict(toc)
     if "chapters" in toc:
         toc["chapters"] = keep(toc["chapters"])
-    toc["parts"] = [dict(part, chapters=keep(part.get("chapters", [])))
-                    for part in toc.get("parts", [])]
+    if "parts" in toc:
+        toc["parts"] = [dict(part, chapters=keep(part.get("chapters", [])))
+                        for part in toc["parts"]]
     return toc
 
 
