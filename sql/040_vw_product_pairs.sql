@@ -15,10 +15,12 @@
 --   orders_with_b   = baskets holding product_b: the item counts behind
 --                     vw_product_association_rules; range [orders_together,
 --                     completed orders]
--- (one pass: the baskets come out of the two primary keys in order_id
--- order, so the self-join merges them without sorting or hashing; the
--- self-join keeps product_a <= product_b, and its diagonal, a = b, counts the
--- baskets holding each product)
+-- (one pass over the lines: the baskets come out of the two primary keys in
+-- order_id order, so the self-join merges them without sorting or hashing;
+-- the threshold is applied as the pairs are counted, so only the kept pairs
+-- meet the product counts, which come from the baskets; the self-join is on
+-- the order and its customer, the distribution column on Citus, so the
+-- shards pair their own baskets)
 
 create materialized view vw_product_pairs as
 
@@ -37,7 +39,9 @@ order_items as (
 ),
 
 completed_orders as not materialized (
-    select order_id
+    select
+        order_id,
+        customer_id
     from orders
     where order_status = 'completed'
 ),
@@ -49,16 +53,32 @@ basket_count as (
 
 baskets as (
     -- one row per basket and product in it, in order_id order
-    select distinct on (order_items.order_id, order_items.product_id)
+    select distinct on (
+        order_items.order_id, order_items.customer_id, order_items.product_id
+    )
         order_items.order_id,
+        order_items.customer_id,
         order_items.product_id
     from order_items
-    inner join completed_orders
-        on order_items.order_id = completed_orders.order_id
-    order by order_items.order_id, order_items.product_id
+    where exists (
+        select
+        from completed_orders
+        where order_items.order_id = completed_orders.order_id
+    )
+    order by
+        order_items.order_id, order_items.customer_id, order_items.product_id
+),
+
+product_counts as (
+    select
+        product_id,
+        count(*) as orders_with
+    from baskets
+    group by product_id
 ),
 
 pair_counts as (
+    -- only the pairs at or above the threshold
     select
         basket_a.product_id as product_a,
         basket_b.product_id as product_b,
@@ -66,16 +86,10 @@ pair_counts as (
     from baskets as basket_a
     inner join baskets as basket_b
         on basket_a.order_id = basket_b.order_id
-        and basket_a.product_id <= basket_b.product_id
+        and basket_a.customer_id = basket_b.customer_id
+        and basket_a.product_id < basket_b.product_id
     group by basket_a.product_id, basket_b.product_id
-),
-
-product_counts as (
-    select
-        product_a as product_id,
-        orders_together as orders_with
-    from pair_counts
-    where product_a = product_b
+    having count(*) >= (select settings.min_pair_orders from settings)
 ),
 
 final as (
@@ -96,10 +110,7 @@ final as (
         on pair_counts.product_a = counts_a.product_id
     inner join product_counts as counts_b
         on pair_counts.product_b = counts_b.product_id
-    cross join settings
     cross join basket_count
-    where pair_counts.product_a < pair_counts.product_b
-        and pair_counts.orders_together >= settings.min_pair_orders
 )
 
 select * from final;

@@ -127,17 +127,24 @@ orders as (
     order by joined.order_number, joined.line_no
 ),
 
+numbered as (
+    select
+        *,
+        row_number() over (order by first_line_no) as order_id
+    from orders
+),
+
 final as (
     select
         joined.*,
-        orders.customer_code as order_customer_code,
-        orders.channel_id as order_channel_id,
-        orders.order_status,
-        orders.order_ts as order_order_ts,
-        dense_rank() over (order by orders.first_line_no) as order_id
+        numbered.customer_code as order_customer_code,
+        numbered.channel_id as order_channel_id,
+        numbered.order_status,
+        numbered.order_ts as order_order_ts,
+        numbered.order_id
     from joined
-    inner join orders
-        on joined.order_number = orders.order_number
+    inner join numbered
+        on joined.order_number = numbered.order_number
 )
 
 select * from final;
