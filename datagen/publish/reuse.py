@@ -5,7 +5,9 @@ parameters, the database it talks to, the pinned environment
 (``requirements.txt``), the code of the package that runs in its kernel
 and ``sql/`` (for the warehouse notebook, without the modules only the
 chapters use), and for the chapters the stamp of the warehouse they read:
-``build_info`` with its ``built_at``. The command line and the benchmark
+``build_info`` with its ``built_at``; for an import, the contents of the
+source file and of the mapping file (a file changed in place under the
+same name is a new input). The command line and the benchmark
 do not run in a kernel and are left out. Fingerprints are kept in
 ``<out>/executed/manifest.json`` beside the executed notebooks.
 """
@@ -20,7 +22,8 @@ from .. import server
 from .notebooks import WAREHOUSE_PREFIX
 
 #: what a notebook's kernel runs: a change re-runs every notebook
-CODE_GLOBS = ("datagen/**/*.py", "sql/*.sql", "requirements.txt")
+CODE_GLOBS = ("datagen/**/*.py", "datagen/**/*.toml", "sql/*.sql",
+              "requirements.txt")
 #: files that never run in a kernel (the command line, the benchmark)
 NOT_IN_KERNELS = ("datagen/__main__.py", "datagen/cli.py", "datagen/bench.py")
 #: code that only the chapters run: a change re-runs them, not the build
@@ -74,13 +77,30 @@ def warehouse_stamp(url: str, schema: str) -> str | None:
 
 
 
+def files_read(parameters: dict) -> dict[str, str | None]:
+    """The sha256 of the files an import reads (its source and, when it is
+    a path, its mapping); None for a file that is not there."""
+    from ..ingest import mapping, source
+    files = {}
+    if parameters.get("source"):
+        files["source"] = parameters["source"]
+    if parameters.get("mapping"):
+        try:
+            files["mapping"] = str(mapping.resolve(parameters["mapping"]))
+        except Exception:  # noqa: BLE001 - an unknown mapping fails the build
+            files["mapping"] = None
+    return {name: source.file_digest(Path(path))
+            if path and Path(path).is_file() else None
+            for name, path in files.items()}
+
+
 def notebook_inputs(notebook: Path, parameters: dict, url: str,
                     stamp: str | None, root: Path = server.PROJECT_ROOT) -> str:
     """The fingerprint of everything a notebook's output depends on."""
     builds = notebook.name.startswith(WAREHOUSE_PREFIX)
     return _digest(MANIFEST_VERSION, notebook.read_bytes(), parameters,
                    server.redact(url), code_fingerprint(root, warehouse_only=builds),
-                   None if builds else stamp)
+                   files_read(parameters) if builds else stamp)
 
 
 def load_manifest(path: Path) -> dict:

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from datagen.publish.reuse import code_fingerprint
+from datagen.publish.reuse import code_fingerprint, notebook_inputs
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def changed(project, path: str, warehouse_only: bool = False) -> bool:
 @pytest.mark.parametrize("path", [
     "requirements.txt", "sql/022_vw_daily_revenue.sql",
     "datagen/generate/planted.py", "datagen/warehouse/views.py",
-    "datagen/params.py"])
+    "datagen/params.py", "datagen/ingest/mappings/online-retail.toml"])
 def test_what_a_kernel_runs_reruns_every_notebook(project, path):
     assert changed(project, path)
     assert changed(project, path, warehouse_only=True)
@@ -49,3 +49,25 @@ def test_the_command_line_and_the_benchmark_rerun_nothing(project, path):
 def test_chapter_code_reruns_the_chapters_not_the_build(project, path):
     assert not changed(project, path, warehouse_only=True)
     assert changed(project, path)
+
+
+def test_an_import_reruns_when_its_files_change_in_place(tmp_path):
+    """The same source and mapping names with new contents are new inputs
+    of the warehouse notebook (its parameters alone would not tell)."""
+    notebook = ROOT / "book" / "00_build_warehouse.ipynb"
+    source, mapping = tmp_path / "orders.csv", tmp_path / "shop.toml"
+    source.write_text("order,sku\n1,A\n")
+    mapping.write_text((ROOT / "datagen/ingest/mappings/online-retail.toml"
+                        ).read_text())
+    parameters = {"source": str(source), "mapping": str(mapping)}
+
+    def inputs():
+        return notebook_inputs(notebook, parameters, "postgresql://x/y",
+                               None, ROOT)
+    first = inputs()
+    assert inputs() == first
+    source.write_text("order,sku\n1,B\n")
+    second = inputs()
+    assert second != first
+    mapping.write_text(mapping.read_text() + "\n# changed\n")
+    assert inputs() != second
