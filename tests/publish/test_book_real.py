@@ -76,6 +76,10 @@ def test_no_sentence_makes_up_what_the_data_lacks(book):
     assert "Gross margins are unknown" in findings(
         book, "book/03_revenue_trends")
     assert "only one in the data" in findings(book, "book/03_revenue_trends")
+    # one category: no season of a category, and no chart of a flat 100%
+    assert "The data has one category" in findings(book,
+                                                   "book/07_seasonality")
+    assert "plotly-graph-div" not in book.page("book/07_seasonality")
 
 
 def test_the_figures_equal_an_independent_computation(book, sales):
