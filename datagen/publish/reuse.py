@@ -78,20 +78,19 @@ def warehouse_stamp(url: str, schema: str) -> str | None:
 
 
 def files_read(parameters: dict) -> dict[str, str | None]:
-    """The sha256 of the files an import reads (its source and, when it is
-    a path, its mapping); None for a file that is not there."""
-    from ..ingest import mapping, source
-    files = {}
-    if parameters.get("source"):
-        files["source"] = parameters["source"]
-    if parameters.get("mapping"):
-        try:
-            files["mapping"] = str(mapping.resolve(parameters["mapping"]))
-        except Exception:  # noqa: BLE001 - an unknown mapping fails the build
-            files["mapping"] = None
-    return {name: source.file_digest(Path(path))
-            if path and Path(path).is_file() else None
-            for name, path in files.items()}
+    """The sha256 of the files an import reads: its source and, when it is
+    a path, its mapping (a built-in mapping is code, in ``CODE_GLOBS``);
+    None for a name that is no file."""
+    def digest(path: str) -> str | None:
+        if not Path(path).is_file():
+            return None
+        sha = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(chunk)
+        return sha.hexdigest()
+    return {name: digest(parameters[name]) for name in ("source", "mapping")
+            if parameters.get(name)}
 
 
 def notebook_inputs(notebook: Path, parameters: dict, url: str,
