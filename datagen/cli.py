@@ -1,4 +1,4 @@
-"""Command line: ``python -m datagen build|import|book|dsn|server|bench``.
+"""Command line: ``python -m datagen build|import|book|dsn|server|cluster|bench``.
 
 Owns argument parsing and turning errors into one line on stderr with a
 non-zero exit status. Parameters are validated before any database is
@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from . import server
+from .cluster import ClusterError
 from .ingest import MappingError, SourceError
 from .params import DEFAULTS, ParamError, parse_params
 from .publish.notebooks import ChapterFailed
@@ -60,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                         add_help=False)
     embedded = commands.add_parser("server", help="the embedded PostgreSQL")
     embedded.add_argument("action", choices=["start", "stop", "status"])
+    cluster = commands.add_parser(
+        "cluster", help="a Citus coordinator and two workers on this machine")
+    cluster.add_argument("action", choices=["start", "stop", "status"])
     return parser
 
 
@@ -77,12 +81,14 @@ def main(argv: list[str] | None = None) -> int:
             return _import(args)
         if args.command == "book":
             return _book(args)
+        if args.command == "cluster":
+            return _cluster(args.action)
         if args.command == "dsn":
             print(server.database_url())
             return 0
         return _server(args.action)
     except (ParamError, server.DatabaseUnavailable, ChapterFailed,
-            MappingError, SourceError) as error:
+            MappingError, SourceError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except QualityGateFailed as error:
@@ -121,6 +127,17 @@ def _book(args) -> int:
     server.check_disk_room(params.scale)
     html = build_book(params)
     print(f"the book is in {html}/index.html (make serve to browse it)")
+    return 0
+
+
+def _cluster(action: str) -> int:
+    from . import cluster
+    if action == "start":
+        print(cluster.start(echo=lambda line: print(line, file=sys.stderr)))
+    elif action == "stop":
+        print("stopped" if cluster.stop() else "not running")
+    else:
+        print("\n".join(cluster.status()))
     return 0
 
 
