@@ -111,6 +111,29 @@ def test_every_table_and_view_equals_one_node_at_scale_5(
     equal_builds(conn, cluster, schema)
 
 
+def test_the_gate_finds_a_key_the_cluster_does_not_enforce(cluster,
+                                                           citus_warehouse):
+    """An order_id held by orders of two customers (in two shards): every
+    key of the cluster allows it, the gate does not."""
+    from datagen.warehouse import quality
+    schema = citus_warehouse()
+    sql_files.set_search_path(cluster, schema)
+    with cluster.transaction():
+        cluster.execute("""
+            insert into fact_order
+            select order_id, order_number || '-X', customer_id + 1,
+                channel_id, order_date_key, order_ts, order_status,
+                items_subtotal, discount_amount, shipping_amount,
+                tax_amount, order_total
+            from fact_order
+            where order_id = (select min(order_id) from fact_order)""")
+        found = quality.run_check(cluster, schema, "qc_unique_keys", "")
+        assert found.violations == 1
+        assert found.first_rows[0].startswith(
+            "key_name=fact_order (order_id), key_value=")
+        raise psycopg.Rollback()
+
+
 def _nodes(plan: str) -> list[tuple[int, str, list[str]]]:
     """The plan's nodes as (indent, first line, the lines below it)."""
     lines = plan.splitlines()

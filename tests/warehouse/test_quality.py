@@ -129,6 +129,11 @@ CORRUPTIONS = {
         "delete from fact_order_item", "delete from fact_order"],
     "one_row_tables": [
         "insert into build_info select * from build_info"],
+    "unique_keys": [
+        "alter table fact_order drop constraint fact_order_order_number_key",
+        f"""update fact_order set order_number = (
+                select max(order_number) from fact_order)
+            where order_id = {SOME_CANCELLED}"""],
 }
 
 
