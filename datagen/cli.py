@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-orders", type=int, default=None,
                        help="orders per generated block (does not change "
                        "the data)")
+    build.add_argument("--shard-count", dest="shard_count", default=None,
+                       help="shards per fact table on a Citus cluster "
+                       "(default: SHARD_COUNT, else 32; ignored on one node)")
     imported = commands.add_parser(
         "import", help="import a shop's order lines (CSV or Parquet)")
     imported.add_argument("source", help="the export: a CSV (maybe .gz) or "
@@ -102,8 +105,10 @@ def _build(args) -> int:
     chunk = args.chunk_orders
     if chunk is not None and chunk < 1:
         raise ParamError("chunk_orders", "a whole number of at least 1", chunk)
+    from .warehouse.distribute import parse_shard_count
+    shards = parse_shard_count(args.shard_count)
     server.check_disk_room(params.scale)
-    build(params, chunk_orders=chunk)
+    build(params, chunk_orders=chunk, shard_count=shards)
     return 0
 
 
