@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from .server import PROJECT_ROOT, DatabaseUnavailable
+from .server import PROJECT_ROOT
 
 CITUS_VERSION = "14.0.1"
 NODES = ("coordinator", "worker1", "worker2")
@@ -256,17 +256,3 @@ def status(root: Path | None = None) -> list[str]:
     return [f"{node:<12} {'running' if _running(root / node) else 'stopped'}"
             f"  {node_url(node, root)}" for node in NODES]
 
-
-def check_workers(conn: psycopg.Connection) -> None:
-    """Raise ``DatabaseUnavailable`` naming the first worker the coordinator
-    of ``conn`` cannot reach (before a build touches anything)."""
-    rows = conn.execute(
-        "select nodename, nodeport, success, result from "
-        "run_command_on_workers('select 1') order by nodename, nodeport"
-    ).fetchall()
-    for name, port, success, result in rows:
-        if not success:
-            raise DatabaseUnavailable(
-                f"Citus worker {name}:{port} is unreachable from the "
-                f"coordinator ({' '.join(str(result).split())}): start it, "
-                "or remove it with citus_remove_node; nothing was changed")

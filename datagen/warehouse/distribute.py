@@ -21,6 +21,7 @@ import psycopg
 from psycopg import sql
 
 from ..params import ParamError
+from ..server import DatabaseUnavailable
 from . import keys
 
 #: shards per distributed table unless ``--shard-count`` or ``SHARD_COUNT``
@@ -61,8 +62,16 @@ def check_cluster(conn: psycopg.Connection) -> int:
     """Reach every worker from the coordinator; returns how many there are.
     A worker that cannot be reached raises ``DatabaseUnavailable`` naming
     it (one line)."""
-    from ..cluster import check_workers
-    check_workers(conn)
+    rows = conn.execute(
+        "select nodename, nodeport, success, result from "
+        "run_command_on_workers('select 1') order by nodename, nodeport"
+    ).fetchall()
+    for name, port, success, result in rows:
+        if not success:
+            raise DatabaseUnavailable(
+                f"Citus worker {name}:{port} is unreachable from the "
+                f"coordinator ({' '.join(str(result).split())}): start it, "
+                "or remove it with citus_remove_node; nothing was changed")
     return conn.execute("select count(*) from pg_dist_node where isactive "
                         "and noderole = 'primary' and groupid <> 0"
                         ).fetchone()[0]
