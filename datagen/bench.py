@@ -179,9 +179,11 @@ def p2_book_time() -> dict:
 
 
 def chapter_queries(root: Path = server.PROJECT_ROOT) -> list[tuple[str, str]]:
-    """(notebook:cell, sql) for every ``%%sql`` cell of the chapters."""
+    """(notebook:cell, sql) for every ``%%sql`` cell of the chapters of a
+    generated book (an import's own chapter reads an import's schema)."""
+    from .publish.notebooks import notebooks
     queries = []
-    for path in sorted((root / "book").glob("*.ipynb")):
+    for path in notebooks(root, imported=False):
         nb = nbformat.read(path, as_version=4)
         for index, cell in enumerate(nb.cells):
             first, _, body = cell.source.partition("\n")
