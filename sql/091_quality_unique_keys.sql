@@ -65,9 +65,6 @@ declare
         from unnest(column_names) as name
     );
 begin
-    if qc_is_unique(table_oid, column_names) then
-        return;
-    end if;
     return query execute format(
         'select concat_ws('', '', %1$s), count(*) from %2$s as rows '
         'group by %1$s having count(*) > 1',
@@ -83,12 +80,20 @@ declared_keys as (
     select * from quality_unique_key
 ),
 
+-- (the functions are bound here, when the view is made: a function that
+-- called the other would look it up by the search path when it runs)
+keys_to_check as (
+    select *
+    from declared_keys
+    where not qc_is_unique(table_oid, column_names)
+),
+
 duplicates as (
     select
         keys.key_name,
         duplicate.key_value,
         duplicate.row_count
-    from declared_keys as keys
+    from keys_to_check as keys
     cross join lateral qc_duplicate_keys(
         keys.table_oid, keys.column_names
     ) as duplicate

@@ -127,6 +127,7 @@ def test_the_gate_finds_a_key_the_cluster_does_not_enforce(cluster,
                 tax_amount, order_total
             from fact_order
             where order_id = (select min(order_id) from fact_order)""")
+        cluster.execute("set search_path to public")  # as a reader has it
         found = quality.run_check(cluster, schema, "qc_unique_keys", "")
         assert found.violations == 1
         assert found.first_rows[0].startswith(
