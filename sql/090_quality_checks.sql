@@ -224,15 +224,19 @@ order_lines as (
     select * from quality_order_lines
 ),
 
-orders as (
+-- read twice below, and inlined where read (not materialized): a
+-- materialized fact table would be brought whole to a citus coordinator
+orders as not materialized (
     select * from fact_order
 ),
 
-order_items as (
+order_items as not materialized (
     select * from fact_order_item
 ),
 
-flagged_orders as (
+-- materialized: the few flagged orders, not all of quality_order_lines,
+-- are what a citus coordinator sends to the workers
+flagged_orders as materialized (
     select order_id
     from order_lines
     where lines_keys_differ
@@ -413,16 +417,23 @@ orders as (
     select * from fact_order
 ),
 
+-- materialized: the few such orders, not all of quality_order_lines, are
+-- what a citus coordinator sends to the workers
+empty_completed_orders as materialized (
+    select order_id
+    from order_lines
+    where order_status = 'completed'
+        and lines = 0
+),
+
 final as (
     select
         orders.order_id,
         orders.order_number,
         orders.order_status
-    from order_lines
+    from empty_completed_orders
     inner join orders
-        on order_lines.order_id = orders.order_id
-    where order_lines.order_status = 'completed'
-        and order_lines.lines = 0
+        on empty_completed_orders.order_id = orders.order_id
 )
 
 select * from final;
