@@ -8,6 +8,8 @@
 #   make serve     serve _build/html on http://localhost:$(PORT)
 #   make bench     performance figures (see README)
 #   make clean     remove _build (the warehouse database is kept)
+#   make cluster   a Citus coordinator and two workers on this machine
+#                  (builds Citus once; prints the coordinator's URL)
 #   make import SOURCE=FILE MAPPING=online-retail
 #                  a warehouse from a shop's own order lines (README)
 # Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS;
@@ -32,7 +34,7 @@ PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
           --min-pair-orders '$(MIN_PAIR_ORDERS)' \
           --source '$(SOURCE)' --mapping '$(MAPPING)'
 
-.PHONY: book warehouse import test check lint serve bench clean setup
+.PHONY: book warehouse import test check lint serve bench clean setup cluster
 
 setup: $(STAMP)
 
@@ -64,6 +66,9 @@ lint: $(STAMP)
 
 serve:
 	$(PYTHON) -m http.server $(PORT) --directory _build/html
+
+cluster: $(STAMP)
+	$(PY) -m datagen cluster start
 
 bench: $(STAMP)
 	$(PY) -m datagen bench

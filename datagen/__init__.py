@@ -7,7 +7,8 @@ way):
 
 - at the top: ``cli`` (``python -m datagen``), ``params`` (the build
   parameters, validated before anything is touched), ``server`` (which
-  PostgreSQL, connecting to it), ``bench`` (``make bench``);
+  PostgreSQL, connecting to it), ``cluster`` (a Citus cluster on this
+  machine, ``python -m datagen cluster``), ``bench`` (``make bench``);
 - ``generate``: the shop drawn with numpy and Arrow; never a database;
 - ``ingest``: beside it, a shop's own export read as its mapping says;
   never a database either;

@@ -19,6 +19,12 @@ server, in the same run, and reported as a table on stdout and as JSON under
   text columns (no mapping, no judging, no star); and the same file
   repeated ``IMPORT_REPEAT`` times (each copy's order numbers made its own)
   imported once, to show that memory stays flat as the source grows.
+- P6 cluster: the same build at scale 20 and the chapter queries on one node
+  and on a Citus cluster of this machine (a coordinator and two workers,
+  ``datagen.cluster``, started in a folder of its own), with the build's
+  steps, the gate's check of the keys the cluster does not enforce, and the
+  facts' size on disk per node. On a 2-core machine the three servers share
+  the cores the one node has to itself: an overhead, not a speed-up.
 """
 
 from __future__ import annotations
@@ -175,9 +181,11 @@ def p2_book_time() -> dict:
 
 
 def chapter_queries(root: Path = server.PROJECT_ROOT) -> list[tuple[str, str]]:
-    """(notebook:cell, sql) for every ``%%sql`` cell of the chapters."""
+    """(notebook:cell, sql) for every ``%%sql`` cell of the chapters of a
+    generated book (an import's own chapter reads an import's schema)."""
+    from .publish.notebooks import notebooks
     queries = []
-    for path in sorted((root / "book").glob("*.ipynb")):
+    for path in notebooks(root, imported=False):
         nb = nbformat.read(path, as_version=4)
         for index, cell in enumerate(nb.cells):
             first, _, body = cell.source.partition("\n")
@@ -191,6 +199,17 @@ def p3_chapter_queries(url: str, scale: float = 20) -> dict:
     schema = f"bench_x{int(scale)}"
     params = parse_params(dict(scale=scale, schema=schema))
     build(params, url=url, echo=lambda line: None)
+    timings = _time_queries(url, params)
+    _drop_build(url, schema)
+    return {"scale": scale, "queries": timings,
+            "total_s": sum(timings.values()),
+            "slowest": max(timings.items(), key=lambda kv: kv[1])
+            if timings else None}
+
+
+def _time_queries(url: str, params) -> dict[str, float]:
+    """Seconds of each chapter query on the warehouse of ``params``."""
+    schema = params.schema
     timings = {}
     with server.connect(url, autocommit=True) as conn:
         sql_files.set_search_path(conn, schema)
@@ -201,11 +220,68 @@ def p3_chapter_queries(url: str, scale: float = 20) -> dict:
             started = time.perf_counter()
             conn.execute(query).fetchall()
             timings[name] = time.perf_counter() - started
-    _drop_build(url, schema)
-    return {"scale": scale, "queries": timings,
-            "total_s": sum(timings.values()),
-            "slowest": max(timings.items(), key=lambda kv: kv[1])
-            if timings else None}
+    return timings
+
+
+#: the facts' size: one node's relation sizes, a cluster's per worker
+FACT_SIZE = """
+select coalesce(sum(pg_total_relation_size(c.oid)), 0)
+from pg_class c
+where c.relnamespace = %s::regnamespace and c.relkind = 'r'
+    and c.relname ~ '^fact_order(_item)?(_[0-9]+)?$'
+"""
+
+
+def p6_cluster(url: str, scale: float = 20) -> dict:
+    """A build at ``scale`` and the chapter queries, on one node and on a
+    Citus cluster of this machine."""
+    import shutil
+    import tempfile
+
+    from . import cluster
+    reason = cluster.why_not_buildable()
+    if reason:
+        return {"skipped": reason}
+    schema = "bench_p6"
+    params = parse_params(dict(scale=scale, schema=schema))
+    folder = Path(tempfile.mkdtemp(prefix="ewbp"))
+    results = {"scale": scale}
+    try:
+        started = time.perf_counter()
+        cluster_url = cluster.start(folder, echo=lambda line: None)
+        results["cluster_start_s"] = time.perf_counter() - started
+        for label, where in (("one_node", url), ("cluster", cluster_url)):
+            report = build(params, url=where, echo=lambda line: None)
+            timings = _time_queries(where, params)
+            with server.connect(where, autocommit=True) as conn:
+                started = time.perf_counter()
+                conn.execute(sql.SQL("select count(*) from {}.qc_unique_keys"
+                                     ).format(sql.Identifier(schema)))
+                unique_s = time.perf_counter() - started
+                if label == "cluster":
+                    sizes = dict(conn.execute(
+                        "select nodeport, result::bigint from "
+                        "run_command_on_workers(%s)",
+                        [FACT_SIZE.replace("%s", f"'{schema}'")]).fetchall())
+                else:
+                    sizes = {"one node": conn.execute(
+                        FACT_SIZE, [schema]).fetchone()[0]}
+            _drop_build(where, schema)
+            results[label] = {
+                "build_s": report.total_seconds, "steps": report.seconds,
+                "orders": report.rows["fact_order"],
+                "lines": report.rows["fact_order_item"],
+                "queries": timings, "queries_total_s": sum(timings.values()),
+                "unique_keys_check_s": unique_s,
+                "fact_bytes_per_node": sizes}
+    finally:
+        cluster.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    results["build_ratio"] = (results["cluster"]["build_s"]
+                              / results["one_node"]["build_s"])
+    results["queries_ratio"] = (results["cluster"]["queries_total_s"]
+                                / results["one_node"]["queries_total_s"])
+    return results
 
 
 # VmHWM (peak resident memory of this process image) rather than
@@ -465,18 +541,48 @@ def _table(report: dict) -> str:
             f"lines/s  peak {big['peak_memory_mib']:.0f} MiB "
             f"({big['peak_memory_mib'] / p5['peak_memory_mib']:.2f}x the "
             f"real file's for {big['lines'] / p5['lines']:.1f}x the lines)"]
+    p6 = report.get("p6")
+    if p6 and "skipped" in p6:
+        lines.append(f"P6 cluster: skipped ({p6['skipped']})")
+    elif p6:
+        one, many = p6["one_node"], p6["cluster"]
+        lines += [
+            f"P6 Citus cluster (coordinator + 2 workers on this machine's "
+            f"{os.cpu_count()} cores) against one node, scale "
+            f"{p6['scale']:g} ({one['orders']:,} orders, "
+            f"{one['lines']:,} lines); cluster started in "
+            f"{p6['cluster_start_s']:.1f} s",
+            "                                      one node     cluster"
+            "   ratio",
+            f"  whole build                       {one['build_s']:>9.1f} s"
+            f" {many['build_s']:>9.1f} s {p6['build_ratio']:>7.2f}",
+            f"  chapter queries (total)           "
+            f"{one['queries_total_s']:>9.1f} s "
+            f"{many['queries_total_s']:>9.1f} s {p6['queries_ratio']:>7.2f}",
+            f"  gate: qc_unique_keys              "
+            f"{one['unique_keys_check_s']:>9.2f} s "
+            f"{many['unique_keys_check_s']:>9.2f} s"]
+        for step in many["steps"]:
+            lines.append(f"    {step:<32}{one['steps'].get(step, 0):>9.2f} s"
+                         f" {many['steps'][step]:>9.2f} s")
+        lines.append("  facts on disk: " + ", ".join(
+            f"{node}: {size / 2**20:,.0f} MiB" for node, size in
+            {**one["fact_bytes_per_node"],
+             **{f"worker :{port}": size for port, size in
+                many["fact_bytes_per_node"].items()}}.items()))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m datagen bench")
-    parser.add_argument("--only", nargs="*", choices=["p1", "p2", "p3", "p4", "p5"],
+    parser.add_argument("--only", nargs="*",
+                        choices=["p1", "p2", "p3", "p4", "p5", "p6"],
                         help="run only these parts")
     parser.add_argument("--without-100", action="store_true",
                         help="P4 at scales 1 and 10 only (scale 100 takes "
                         "about 2 minutes here)")
     args = parser.parse_args(argv)
-    parts = set(args.only or ["p1", "p2", "p3", "p4", "p5"])
+    parts = set(args.only or ["p1", "p2", "p3", "p4", "p5", "p6"])
     url = server.database_url()
     report = {"machine": _machine(),
               "measured_at": dt.datetime.now().isoformat(timespec="seconds")}
@@ -491,6 +597,8 @@ def main(argv: list[str] | None = None) -> int:
                                  else (1, 10, 100))
     if "p5" in parts:
         report["p5"] = p5_import(url)
+    if "p6" in parts:
+        report["p6"] = p6_cluster(url)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "bench.json").write_text(json.dumps(report, indent=2,
                                                default=str))

@@ -1,4 +1,4 @@
-"""Command line: ``python -m datagen build|import|book|dsn|server|bench``.
+"""Command line: ``python -m datagen build|import|book|dsn|server|cluster|bench``.
 
 Owns argument parsing and turning errors into one line on stderr with a
 non-zero exit status. Parameters are validated before any database is
@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from . import server
+from .cluster import ClusterError
 from .ingest import MappingError, SourceError
 from .params import DEFAULTS, ParamError, parse_params
 from .publish.notebooks import ChapterFailed
@@ -43,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-orders", type=int, default=None,
                        help="orders per generated block (does not change "
                        "the data)")
+    build.add_argument("--shard-count", dest="shard_count", default=None,
+                       help="shards per fact table on a Citus cluster "
+                       "(default: SHARD_COUNT, else 32; ignored on one node)")
     imported = commands.add_parser(
         "import", help="import a shop's order lines (CSV or Parquet)")
     imported.add_argument("source", help="the export: a CSV (maybe .gz) or "
@@ -60,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
                         add_help=False)
     embedded = commands.add_parser("server", help="the embedded PostgreSQL")
     embedded.add_argument("action", choices=["start", "stop", "status"])
+    cluster = commands.add_parser(
+        "cluster", help="a Citus coordinator and two workers on this machine")
+    cluster.add_argument("action", choices=["start", "stop", "status"])
     return parser
 
 
@@ -77,12 +84,14 @@ def main(argv: list[str] | None = None) -> int:
             return _import(args)
         if args.command == "book":
             return _book(args)
+        if args.command == "cluster":
+            return _cluster(args.action)
         if args.command == "dsn":
             print(server.database_url())
             return 0
         return _server(args.action)
     except (ParamError, server.DatabaseUnavailable, ChapterFailed,
-            MappingError, SourceError) as error:
+            MappingError, SourceError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except QualityGateFailed as error:
@@ -96,8 +105,10 @@ def _build(args) -> int:
     chunk = args.chunk_orders
     if chunk is not None and chunk < 1:
         raise ParamError("chunk_orders", "a whole number of at least 1", chunk)
+    from .warehouse.distribute import parse_shard_count
+    shards = parse_shard_count(args.shard_count)
     server.check_disk_room(params.scale)
-    build(params, chunk_orders=chunk)
+    build(params, chunk_orders=chunk, shard_count=shards)
     return 0
 
 
@@ -121,6 +132,17 @@ def _book(args) -> int:
     server.check_disk_room(params.scale)
     html = build_book(params)
     print(f"the book is in {html}/index.html (make serve to browse it)")
+    return 0
+
+
+def _cluster(action: str) -> int:
+    from . import cluster
+    if action == "start":
+        print(cluster.start(echo=lambda line: print(line, file=sys.stderr)))
+    elif action == "stop":
+        print("stopped" if cluster.stop() else "not running")
+    else:
+        print("\n".join(cluster.status()))
     return 0
 
 

@@ -58,6 +58,9 @@ final as (
     from orders
     left join order_items
         on orders.order_id = order_items.order_id
+        -- the same join: on a citus cluster the facts are distributed by
+        -- customer_id, and joined on it too each worker joins its shards
+        and orders.customer_id = order_items.customer_id
     group by
         orders.order_id,
         orders.customer_id,

@@ -49,6 +49,7 @@ categories as (
 completed_orders as (
     select
         order_id,
+        customer_id,
         date_trunc('month', order_ts)::date as month
     from orders
     where order_status = 'completed'
@@ -62,12 +63,19 @@ completed_lines as (
         order_items.net_amount,
         order_items.quantity * order_items.unit_cost as cost,
         row_number() over (
-            partition by order_items.order_id, products.category
+            -- an order's customer is one: customer_id changes no
+            -- partition, and lets a citus worker number its own lines
+            partition by
+                order_items.customer_id,
+                order_items.order_id,
+                products.category
             order by order_items.line_number
         ) as line_in_category
     from order_items
     inner join completed_orders
         on order_items.order_id = completed_orders.order_id
+        -- the same join, kept on each citus worker (sql/021)
+        and order_items.customer_id = completed_orders.customer_id
     inner join products
         on order_items.product_id = products.product_id
 ),

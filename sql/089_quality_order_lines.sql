@@ -14,8 +14,10 @@
 --   totals_differ      = items_subtotal <> sum(quantity * unit_price) or
 --                        discount_amount <> sum(discount_amount) over its
 --                        lines (an order without lines adds up to 0)
---   lines_keys_differ  = some line has another customer_id or order_date_key
---                        than the order
+--   lines_keys_differ  = some line has another order_date_key than the
+--                        order (its lines are those with its order_id and
+--                        customer_id: 090 finds a line with another
+--                        customer's order_id)
 -- (grouped by the order's own columns, so postgresql knows there is one
 -- group per order, and written in order_id order: both fact tables stream
 -- through their primary keys, merged and summed order by order, at any
@@ -54,12 +56,13 @@ line_totals as (
                 )
         end as lines_cost,
         bool_or(
-            order_items.customer_id <> orders.customer_id
-            or order_items.order_date_key <> orders.order_date_key
+            order_items.order_date_key <> orders.order_date_key
         ) as lines_keys_differ
     from orders
     left join order_items
         on orders.order_id = order_items.order_id
+        -- the same join, kept on each citus worker (sql/021)
+        and orders.customer_id = order_items.customer_id
     group by
         orders.order_id,
         orders.order_status,

@@ -40,7 +40,7 @@ language plpgsql stable as $$
 declare
     empty boolean;
 begin
-    execute format('select not exists (select from %s)', relation)
+    execute format('select not exists (select 1 from %s)', relation)
         into empty;
     return empty;
 end
@@ -109,6 +109,8 @@ comment on view qc_one_row_tables is
 -- (its triggers are not disabled) cannot have an orphan, so its look-up is
 -- skipped: it reads nothing. a key without one (a warehouse loaded by hand,
 -- a dropped constraint) is looked up row by row.
+-- a composite foreign key (a line's (order_id, customer_id)) enforces its
+-- first column too, and a key is listed and looked up by its first column.
 -- (rows written while the constraint's triggers were disabled, as by a
 -- data-only restore with --disable-triggers, are not looked up again.)
 create table quality_foreign_key (
@@ -137,7 +139,7 @@ begin
     return query execute format(
         'select rows.%1$I::bigint, rows.%2$I::bigint from %3$s as rows '
         'where rows.%2$I is not null and not exists ('
-        'select from %4$s as referenced '
+        'select 1 from %4$s as referenced '
         'where referenced.%5$I = rows.%2$I)',
         row_id_column, column_name, table_oid, referenced_oid,
         referenced_column);
@@ -163,7 +165,6 @@ enforced_keys as (
         and constraints.conkey[1] = columns.attnum
     where constraints.contype = 'f'
         and constraints.convalidated
-        and cardinality(constraints.conkey) = 1
         and not exists (
             select 1 from pg_catalog.pg_trigger as triggers
             where triggers.tgconstraint = constraints.oid
@@ -206,8 +207,15 @@ comment on view qc_orphan_keys is
 
 
 -- a line carries its order's customer and date
--- (quality_order_lines finds the orders with such a line in its one pass;
--- only their lines are read again, to show them)
+-- quality_order_lines joins each order with its lines on (order_id,
+-- customer_id), the join a citus worker makes on its own shards, and finds
+-- the orders with a line of another date in its one pass; only their lines
+-- are read again, to show them. a line with the order_id of another
+-- customer's order is not among its order's lines there (on a cluster it
+-- lies in another customer's shard, and its order's lines do not add up
+-- without it): it is a line that no order of its own customer has, found by
+-- a co-located anti-join (with an order id that no order has, it is also an
+-- orphan key).
 create view qc_line_keys_match_order as
 
 with
@@ -216,21 +224,25 @@ order_lines as (
     select * from quality_order_lines
 ),
 
-orders as (
+-- read twice below, and inlined where read (not materialized): a
+-- materialized fact table would be brought whole to a citus coordinator
+orders as not materialized (
     select * from fact_order
 ),
 
-order_items as (
+order_items as not materialized (
     select * from fact_order_item
 ),
 
-flagged_orders as (
+-- materialized: the few flagged orders, not all of quality_order_lines,
+-- are what a citus coordinator sends to the workers
+flagged_orders as materialized (
     select order_id
     from order_lines
     where lines_keys_differ
 ),
 
-final as (
+other_date_lines as (
     select
         order_items.order_id,
         order_items.line_number,
@@ -242,9 +254,30 @@ final as (
     inner join orders
         on flagged_orders.order_id = orders.order_id
     inner join order_items
-        on flagged_orders.order_id = order_items.order_id
-    where order_items.customer_id <> orders.customer_id
-        or order_items.order_date_key <> orders.order_date_key
+        on orders.order_id = order_items.order_id
+        and orders.customer_id = order_items.customer_id
+    where order_items.order_date_key <> orders.order_date_key
+),
+
+other_customer_lines as (
+    select
+        order_items.order_id,
+        order_items.line_number,
+        order_items.customer_id,
+        orders.customer_id as order_customer_id,
+        order_items.order_date_key,
+        orders.order_date_key as order_order_date_key
+    from order_items
+    left join orders
+        on order_items.order_id = orders.order_id
+        and order_items.customer_id = orders.customer_id
+    where orders.order_id is null
+),
+
+final as (
+    select * from other_date_lines
+    union all
+    select * from other_customer_lines
 )
 
 select * from final;
@@ -384,16 +417,23 @@ orders as (
     select * from fact_order
 ),
 
+-- materialized: the few such orders, not all of quality_order_lines, are
+-- what a citus coordinator sends to the workers
+empty_completed_orders as materialized (
+    select order_id
+    from order_lines
+    where order_status = 'completed'
+        and lines = 0
+),
+
 final as (
     select
         orders.order_id,
         orders.order_number,
         orders.order_status
-    from order_lines
+    from empty_completed_orders
     inner join orders
-        on order_lines.order_id = orders.order_id
-    where order_lines.order_status = 'completed'
-        and order_lines.lines = 0
+        on empty_completed_orders.order_id = orders.order_id
 )
 
 select * from final;

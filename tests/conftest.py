@@ -59,6 +59,49 @@ def pg_url():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def citus_url():
+    """URL of the coordinator of a Citus cluster (a coordinator and two
+    workers) private to this test session, in a short temporary folder.
+    Citus is built once (cached outside the tree, ``datagen.cluster``); where
+    it cannot be built the tests that need it are skipped with the reason,
+    except in CI (``CI`` set), where they fail."""
+    from datagen import cluster
+    reason = cluster.why_not_buildable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Citus tests: {reason}")
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="ewbc"))  # short: socket paths
+    try:
+        url = cluster.start(folder, echo=lambda line: None)
+        yield url
+    finally:
+        cluster.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_built_on_citus: dict[tuple, str] = {}
+
+
+@pytest.fixture(scope="session")
+def citus_warehouse(citus_url):
+    """Build (once per session) on the cluster; returns the schema, named
+    as ``warehouse`` names the same build on one node."""
+    from datagen.params import parse_params
+    from datagen.warehouse.build import build
+
+    def get(seed=42, scale=DEFAULT_TEST_SCALE):
+        key = (seed, scale)
+        if key not in _built_on_citus:
+            name = f"w_s{seed}_x{str(scale).replace('.', '_')}"
+            build(parse_params(dict(seed=seed, scale=scale, schema=name)),
+                  url=citus_url, echo=lambda line: None)
+            _built_on_citus[key] = name
+        return _built_on_citus[key]
+    return get
+
+
 @pytest.fixture
 def conn(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as connection:

@@ -21,6 +21,7 @@ from ..params import BuildParams
 from ..server import connect
 from . import (
     copy_text,
+    distribute,
     fact_load,
     import_build,
     keys,
@@ -84,15 +85,20 @@ def _stderr(line: str) -> None:
 def build(params: BuildParams, url: str | None = None,
           chunk_orders: int | None = None,
           echo: Callable[[str], None] = _stderr,
-          source: import_build.Source | None = None) -> BuildReport:
+          source: import_build.Source | None = None,
+          shard_count: int | None = None) -> BuildReport:
     """Build the warehouse described by ``params``; returns what it did.
 
     With a ``source`` (a shop's export and its mapping) the warehouse is
     imported from it instead of generated: no truth schema, an import
     schema ``<schema>_import`` beside it, the data period the source's.
+    Into a server with the ``citus`` extension the build is distributed
+    (``distribute``), in ``shard_count`` shards (default: ``SHARD_COUNT``,
+    else 32).
     """
     if source is None and params.imported:
         source = import_build.Source.open(params.source, params.mapping)
+    shard_count = distribute.parse_shard_count(shard_count)
     steps = Steps(echo)
     staging = params.schema + schemas.STAGING_SUFFIX
     side = params.import_schema if source else params.truth_schema
@@ -103,10 +109,15 @@ def build(params: BuildParams, url: str | None = None,
     with connect(url, autocommit=True) as lock_conn, \
             connect(url, autocommit=True) as conn, \
             SessionPool(url, setup=tune_session) as sessions:
+        # a cluster's workers are reached before anything is touched
+        distributed = distribute.is_distributed(conn)
+        workers = distribute.check_cluster(conn) if distributed else 0
         echo(f"building schema {params.schema!r}: " + (
             f"imported from {source.label}" if source else
             f"seed={params.seed} scale={params.scale:g} "
             f"{params.start_date}..{params.end_date}"))
+        if distributed:
+            echo(distribute.describe(conn, workers, shard_count))
         if not schemas.try_lock(lock_conn, params.schema):
             echo(f"  another build of schema {params.schema!r} is running; "
                  "waiting for it to finish")
@@ -118,6 +129,8 @@ def build(params: BuildParams, url: str | None = None,
                 schemas.drop_schema(conn, schema)  # leftovers of a killed build
                 schemas.create_schema(conn, schema)
             sql_files.run_sql(conn, staging, "001_tables.sql")
+            if distributed:
+                distribute.distribute_tables(conn, staging, shard_count)
             if source:
                 import_build.prepare(conn, staging, side_staging, source)
             else:
@@ -133,7 +146,9 @@ def build(params: BuildParams, url: str | None = None,
                       sessions, steps, rows)
 
         with steps.step("analyze, keys and indexes"):
-            keys.add_keys(conn, staging, TABLES, sessions)
+            keys.add_keys(conn, staging, TABLES, sessions,
+                          distribute.KEY_FILES if distributed
+                          else keys.KEY_FILES)
 
         with steps.step("build info"):
             sql_files.set_search_path(conn, staging)

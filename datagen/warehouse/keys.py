@@ -55,13 +55,14 @@ def foreign_keys() -> list[sql_files.ForeignKey]:
     return sql_files.foreign_keys(KEY_FILES)
 
 
-def tasks(schema: str, tables: tuple[str, ...]) -> dict:
+def tasks(schema: str, tables: tuple[str, ...],
+          files: tuple[str, ...] = KEY_FILES) -> dict:
     """The step as tasks for ``SessionPool.run``: analyze each of ``tables``,
-    then the key files."""
+    then the key ``files`` (a distributed build's: ``distribute.KEY_FILES``)."""
     graph = {f"analyze {table}": (functools.partial(
         schemas.analyze, schema=schema, table=table), ()) for table in tables}
     touched_by: dict[str, list[str]] = {}
-    for name in KEY_FILES:
+    for name in files:
         alters, references = sql_files.touches(name)
         needs = {f"analyze {t}" for t in alters | references if t in tables}
         needs |= {earlier for t in alters | references
@@ -74,7 +75,8 @@ def tasks(schema: str, tables: tuple[str, ...]) -> dict:
 
 
 def add_keys(conn: psycopg.Connection, schema: str, tables: tuple[str, ...],
-             sessions: SessionPool | None = None) -> None:
-    """Analyze ``tables`` and add every key, side by side on ``sessions`` if
-    given (else one after another on ``conn``)."""
-    (sessions or SessionPool.inline(conn)).run(tasks(schema, tables))
+             sessions: SessionPool | None = None,
+             files: tuple[str, ...] = KEY_FILES) -> None:
+    """Analyze ``tables`` and add every key of ``files``, side by side on
+    ``sessions`` if given (else one after another on ``conn``)."""
+    (sessions or SessionPool.inline(conn)).run(tasks(schema, tables, files))

@@ -38,10 +38,31 @@ def set_search_path(conn: psycopg.Connection, schema: str) -> None:
         sql.Identifier(schema)))
 
 
+def statements(text: str) -> list[str]:
+    """The statements of ``text``, each without its semicolon, split where
+    sqlglot's PostgreSQL tokenizer finds one (so not inside a comment, a
+    string or a ``$$`` body); a part with no token (comments only) is left
+    out."""
+    found, start, seen = [], 0, False
+    for token in Postgres().tokenize(text):
+        if token.token_type == TokenType.SEMICOLON:
+            if seen:
+                found.append(text[start:token.start].strip())
+            start, seen = token.end + 1, False
+        else:
+            seen = True
+    if seen:
+        found.append(text[start:].strip())
+    return found
+
+
 def run_sql(conn: psycopg.Connection, schema: str, name: str) -> None:
-    """Run one file of ``sql/`` with ``schema`` as the search path."""
+    """Run one file of ``sql/`` with ``schema`` as the search path, one
+    statement at a time (Citus passes a statement on to its workers, and a
+    worker refuses several in one)."""
     set_search_path(conn, schema)
-    conn.execute(sql_file(name))
+    for statement in statements(sql_file(name)):
+        conn.execute(statement)
 
 
 @functools.cache
@@ -101,7 +122,8 @@ def reads(name: str) -> set[str]:
 
 @dataclasses.dataclass(frozen=True)
 class ForeignKey:
-    """``table.column`` references ``referenced.referenced_column``; a row
+    """``table.column`` references ``referenced.referenced_column`` (the
+    first columns of a composite key); a row
     of ``table`` is named by ``row_id_column`` (its key's first column)."""
     table: str
     column: str
@@ -125,9 +147,10 @@ def _columns(tokens, index: int) -> tuple[list[str], int]:
 
 
 def foreign_keys(files: tuple[str, ...]) -> list[ForeignKey]:
-    """The single-column foreign keys that ``files`` add, in file order,
-    each with the column it references (the referenced table's primary
-    key when the file names none)."""
+    """The foreign keys that ``files`` add, in file order, each by its first
+    column and the column that references (the referenced table's primary
+    key when the file names none): a composite key such as a line's
+    ``(order_id, customer_id)`` is looked up by ``order_id``."""
     primary: dict[str, list[str]] = {}
     found: list[tuple[str, str, str, str | None]] = []
     for name in files:
@@ -146,8 +169,7 @@ def foreign_keys(files: tuple[str, ...]) -> list[ForeignKey]:
                 if after < len(tokens) and \
                         tokens[after].token_type == TokenType.L_PAREN:
                     target = _columns(tokens, after)[0][0]
-                if len(columns) == 1:
-                    found.append((table, columns[0], referenced, target))
+                found.append((table, columns[0], referenced, target))
     return [ForeignKey(table, column, referenced,
                        target or primary[referenced][0], primary[table][0])
             for table, column, referenced, target in found]

@@ -31,6 +31,7 @@ EXPECTED = [
     ("dim_product", "u", "UNIQUE (sku)"),
     ("fact_order", "p", "PRIMARY KEY (order_id)"),
     ("fact_order", "u", "UNIQUE (order_number)"),
+    ("fact_order", "u", "UNIQUE (order_id, customer_id)"),
     ("fact_order", "f",
      "FOREIGN KEY (customer_id) REFERENCES dim_customer(customer_id)"),
     ("fact_order", "f",
@@ -39,7 +40,8 @@ EXPECTED = [
      "FOREIGN KEY (order_date_key) REFERENCES dim_date(date_key)"),
     ("fact_order_item", "p", "PRIMARY KEY (order_id, line_number)"),
     ("fact_order_item", "f",
-     "FOREIGN KEY (order_id) REFERENCES fact_order(order_id)"),
+     "FOREIGN KEY (order_id, customer_id) "
+     "REFERENCES fact_order(order_id, customer_id)"),
     ("fact_order_item", "f",
      "FOREIGN KEY (customer_id) REFERENCES dim_customer(customer_id)"),
     ("fact_order_item", "f",

@@ -1,0 +1,262 @@
+"""The warehouse on a Citus cluster (coordinator and two workers started by
+the suite, ``citus_url``): distributed as DESIGN.md says, the same rows as
+on one node, and no join between the facts through the coordinator."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import psycopg
+import pytest
+
+from conftest import ROOT
+from datagen.warehouse import distribute, sql_files
+
+#: columns that say when and how fast a build ran, not what it holds
+RUN_COLUMNS = {"build_info": ("built_at", "build_seconds"),
+               "quality_check": ("checked_at",)}
+#: the chapters that read an import's own schema, not a generated warehouse
+IMPORT_CHAPTERS = ("11_data_import.ipynb",)
+FACT_SHARD = re.compile(r"Scan on (fact_order|fact_order_item)_\d+")
+#: a view whose file is being rewritten on main (it will join the facts on
+#: customer_id too); until then its baskets go through the coordinator
+NOT_YET_CO_LOCATED = {"vw_product_pairs"}
+#: checks whose subplans bring fact rows to the coordinator that only their
+#: rule selects: the orders dated outside the data period, and the lines of
+#: the orders that quality_order_lines flagged (none in a good warehouse)
+VIOLATIONS_ONLY = {"qc_dates_in_period", "qc_order_totals_match_lines"}
+
+
+@pytest.fixture
+def cluster(citus_url):
+    with psycopg.connect(citus_url, autocommit=True) as connection:
+        yield connection
+
+
+def relations(conn, schema: str) -> list[str]:
+    """Every table and materialized view of ``schema``."""
+    return [r[0] for r in conn.execute(
+        "select relname from pg_class where relnamespace = %s::regnamespace "
+        "and relkind in ('r', 'm', 'p') order by 1", [schema])]
+
+
+def contents(conn, schema: str, relation: str) -> str:
+    """md5 of the rows in a fixed order, less their run columns."""
+    skip = list(RUN_COLUMNS.get(relation, ()))
+    columns = [r[0] for r in conn.execute(
+        "select attname from pg_attribute where attrelid = %s::regclass "
+        "and attnum > 0 and not attisdropped and attname <> all(%s) "
+        "order by attnum", [f'"{schema}"."{relation}"', skip])]
+    listed = ", ".join(f'"{c}"' for c in columns)
+    digest = hashlib.md5()
+    with conn.cursor().copy(f'copy (select {listed} from "{schema}".'
+                            f'"{relation}" order by {listed}) to stdout'
+                            ) as copy:
+        for data in copy:
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def equal_builds(conn, cluster, schema: str) -> None:
+    for side in (schema, schema + "_truth"):
+        names = relations(conn, side)
+        assert names == relations(cluster, side)
+        for relation in names:
+            assert contents(cluster, side, relation) == \
+                contents(conn, side, relation), f"{side}.{relation}"
+
+
+def test_the_build_is_distributed(cluster, citus_warehouse):
+    schema = citus_warehouse()
+    tables = dict(cluster.execute(
+        "select logicalrelid::regclass::text, partmethod::text || ':' || "
+        "coalesce(column_to_column_name(logicalrelid, partkey), '') || "
+        "':' || colocationid from pg_dist_partition "
+        "where logicalrelid::regclass::text like %s", [f"{schema}.%"]))
+    assert {t.split(".")[1] for t in tables} == set(
+        distribute.REFERENCE_TABLES + distribute.DISTRIBUTED_TABLES)
+    for table in distribute.REFERENCE_TABLES:
+        assert tables[f"{schema}.{table}"].startswith("n::")
+    orders, lines = (tables[f"{schema}.{t}"]
+                     for t in distribute.DISTRIBUTED_TABLES)
+    assert orders.startswith("h:customer_id:") and orders == lines
+    shards = cluster.execute(
+        "select count(*) from pg_dist_shard where logicalrelid = %s::regclass",
+        [f"{schema}.fact_order"]).fetchone()[0]
+    assert shards == distribute.DEFAULT_SHARD_COUNT
+
+
+def test_the_facts_keys_hold_the_customer(cluster, citus_warehouse):
+    keys = {r[0].replace(f"{citus_warehouse()}.", "") for r in cluster.execute(
+        "select pg_get_constraintdef(oid) from pg_constraint "
+        "where conrelid = any(%s::regclass[]) and contype in ('p', 'u', 'f')",
+        [[f"{citus_warehouse()}.{t}" for t in distribute.DISTRIBUTED_TABLES]])}
+    assert "PRIMARY KEY (customer_id, order_id)" in keys
+    assert "PRIMARY KEY (customer_id, order_id, line_number)" in keys
+    assert "UNIQUE (customer_id, order_number)" in keys
+    assert ("FOREIGN KEY (order_id, customer_id) "
+            "REFERENCES fact_order(order_id, customer_id)") in keys
+
+
+def test_every_table_and_view_equals_one_node(conn, cluster, warehouse,
+                                              citus_warehouse):
+    schema = warehouse()
+    assert citus_warehouse() == schema
+    equal_builds(conn, cluster, schema)
+
+
+@pytest.mark.slow
+def test_every_table_and_view_equals_one_node_at_scale_5(
+        conn, cluster, warehouse, citus_warehouse):
+    schema = warehouse(scale=5)
+    assert citus_warehouse(scale=5) == schema
+    equal_builds(conn, cluster, schema)
+
+
+def test_the_gate_finds_a_key_the_cluster_does_not_enforce(cluster,
+                                                           citus_warehouse):
+    """An order_id held by orders of two customers (in two shards): every
+    key of the cluster allows it, the gate does not."""
+    from datagen.warehouse import quality
+    schema = citus_warehouse()
+    sql_files.set_search_path(cluster, schema)
+    with cluster.transaction():
+        cluster.execute("""
+            insert into fact_order
+            select order_id, order_number || '-X', customer_id + 1,
+                channel_id, order_date_key, order_ts, order_status,
+                items_subtotal, discount_amount, shipping_amount,
+                tax_amount, order_total
+            from fact_order
+            where order_id = (select min(order_id) from fact_order)""")
+        cluster.execute("set search_path to public")  # as a reader has it
+        found = quality.run_check(cluster, schema, "qc_unique_keys", "")
+        assert found.violations == 1
+        assert found.first_rows[0].startswith(
+            "key_name=fact_order (order_id), key_value=")
+        raise psycopg.Rollback()
+
+
+def _nodes(plan: str) -> list[tuple[int, str, list[str]]]:
+    """The plan's nodes as (indent, first line, the lines below it)."""
+    lines = plan.splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        text = line.lstrip()
+        if i and not text.startswith("->  "):
+            continue
+        indent = len(line) - len(text)
+        below = []
+        for later in lines[i + 1:]:
+            if len(later) - len(later.lstrip()) <= indent:
+                break
+            below.append(later.strip())
+        found.append((indent, text.removeprefix("->  "), below))
+    return found
+
+
+def coordinator_pulls(plan: str) -> list[str]:
+    """What in an EXPLAIN of the cluster brings a fact table's rows to the
+    coordinator: a repartition between workers, or a distributed subplan
+    (an intermediate result on the coordinator) whose worker tasks read a
+    fact table and return its rows (not an aggregate, or one per order)."""
+    found = [line.strip() for line in plan.splitlines()
+             if re.search(r"Repartition|MapMergeJob|MERGE", line)]
+    for _, head, below in _nodes(plan):
+        if not head.startswith("Distributed Subplan"):
+            continue
+        for i, line in enumerate(below):
+            if not line.startswith("Node: host="):
+                continue
+            top = below[i + 1].removeprefix("->  ")
+            task = below[i + 1:]
+            # the task's own plan: up to the next task or subplan
+            ends = [j for j, later in enumerate(task) if later.startswith(
+                ("->  Task", "Task Count", "->  Distributed Subplan"))]
+            task = task[:ends[0]] if ends else task
+            if not any(FACT_SHARD.search(line) for line in task):
+                continue
+            group = next((line for line in task[1:2]
+                          if line.startswith("Group Key")), "")
+            if "Aggregate" not in top or "order_id" in group:
+                found.append(f"{head}: {top} reading "
+                             f"{FACT_SHARD.search(' '.join(task)).group(1)}")
+    return found
+
+
+def _explain(conn, schema: str, query: str) -> str:
+    sql_files.set_search_path(conn, schema)
+    return "\n".join(r[0] for r in conn.execute(
+        "explain (costs off) " + query))
+
+
+def test_the_check_of_a_plan_can_fail(cluster, citus_warehouse):
+    """The facts joined on order_id alone: Citus refuses to plan it, or
+    (through a materialized CTE) brings the orders to the coordinator."""
+    schema = citus_warehouse()
+    with pytest.raises(psycopg.errors.InternalError,
+                       match="requires repartitioning"):
+        _explain(cluster, schema, """
+            select fact_order.order_id, sum(fact_order_item.net_amount)
+            from fact_order join fact_order_item using (order_id)
+            group by 1""")
+    pulled = coordinator_pulls(_explain(cluster, schema, """
+        with orders as materialized (select order_id from fact_order)
+        select orders.order_id, sum(fact_order_item.net_amount)
+        from orders join fact_order_item using (order_id)
+        group by 1"""))
+    assert pulled and "fact_order" in pulled[0]
+    assert coordinator_pulls(_explain(cluster, schema, """
+        select fact_order.order_id, sum(fact_order_item.net_amount)
+        from fact_order join fact_order_item using (order_id, customer_id)
+        group by 1""")) == []
+
+
+def view_queries(conn, schema: str) -> dict[str, str]:
+    """The query of every view: the materialized ones (the views contract
+    and what the gate reads) and the gate's qc_ views."""
+    return dict(conn.execute(
+        "select relname, pg_get_viewdef(oid) from pg_class "
+        "where relnamespace = %s::regnamespace and relkind in ('m', 'v') "
+        "order by 1", [schema]).fetchall())
+
+
+def chapter_queries(schema: str) -> dict[str, str]:
+    """Every ``%%sql`` query of the chapters of a generated book."""
+    found = {}
+    for notebook in sorted((ROOT / "book").glob("*.ipynb")):
+        if notebook.name in IMPORT_CHAPTERS:
+            continue
+        cells = json.loads(notebook.read_text())["cells"]
+        for cell in cells:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code" or not source.startswith("%%sql"):
+                continue
+            head, query = source.split("\n", 1)
+            name = head.split()[1] if len(head.split()) > 1 else "?"
+            found[f"{notebook.stem}:{name}"] = query.replace(
+                "{{truth}}", f"{schema}_truth")
+    return found
+
+
+def test_no_view_joins_the_facts_through_the_coordinator(cluster,
+                                                         citus_warehouse):
+    schema = citus_warehouse()
+    queries = view_queries(cluster, schema)
+    assert {"vw_daily_revenue", "qc_line_keys_match_order"} <= set(queries)
+    pulled = {name: coordinator_pulls(_explain(cluster, schema, query))
+              for name, query in queries.items()}
+    assert {name for name, why in pulled.items() if why} \
+        == NOT_YET_CO_LOCATED | VIOLATIONS_ONLY, pulled
+
+
+def test_no_chapter_query_joins_the_facts_through_the_coordinator(
+        cluster, citus_warehouse):
+    schema = citus_warehouse()
+    queries = chapter_queries(schema)
+    assert len(queries) > 20
+    pulled = {name: coordinator_pulls(_explain(cluster, schema, query))
+              for name, query in queries.items()}
+    assert {name: why for name, why in pulled.items() if why} == {}
