@@ -1,4 +1,5 @@
-"""Command line: ``python -m datagen build|import|book|dsn|server|cluster|bench``.
+"""Command line: ``python -m datagen
+build|import|refresh|book|dsn|server|cluster|bench``.
 
 Owns argument parsing and turning errors into one line on stderr with a
 non-zero exit status. Parameters are validated before any database is
@@ -59,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     imported.add_argument("--min-pair-orders", dest="min_pair_orders",
                           default=DEFAULTS["min_pair_orders"],
                           help=f"(default: {DEFAULTS['min_pair_orders']})")
+    refresh = commands.add_parser(
+        "refresh", help="bring a generated warehouse forward to a later day")
+    refresh.add_argument("--to", required=True, dest="to_date",
+                         help="the new as-of date, YYYY-MM-DD")
+    refresh.add_argument("--schema", default=DEFAULTS["schema"],
+                         help=f"(default: {DEFAULTS['schema']})")
     commands.add_parser("dsn", help="print the database URL in use")
     commands.add_parser("bench", help="performance figures (make bench)",
                         add_help=False)
@@ -84,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import(args)
         if args.command == "book":
             return _book(args)
+        if args.command == "refresh":
+            return _refresh(args)
         if args.command == "cluster":
             return _cluster(args.action)
         if args.command == "dsn":
@@ -120,6 +129,13 @@ def _import(args) -> int:
                           min_pair_orders=args.min_pair_orders)
     source = Source.open(params.source, params.mapping)  # before the database
     build(params, source=source)
+    return 0
+
+
+def _refresh(args) -> int:
+    from .params import parse_date, parse_schema
+    from .warehouse.refresh import refresh
+    refresh(parse_schema(args.schema), parse_date("to", args.to_date))
     return 0
 
 

@@ -48,6 +48,37 @@ create table dim_customer (
     acquisition_channel_id smallint    not null
 );
 
+-- dim_customer_history: type 2, one row per version of a customer's
+-- details (dim_customer is the current version). a version is valid from
+-- its day (inclusive) to the next version's (exclusive); the current one
+-- has no valid_to. the quality gate checks that each customer's versions
+-- tile the time from sign-up without gap or overlap (092).
+create table dim_customer_history (
+    -- ids
+    customer_id            integer     not null,
+    customer_version       integer     not null check (customer_version >= 1),
+    customer_code          text        not null,
+    -- person
+    first_name             text        not null,
+    last_name              text        not null,
+    email                  text        not null check (email like '%_@_%'),
+    -- place
+    city                   text        not null,
+    region                 text        not null,
+    country                text        not null,
+    -- acquisition
+    signup_date            date        not null,
+    acquisition_channel_id smallint    not null,
+    -- validity
+    valid_from             date        not null,
+    valid_to               date,
+    is_current             boolean     not null,
+    constraint dim_customer_history_valid_to_after_from
+        check (valid_to > valid_from),
+    constraint dim_customer_history_current_is_open
+        check (is_current = (valid_to is null))
+);
+
 create table dim_product (
     -- ids
     product_id      integer         not null,
@@ -77,6 +108,10 @@ create table fact_order (
     -- status
     order_status    text            not null
         check (order_status in ('completed', 'cancelled', 'returned')),
+    -- when the order was cancelled / returned (null until it is): a status
+    -- change arrives after the order, so a refresh can change it
+    cancelled_ts    timestamp,
+    returned_ts     timestamp,
     -- amounts
     items_subtotal  numeric(12, 2)  not null check (items_subtotal >= 0),
     discount_amount numeric(12, 2)  not null check (discount_amount >= 0),
@@ -91,6 +126,13 @@ create table fact_order (
     ),
     constraint fact_order_date_key_matches_ts check (
         order_date_key = to_char(order_ts, 'YYYYMMDD')::integer
+    ),
+    constraint fact_order_status_has_its_time check (
+        (cancelled_ts is not null) = (order_status = 'cancelled')
+        and (returned_ts is not null) = (order_status = 'returned')
+    ),
+    constraint fact_order_status_after_order check (
+        cancelled_ts >= order_ts and returned_ts >= order_ts
     )
 );
 
@@ -112,7 +154,9 @@ create table fact_order_item (
     )
 );
 
--- build_info: one row describing the build that made this schema.
+-- build_info: one row describing the build that made this schema; a
+-- refresh brings end_date (the "as of" date) forward and keeps the date
+-- it came from in refreshed_from.
 create table build_info (
     seed              bigint      not null,
     scale             numeric     not null check (scale > 0),
@@ -120,5 +164,8 @@ create table build_info (
     end_date          date        not null check (end_date > start_date),
     generator_version text        not null,
     built_at          timestamptz not null default now(),
-    build_seconds     numeric
+    build_seconds     numeric,
+    refreshed_from    date,
+    refreshed_at      timestamptz,
+    refresh_seconds   numeric
 );

@@ -30,9 +30,14 @@ alter table dim_channel add unique (channel_name);
 alter table dim_customer add primary key (customer_id);
 alter table dim_customer add unique (customer_code);
 alter table dim_customer add unique (email);
+alter table dim_customer_history
+    add primary key (customer_id, customer_version);
+alter table dim_customer_history add unique (customer_id, valid_from);
 alter table dim_product add primary key (product_id);
 alter table dim_product add unique (sku);
 
 -- foreign keys
 alter table dim_customer
     add foreign key (acquisition_channel_id) references dim_channel;
+alter table dim_customer_history
+    add foreign key (customer_id) references dim_customer;

@@ -1,11 +1,19 @@
 -- an imported warehouse: the columns that a source may lack take null for
 -- unknown (001 makes every column not null for the generated shop).
--- definitions: a customer's names, email, city and region, a product's
+-- definitions: a customer's names, email, city and region (in
+-- dim_customer and its history), a product's
 -- subcategory, brand, cost and list price, a line's cost at the time of
 -- sale (and so every margin built on it), and the generator's seed and
 -- scale in build_info.
 
 alter table dim_customer
+    alter column first_name drop not null,
+    alter column last_name drop not null,
+    alter column email drop not null,
+    alter column city drop not null,
+    alter column region drop not null;
+
+alter table dim_customer_history
     alter column first_name drop not null,
     alter column last_name drop not null,
     alter column email drop not null,

@@ -16,6 +16,10 @@
 --   a product's name is the description most of its lines give (ties: the
 --     earliest), its category and brand likewise; its cost the latest
 --     known; list price unknown; launched the day it first sold
+--   a source's return or cancellation is its own document: its time is
+--     the order's (cancelled_ts, returned_ts)
+--   a customer's history is one version, valid from sign-up (a source
+--     gives one state of its customers)
 --   amounts: unit price and cost rounded to the cent, quantities positive;
 --     no discount, shipping or tax (the source has none); a cost the
 --     source lacks stays null, and so does every margin built on it
@@ -225,6 +229,31 @@ inner join acquired
     on firsts.customer_code = acquired.customer_code;
 
 
+insert into dim_customer_history
+with
+
+customers as (
+    select * from dim_customer
+)
+
+select
+    customers.customer_id,
+    1 as customer_version,
+    customers.customer_code,
+    customers.first_name,
+    customers.last_name,
+    customers.email,
+    customers.city,
+    customers.region,
+    customers.country,
+    customers.signup_date,
+    customers.acquisition_channel_id,
+    customers.signup_date as valid_from,
+    null::date as valid_to,
+    true as is_current
+from customers;
+
+
 insert into dim_product
 with
 
@@ -336,6 +365,12 @@ select
     to_char(orders.order_ts, 'YYYYMMDD')::integer as order_date_key,
     orders.order_ts,
     orders.order_status,
+    case
+        when orders.order_status = 'cancelled' then orders.order_ts
+    end as cancelled_ts,
+    case
+        when orders.order_status = 'returned' then orders.order_ts
+    end as returned_ts,
     orders.items_subtotal,
     0.00 as discount_amount,
     0.00 as shipping_amount,

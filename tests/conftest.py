@@ -142,6 +142,29 @@ def schema_checksums(conn, *names: str) -> dict[tuple[str, str], str]:
     return {(s, t): table_checksum(conn, s, t) for s, t in tables}
 
 
+#: relations that describe a build, not its data: when it ran (build_info,
+#: the gate's results) or the schema's own name (the checks' key lists)
+NOT_DATA = ("build_info", "quality_check", "quality_foreign_key",
+            "quality_unique_key")
+
+
+def data_checksums(conn, schema: str) -> dict[str, str]:
+    """A checksum of every table and materialized view of ``schema`` and its
+    truth schema (by name, the schema left out), but those of ``NOT_DATA``."""
+    from datagen.warehouse.schemas import table_checksum
+    out = {}
+    for name in (schema, f"{schema}_truth"):
+        relations = conn.execute(
+            "select relname from pg_catalog.pg_class where relnamespace = "
+            "(select oid from pg_catalog.pg_namespace where nspname = %s) "
+            "and relkind in ('r', 'm') order by relname", [name]).fetchall()
+        for (relation,) in relations:
+            if relation not in NOT_DATA:
+                key = relation if name == schema else f"truth.{relation}"
+                out[key] = table_checksum(conn, name, relation)
+    return out
+
+
 def run_cli(*args, env=None, timeout=600):
     """Run ``python -m datagen ...``; returns the CompletedProcess."""
     return subprocess.run([sys.executable, "-m", "datagen", *args],

@@ -67,10 +67,20 @@ def cumulative(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(values)])
 
 
-def inflation_index(n_days: int, annual_rate: float) -> np.ndarray:
-    """Price level of each day relative to the last day of the period."""
-    years_before_end = (n_days - 1 - np.arange(n_days)) / 365.25
-    return (1.0 + annual_rate) ** -years_before_end
+def growth_index(n_days: int, annual_rate: float) -> np.ndarray:
+    """Price level of each day relative to the start date (a day's level
+    never depends on where the data ends)."""
+    return (1.0 + annual_rate) ** (np.arange(n_days) / 365.25)
+
+
+def month_bounds(start: dt.date, n_months: int) -> tuple[np.ndarray,
+                                                          np.ndarray]:
+    """Day index of the first and the last day of each calendar month from
+    the start month (the last month whole, wherever the data ends)."""
+    first = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(),
+                          periods=n_months + 1, freq="MS")
+    offsets = np.asarray((first - pd.Timestamp(start)).days)
+    return np.maximum(offsets[:-1], 0), offsets[1:] - 1
 
 
 def month_index(start: dt.date, end: dt.date) -> np.ndarray:

@@ -32,6 +32,7 @@ class LinePlan:
     per-day and per-month tables, computed once per build."""
     seed: int
     start: dt.date
+    n_days: int                    # days of the data: statuses as of the last
     orders: Orders
     customers: Customers
     catalogue: Catalogue
@@ -59,22 +60,23 @@ def prepare(seed: int, start: dt.date, end: dt.date, orders: Orders,
     month = dates.month_index(start, end)
     days = dates.days(start, end)
     return LinePlan(
-        seed, start, orders, customers, catalogue, lines, offset, month,
-        product_weights(catalogue, month, days),
-        dates.inflation_index(n_days, planted.ANNUAL_PRICE_INFLATION),
-        dates.inflation_index(n_days, planted.ANNUAL_COST_INFLATION),
+        seed, start, n_days, orders, customers, catalogue, lines, offset, month,
+        product_weights(catalogue, start, month, days),
+        dates.growth_index(n_days, planted.ANNUAL_PRICE_INFLATION),
+        dates.growth_index(n_days, planted.ANNUAL_COST_INFLATION),
         np.where(dates.black_friday_window(days),
                  planted.BLACK_FRIDAY_PROMO_BOOST, 1.0),
     )
 
 
-def product_weights(catalogue: Catalogue, month: np.ndarray,
+def product_weights(catalogue: Catalogue, start: dt.date, month: np.ndarray,
                     days: pd.DatetimeIndex) -> np.ndarray:
-    """Choice weights of each product by persona and month of the period."""
+    """Choice weights of each product by persona and month of the period (a
+    product is chosen in the months it is sold through, whole calendar
+    months, so a month's weights do not depend on where the data ends)."""
     products = catalogue.products
     n_months = int(month[-1]) + 1
-    month_first = np.searchsorted(month, np.arange(n_months), side="left")
-    month_last = np.searchsorted(month, np.arange(n_months), side="right") - 1
+    month_first, month_last = dates.month_bounds(start, n_months)
     available = ((catalogue.launch_day[None, :] <= month_first[:, None])
                  & (catalogue.end_day[None, :] > month_last[:, None]))
     month_of_year = days.month.to_numpy()[month_first]
@@ -108,7 +110,7 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
     cust = o.customer[first:stop]
     day = o.day[first:stop]
     persona = c.persona[cust]
-    uo = rng.uniforms(plan.seed, rng.ORDER_AMOUNTS, first, n, 6)
+    uo = rng.uniforms(plan.seed, rng.ORDER_AMOUNTS, first, n, 8)
 
     # regular lines: product by (persona, month) weights, quantity
     counts = plan.lines_per_order[first:stop]
@@ -171,7 +173,7 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
     shipping = np.where(express, planted.EXPRESS_SHIPPING_CENTS, np.where(
         after >= planted.FREE_SHIPPING_FROM_CENTS, 0,
         planted.STANDARD_SHIPPING_CENTS))
-    tax = (after * c.tax_bp[cust] + 5000) // 10000
+    tax = (after * o.tax_bp[first:stop] + 5000) // 10000
     total = after + shipping + tax
 
     # status: cancellations, returns (more with fashion, by persona)
@@ -181,12 +183,26 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
                               for p in PERSONAS])[persona]
     return_p = planted.RETURN_RATE * return_factor * np.where(
         has_fashion, planted.FASHION_RETURN_FACTOR, 1.0)
-    status = np.where(uo[:, 5] < planted.CANCEL_RATE, 1, np.where(
+    fate = np.where(uo[:, 5] < planted.CANCEL_RATE, 1, np.where(
         uo[:, 5] < planted.CANCEL_RATE + return_p, 2, 0))
 
     start = np.datetime64(plan.start, "s")
     ts = start + day.astype("timedelta64[D]") + o.second[first:stop].astype(
         "timedelta64[s]")
+    # each fate has its time: a cancellation before shipping, a return
+    # after delivery; the status is the one that has happened by the end
+    # of the last day (an order to be returned later is completed today)
+    cancel_wait = np.floor(uo[:, 6] * planted.CANCEL_WITHIN_HOURS * 3600)
+    return_wait = planted.RETURN_AFTER_DAYS * 86400 + np.floor(np.minimum(
+        rng.exponential(uo[:, 7], planted.RETURN_MEAN_WAIT_DAYS),
+        planted.RETURN_WINDOW_DAYS - planted.RETURN_AFTER_DAYS) * 86400)
+    changed_at = ts + np.where(fate == 1, cancel_wait, return_wait).astype(
+        "timedelta64[s]")
+    happened = (fate > 0) & (changed_at < start + np.timedelta64(
+        plan.n_days, "D"))
+    status = np.where(happened, fate, 0)
+    cancelled_ts = pa.array(changed_at, mask=status != 1)
+    returned_ts = pa.array(changed_at, mask=status != 2)
     date_key = _date_keys(plan.start, day)
     order_id = idx + 1
     ids = pa.array(order_id)
@@ -198,6 +214,8 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
         "order_date_key": date_key,
         "order_ts": ts,
         "order_status": pc.take(pa.array(STATUSES), pa.array(status)),
+        "cancelled_ts": cancelled_ts,
+        "returned_ts": returned_ts,
         "items_subtotal": subtotal,
         "discount_amount": discount,
         "shipping_amount": shipping,

@@ -3,7 +3,8 @@
 Owns the timing of orders. A customer's first order falls on their first
 order day; repeat orders follow a Poisson process over the customer's active
 window whose intensity follows the calendar's daily rhythm (bargain hunters
-react more to Black Friday). Orders are numbered in time order.
+react more to Black Friday). Orders are numbered in time order, and the
+orders up to a day never depend on the days after it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class Orders:
     day: np.ndarray            # day index in the period
     second: np.ndarray         # second of the day
     channel: np.ndarray        # channel index (channel_id - 1)
+    event: np.ndarray          # k: the customer's k-th order (0: the first)
+    tax_bp: np.ndarray         # sales tax of the customer's region that day
 
     def __len__(self) -> int:
         return len(self.day)
@@ -40,79 +43,69 @@ def persona_curves(start: dt.date, end: dt.date) -> np.ndarray:
     return np.vstack(rows)
 
 
-def repeat_counts(seed: int, customers: Customers,
-                  curves: np.ndarray) -> np.ndarray:
-    """Orders of each customer (0 for those who never order)."""
-    n = len(customers.first_day)
-    n_days = curves.shape[1] - 1
-    ordering = customers.first_day < n_days
-    first = np.minimum(customers.first_day + 1, n_days)
-    end = np.maximum(customers.end_day, first)
-    exposure = (curves[customers.persona, end]
-                - curves[customers.persona, first]) / 365.25
-    u = rng.uniforms(seed, rng.ORDERS, 0, n, 1)[:, 0]
-    repeats = rng.poisson(u, customers.rate * exposure)
-    return np.where(ordering, 1 + repeats, 0)
-
-
-#: customers whose orders are timed together (bounds memory; any value
-#: gives the same orders, since stream positions are per order)
-CUSTOMER_BLOCK = 200_000
-
-
 def generate(seed: int, start: dt.date, end: dt.date,
              customers: Customers) -> Orders:
+    """Every order up to the last day, numbered in time order.
+
+    A customer's first order falls on their first order day; their repeat
+    orders are a Poisson process over their active window (in units of
+    the persona's cumulative intensity, at the customer's rate), drawn gap
+    by gap: the k-th order of a customer reads the keyed random numbers of
+    (customer, k) alone, and the process stops at the window's end or the
+    last day, whichever is first. So the orders up to any day are the same
+    whatever the last day, and so is their numbering (time, then customer,
+    then k: a later day only adds orders after them)."""
     curves = persona_curves(start, end)
-    counts = repeat_counts(seed, customers, curves)
-    offsets = np.concatenate([[0], np.cumsum(counts)])
-    parts = [_time_orders(seed, customers, curves, counts, offsets, lo,
-                          min(lo + CUSTOMER_BLOCK, len(counts)))
-             for lo in range(0, len(counts), CUSTOMER_BLOCK)]
-    customer, day, second, channel = (np.concatenate(a) for a in zip(*parts))
-    # time order; ties keep the customer-major order
-    order = np.lexsort((second, day))
-    return Orders(customer[order], day[order], second[order], channel[order])
+    n_days = curves.shape[1] - 1
+    ordering = np.flatnonzero(customers.first_day < n_days)
+    persona = customers.persona[ordering]
+    stop = curves[persona, np.minimum(customers.end_day[ordering], n_days)]
+    t = curves[persona, customers.first_day[ordering] + 1]
+    cust = [ordering]
+    event = [np.zeros(len(ordering), dtype=np.int64)]
+    day = [customers.first_day[ordering]]
+    rate = customers.rate[ordering]
+    active, k = np.flatnonzero(rate > 0), 1
+    years = 365.25 / np.where(rate > 0, rate, 1.0)
+    t = t[active]
+    while active.size:
+        u = rng.keyed(seed, rng.ORDER_GAPS, ordering[active], k, 1)[:, 0]
+        t = t + rng.exponential(u, years[active])
+        on_time = t <= stop[active]
+        active, t = active[on_time], t[on_time]
+        cust.append(ordering[active])
+        event.append(np.full(len(active), k, dtype=np.int64))
+        day.append(_invert(curves, persona[active], t))
+        k += 1
+    customer, event, day = (np.concatenate(a) for a in (cust, event, day))
+    second, channel = _details(seed, customers, customer, event)
+    order = np.lexsort((event, customer, second, day))
+    return Orders(customer[order].astype(np.int32),
+                  day[order].astype(np.int32), second[order],
+                  channel[order], event[order],
+                  customers.tax_bp_at(customer[order], day[order]))
 
 
-def _time_orders(seed, customers: Customers, curves, counts, offsets,
-                 first_customer: int, stop_customer: int):
-    """Day, second and channel of the orders of customers
-    ``first_customer .. stop_customer-1`` (compact dtypes)."""
-    block = slice(first_customer, stop_customer)
-    customer = np.repeat(np.arange(first_customer, stop_customer,
-                                   dtype=np.int32), counts[block])
-    first_index = int(offsets[first_customer])
-    total = len(customer)
-    starts = offsets[block][counts[block] > 0] - first_index
-    is_first = np.zeros(total, dtype=bool)
-    is_first[starts] = True
-
-    # stream position = customer-major order index: chunk-independent
-    u = rng.uniforms(seed, rng.ORDER_DETAILS, first_index, total, 3)
-    persona = customers.persona[customer]
-    first_day = customers.first_day[customer]
-    lo = curves[persona, np.minimum(first_day + 1, curves.shape[1] - 1)]
-    hi = curves[persona, np.maximum(customers.end_day[customer],
-                                    first_day + 1)]
-    repeat_day = _invert(curves, persona, lo + u[:, 0] * (hi - lo))
-    day = np.where(is_first, first_day, repeat_day).astype(np.int32)
-
+def _details(seed, customers: Customers, customer: np.ndarray,
+             event: np.ndarray):
+    """Second of the day and channel of each (customer, k-th) order."""
+    u = rng.keyed(seed, rng.ORDER_DETAILS, customer, event, 2)
     hour_cdf = np.cumsum(planted.HOUR_INTENSITY) / np.sum(planted.HOUR_INTENSITY)
-    hour = np.minimum(np.searchsorted(hour_cdf, u[:, 1], side="right"), 23)
+    hour = np.minimum(np.searchsorted(hour_cdf, u[:, 0], side="right"), 23)
     lower = np.where(hour > 0, hour_cdf[hour - 1], 0.0)
-    within = (u[:, 1] - lower) / (hour_cdf[hour] - lower)
+    within = (u[:, 0] - lower) / (hour_cdf[hour] - lower)
     second = (hour * 3600 + np.minimum(np.floor(within * 3600), 3599)
               ).astype(np.int32)
 
     repeat_mix = np.array([planted.REPEAT_CHANNEL_MIX.get(c, 0.0)
                            for c in CHANNEL_NAMES])
-    same = u[:, 2] < planted.REPEAT_SAME_CHANNEL
-    rescaled = (u[:, 2] - planted.REPEAT_SAME_CHANNEL) / (
+    same = u[:, 1] < planted.REPEAT_SAME_CHANNEL
+    rescaled = (u[:, 1] - planted.REPEAT_SAME_CHANNEL) / (
         1 - planted.REPEAT_SAME_CHANNEL)
     other = rng.choice(np.clip(rescaled, 0, 1 - 1e-12), repeat_mix)
-    channel = np.where(is_first | same, customers.channel[customer],
+    channel = np.where((event == 0) | same, customers.channel[customer],
                        other).astype(np.int8)
-    return customer, day, second, channel
+    return second, channel
 
 
 def _invert(curves: np.ndarray, persona: np.ndarray,

@@ -38,7 +38,8 @@ class Plan:
             "dim_date": dates.dim_date(p.start_date, p.end_date),
             "dim_channel": dim_channel(),
             "dim_customer": self.customers.table,
-            "dim_product": self.catalogue.products,
+            "dim_customer_history": self.customers.history,
+            "dim_product": self.catalogue.dim_product(),
         }
 
     @functools.cached_property

@@ -10,7 +10,11 @@ from ``rng``.
 from __future__ import annotations
 
 # --- scale -----------------------------------------------------------------
-CUSTOMERS_PER_SCALE = 10_000
+#: sign-ups a day at scale 1 on the first day, before growth and season
+#: (scale 1 = about 10,000 customers over the three default years: each day
+#: draws its own sign-ups, so a longer period has more customers, and the
+#: days before any date never depend on the days after it)
+SIGNUPS_PER_DAY = 5.58
 PRODUCTS = 250
 
 # --- growth ----------------------------------------------------------------
@@ -109,6 +113,13 @@ EXPRESS_SHIPPING_CENTS = 1_499
 EXPRESS_SHARE = 0.08
 CANCEL_RATE = 0.03
 RETURN_RATE = 0.045
+#: cancellations happen before shipping: within this many hours of the order
+CANCEL_WITHIN_HOURS = 36
+#: returns arrive after delivery (this many days after the order) plus an
+#: exponential wait of this mean, within the return window
+RETURN_AFTER_DAYS = 3
+RETURN_MEAN_WAIT_DAYS = 11.0
+RETURN_WINDOW_DAYS = 60
 #: orders with a Fashion line are returned this many times more often
 FASHION_RETURN_FACTOR = 1.8
 
@@ -125,6 +136,11 @@ REGIONS = (
     ("WI", 0.02, 500), ("MD", 0.02, 600), ("IN", 0.02, 700),
 )
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.test")
+#: customers change their details this many times a year (a Poisson process
+#: from sign-up): a move (a new city, and region, hence sales tax) or else a
+#: new email address
+CUSTOMER_CHANGES_PER_YEAR = 0.2
+MOVE_SHARE = 0.55
 #: Faker fills pools of this many first names, last names and cities once
 #: per seed, and customers draw from them (Faker makes about 5,000 names a
 #: second; 1,500 names of each kind give over two million combinations)
@@ -214,10 +230,15 @@ BUNDLE_SUBCATEGORIES = (
 BUNDLE_ORDER_SHARE = 0.09
 #: within a subcategory, popularity falls with rank as rank ** -exponent
 POPULARITY_EXPONENT = 0.8
-#: share of products launched during the data period (the rest before it)
+#: share of products launched after the start date (the rest before it),
+#: spread over this many days from the start (a product is in dim_product
+#: from its launch)
 LAUNCHED_IN_PERIOD_SHARE = 0.15
-#: share of products discontinued in the last year of the period
+LAUNCH_SPREAD_DAYS = 1036
+#: share of products discontinued, in the year that ends this many days
+#: after the start date (is_active turns false on the day)
 DISCONTINUED_SHARE = 0.06
+DISCONTINUED_BY_DAY = 1095
 
 BRANDS = ("Acme", "Northwind", "Contoso", "Fabrikam", "Lumen", "Vertex",
           "Solace", "Kestrel", "Orchid", "Brightline", "Tallow", "Quill",

@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from . import planted, rng
+from . import dates, planted, rng
 
 
 @dataclasses.dataclass
@@ -21,8 +21,20 @@ class Catalogue:
     products: pd.DataFrame          # dim_product rows, money in cents
     popularity: np.ndarray          # relative popularity of each product
     launch_day: np.ndarray          # day index of launch (may be < 0)
-    end_day: np.ndarray             # first day no longer sold (>= n_days: never)
+    end_day: np.ndarray             # first day no longer sold (int32 max: never)
     bundles: pd.DataFrame           # bundle_id, product_a, product_b, name
+    n_days: int                     # days of the data
+
+    def dim_product(self) -> pd.DataFrame:
+        """dim_product as of the last day: the products launched by then,
+        at that day's list price and unit cost."""
+        last = self.n_days - 1
+        table = self.products[self.launch_day <= last].copy()
+        for column, rate in (("list_price", planted.ANNUAL_PRICE_INFLATION),
+                             ("unit_cost", planted.ANNUAL_COST_INFLATION)):
+            level = dates.growth_index(self.n_days, rate)[last]
+            table[column] = np.rint(table[column] * level).astype(np.int64)
+        return table.reset_index(drop=True)
 
 
 def _subcategory_table() -> pd.DataFrame:
@@ -72,18 +84,20 @@ def generate(seed: int, start: dt.date, end: dt.date) -> Catalogue:
                                            ).str[:3].str.upper()
     sku = [f"{p}-{i + 1:05d}" for i, p in enumerate(prefix)]
 
-    # life cycle: most launched before the period, some during it;
-    # a few discontinued in its last year
+    # life cycle: most launched before the start, some after it; a few
+    # discontinued (days from the start date, whatever the last day)
     launched_in_period = u[:, 5] < planted.LAUNCHED_IN_PERIOD_SHARE
-    launch_day = np.where(launched_in_period,
-                          np.floor(u[:, 6] * (n_days - 60)).astype(int),
-                          -1 - np.floor(u[:, 6] * 1500).astype(int))
+    launch_day = np.where(
+        launched_in_period,
+        np.floor(u[:, 6] * planted.LAUNCH_SPREAD_DAYS).astype(int),
+        -1 - np.floor(u[:, 6] * 1500).astype(int))
     discontinued = (u[:, 7] < planted.DISCONTINUED_SHARE) & ~launched_in_period
+    never = np.iinfo(np.int32).max
     end_day = np.where(
         discontinued,
-        n_days - 1 - np.floor(u[:, 7] / planted.DISCONTINUED_SHARE
-                              * min(365, n_days // 2)).astype(int),
-        n_days + 1)
+        planted.DISCONTINUED_BY_DAY - np.floor(
+            u[:, 7] / planted.DISCONTINUED_SHARE * 365).astype(int),
+        never)
     launch_date = pd.Timestamp(start) + pd.to_timedelta(launch_day, unit="D")
 
     # popularity: each subcategory's demand (its weight) shared among its
@@ -99,6 +113,8 @@ def generate(seed: int, start: dt.date, end: dt.date) -> Catalogue:
     shelf = pd.Series(zipf).groupby(sub).transform("sum").to_numpy()
     popularity = table["weight"].to_numpy(float) * zipf / shelf
 
+    # the catalogue's prices are those of the start date; dim_product shows
+    # the products launched by the last day, at that day's prices
     products = pd.DataFrame({
         "product_id": np.arange(1, n + 1),
         "sku": sku,
@@ -109,17 +125,18 @@ def generate(seed: int, start: dt.date, end: dt.date) -> Catalogue:
         "unit_cost": cost_cents,
         "list_price": list_cents,
         "launch_date": launch_date.date,
-        "is_active": ~discontinued,
+        "is_active": end_day >= n_days,
     })
-    always_sold = (launch_day < 0) & (end_day > n_days)
+    always_sold = (launch_day < 0) & ~discontinued
     bundles = _bundles(products, popularity * always_sold)
-    return Catalogue(products, popularity, launch_day, end_day, bundles)
+    return Catalogue(products, popularity, launch_day, end_day, bundles,
+                     n_days)
 
 
 def _bundles(products: pd.DataFrame, popularity: np.ndarray) -> pd.DataFrame:
     """One bundle per subcategory pair: of each subcategory, the product of
-    median popularity among those sold through the whole period (``popularity``
-    is zero for the others), so that bundles are neither the best sellers nor
+    median popularity among those launched before the start and never
+    discontinued (``popularity`` is zero for the others), so that bundles are neither the best sellers nor
     rarities."""
     rows = []
     for i, (sub_a, sub_b) in enumerate(planted.BUNDLE_SUBCATEGORIES, start=1):

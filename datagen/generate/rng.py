@@ -5,6 +5,12 @@ from ``k`` uniforms at a fixed position of one numpy ``default_rng`` stream:
 entity ``i`` of stream ``s`` reads draws ``i*k .. i*k+k-1`` of
 ``default_rng([seed, s])``. A block of entities jumps straight to its position
 with PCG64's ``advance``, so any split into blocks gives the same numbers.
+
+Entities whose position is not known in advance (the ``k``-th order of a
+customer, a customer's ``k``-th change: how many there are depends on how
+far the data goes) read ``keyed`` uniforms instead: a hash of (seed,
+stream, entity, event) and nothing else, so that what happens up to a day
+never depends on what comes after it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ ORDER_DETAILS = 5
 LINES = 6
 LINE_COUNTS = 7
 ORDER_AMOUNTS = 8
+SIGNUP_DAYS = 9
+ORDER_GAPS = 10
+CUSTOMER_CHANGES = 11
 
 
 def uniforms(seed: int, stream: int, start: int, n: int, k: int) -> np.ndarray:
@@ -28,6 +37,31 @@ def uniforms(seed: int, stream: int, start: int, n: int, k: int) -> np.ndarray:
     rng = np.random.default_rng([seed, stream])
     rng.bit_generator.advance(start * k)
     return rng.random((n, k))
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: a bijective avalanche of 64-bit integers."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def keyed(seed: int, stream: int, entity, event, k: int) -> np.ndarray:
+    """Uniforms in [0, 1) for each (``entity``, ``event``) pair of ``stream``:
+    shape (n, k), each a hash of the seed, the stream, the pair and its
+    column only (counter-based: no order, no block size matters)."""
+    entity = np.asarray(entity, dtype=np.int64).astype(np.uint64)
+    event = np.broadcast_to(np.asarray(event, dtype=np.int64),
+                            entity.shape).astype(np.uint64)
+    base = _mix(np.array([seed], dtype=np.uint64) ^ _GOLDEN)
+    base = _mix(base ^ np.uint64(stream))
+    h = _mix(_mix(base ^ entity) + event * _GOLDEN)
+    column = (np.arange(1, k + 1, dtype=np.uint64) * _GOLDEN)[None, :]
+    bits = _mix(h[:, None] ^ column) >> np.uint64(11)
+    return bits * (1.0 / 2 ** 53)
 
 
 def choice(u: np.ndarray, probabilities) -> np.ndarray:

@@ -43,7 +43,8 @@ SQL_WORK_MEM = "64MB"
 #: warehouse where streaming both fact tables through their primary keys is
 #: faster
 SQL_RANDOM_PAGE_COST = "1.1"
-TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_product",
+TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_customer_history",
+          "dim_product",
           *fact_load.FACT_TABLES)
 
 

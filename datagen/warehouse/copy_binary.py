@@ -17,7 +17,8 @@ padding is dropped at the end with one boolean mask (rows keep their order).
 Values, as the server's ``*_recv`` functions read them:
 
 - smallint / integer / bigint: 2 / 4 / 8-byte two's complement;
-- timestamp (without time zone): microseconds since 2000-01-01 00:00;
+- timestamp (without time zone): microseconds since 2000-01-01 00:00 (a
+  null: length -1 and no bytes, the one nullable type here);
 - date: days since 2000-01-01;
 - text: the UTF-8 bytes;
 - numeric(p, s), from integers in units of 10^-s (money: cents): 4 digits
@@ -117,8 +118,8 @@ def encode(table: pa.Table, types: dict[str, str]) -> bytearray:
     keep = np.ones((n, row.itemsize), dtype=bool)
     for name in text:
         start, width = row.fields[name][1], fields[name].dtype[1][0]
-        keep[:, start:start + width] = (np.arange(width)
-                                        < fields[name].lengths[:, None])
+        keep[:, start:start + width] = (np.arange(width) < np.maximum(
+            fields[name].lengths, 0)[:, None])
     body = np.frombuffer(out, np.uint8, n * row.itemsize,
                          len(SIGNATURE)).reshape(n, row.itemsize)[keep]
     return bytearray(SIGNATURE) + body.tobytes() + TRAILER
@@ -143,6 +144,8 @@ def _field(name: str, column, pg_type: str) -> _Field:
     if pg_type == "timestamp without time zone":
         us = np.asarray(column.to_numpy(zero_copy_only=False),
                         "datetime64[us]")
+        if column.null_count:
+            return _nullable(column, (us - PG_EPOCH).astype(">i8"))
         return _fixed(name, (us - PG_EPOCH).astype(np.int64), ">i8")
     if pg_type == "date":
         days = np.asarray(column.to_numpy(zero_copy_only=False),
@@ -153,6 +156,16 @@ def _field(name: str, column, pg_type: str) -> _Field:
         return _text(name, column)
     raise TypeError(f"binary COPY of column {name!r}: type {pg_type} is not "
                     "supported")
+
+
+def _nullable(column, values: np.ndarray) -> _Field:
+    """A fixed-width column with nulls: each value's bytes, and length -1
+    (no bytes) where it is null (dropped like a text value's padding)."""
+    width = values.dtype.itemsize
+    valid = np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False))
+    raw = np.where(valid[:, None], values.view(np.uint8).reshape(-1, width), 0)
+    return _Field(("u1", (width,)), raw.astype(np.uint8),
+                  lengths=np.where(valid, width, -1).astype(np.int32))
 
 
 def _no_nulls(name: str, column) -> None:

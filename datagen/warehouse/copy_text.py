@@ -35,8 +35,9 @@ def csv_bytes(table: str, frame: pd.DataFrame | pa.Table) -> bytes:
     """
     if isinstance(frame, pd.DataFrame):
         mixed = [c for c in frame if frame[c].dtype == object]  # dates, values
-        if mixed:
-            frame = frame.assign(**{c: frame[c].map(str) for c in mixed})
+        if mixed:  # as text, a missing value (None, NaT) as null
+            frame = frame.assign(**{c: frame[c].map(
+                lambda v: None if pd.isna(v) else str(v)) for c in mixed})
         frame = pa.Table.from_pandas(frame, preserve_index=False)
     for column in MONEY.get(table, ()):
         if column in frame.column_names:

@@ -28,7 +28,8 @@ from . import keys
 #: says otherwise (Citus' own default; README, scaling out)
 DEFAULT_SHARD_COUNT = 32
 MAX_SHARD_COUNT = 64000   # citus.shard_count's upper bound
-REFERENCE_TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_product")
+REFERENCE_TABLES = ("dim_date", "dim_channel", "dim_customer",
+                    "dim_customer_history", "dim_product")
 #: distributed tables, the first the one the others are co-located with
 DISTRIBUTED_TABLES = ("fact_order", "fact_order_item")
 DISTRIBUTION_COLUMN = "customer_id"

@@ -30,6 +30,8 @@ CHECKS_FILE = "090_quality_checks.sql"
 #: the facts' keys checked over the whole warehouse (on Citus the keys hold
 #: per customer only)
 UNIQUE_KEYS_FILE = "091_quality_unique_keys.sql"
+#: the customers' history and the orders' status changes
+HISTORY_FILE = "092_quality_history.sql"
 #: materialized views the checks read, refreshed at the start of every run
 CHECK_INPUTS = ("quality_order_lines",)
 #: offending rows shown in the message and kept in quality_check
@@ -83,6 +85,7 @@ def create_checks(conn: psycopg.Connection, schema: str,
     create_inputs(conn, schema)
     sql_files.run_sql(conn, schema, CHECKS_FILE)
     sql_files.run_sql(conn, schema, UNIQUE_KEYS_FILE)
+    sql_files.run_sql(conn, schema, HISTORY_FILE)
     with conn.cursor() as cursor:
         cursor.executemany(
             sql.SQL("insert into {}.quality_foreign_key (key_column, "

@@ -65,11 +65,12 @@ def lock(conn: psycopg.Connection, schema: str) -> None:
 
 
 def table_checksum(conn: psycopg.Connection, schema: str, table: str) -> str:
-    """md5 of ``COPY (select * from t order by every column) TO STDOUT``."""
+    """md5 of ``COPY (select * from t order by every column) TO STDOUT``
+    (a table's or a materialized view's)."""
     columns = [r[0] for r in conn.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = %s and table_name = %s order by ordinal_position",
-        [schema, table])]
+        "select attname from pg_catalog.pg_attribute "
+        "where attrelid = %s::regclass and attnum > 0 and not attisdropped "
+        "order by attnum", [sql.Identifier(schema, table).as_string(conn)])]
     query = sql.SQL("copy (select * from {}.{} order by {}) to stdout").format(
         sql.Identifier(schema), sql.Identifier(table),
         sql.SQL(", ").join(map(sql.Identifier, columns)))

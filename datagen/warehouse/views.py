@@ -80,3 +80,11 @@ def refresh(conn: psycopg.Connection, schema: str,
     for view in VIEWS:
         conn.execute(sql.SQL("refresh materialized view {}.{}").format(
             sql.Identifier(schema), sql.Identifier(view)))
+
+
+def refresh_changed(conn: psycopg.Connection, schema: str, since) -> None:
+    """Bring the views up to date after a refresh added what happened after
+    ``since``: every view recomputed, in dependency order."""
+    refresh(conn, schema)
+    for view in VIEWS:
+        schemas.analyze(conn, schema, view)

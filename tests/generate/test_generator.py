@@ -69,7 +69,9 @@ def test_scale_sets_the_size(conn, warehouse):
         union all select 'channels', count(*) from {schema}.dim_channel
         union all select 'channel_groups', count(distinct channel_group)
                   from {schema}.dim_channel"""))
-    assert counts["customers"] == 10_000
+    # each day draws its own sign-ups: about 10,000 over the three default
+    # years, not exactly (a Poisson count with mean 10,000: sd 100)
+    assert 9_500 <= counts["customers"] <= 10_500
     assert counts["products"] == 250
     assert 50_000 <= counts["orders"] <= 70_000
     assert counts["categories"] >= 6
@@ -84,16 +86,3 @@ def test_scale_2_chunked_equals_unchunked(conn, warehouse):
     chunked = warehouse(seed=5, scale=2, schema="det_x2_chunked",
                         chunk_orders=9_973)
     assert checksums(conn, chunked) == checksums(conn, whole)
-
-
-def test_customer_blocks_do_not_change_order_timing(monkeypatch):
-    import datetime as dt
-
-    from datagen.generate import customers, orders
-    start, end = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
-    cust = customers.generate(3, 0.1, start, end, customers.pools(3))
-    whole = orders.generate(3, start, end, cust)
-    monkeypatch.setattr(orders, "CUSTOMER_BLOCK", 77)
-    blocked = orders.generate(3, start, end, cust)
-    for field in ("customer", "day", "second", "channel"):
-        assert np.array_equal(getattr(whole, field), getattr(blocked, field))

@@ -84,7 +84,10 @@ def handmade_tables() -> dict[str, pd.DataFrame]:
             "customer_id": customer, "channel_id": 1,
             "order_date_key": int(day.strftime("%Y%m%d")),
             "order_ts": dt.datetime.combine(day, dt.time(12)),
-            "order_status": status, "items_subtotal": subtotal,
+            "order_status": status,
+            "cancelled_ts": (dt.datetime.combine(day, dt.time(13))
+                             if status == "cancelled" else None),
+            "returned_ts": None, "items_subtotal": subtotal,
             "discount_amount": 0, "shipping_amount": 0, "tax_amount": 0,
             "order_total": subtotal})
         for line_number, name in enumerate(basket, 1):
@@ -97,6 +100,9 @@ def handmade_tables() -> dict[str, pd.DataFrame]:
                 "net_amount": 100})
     return {"dim_date": dates.dim_date(START, END),
             "dim_channel": dim_channel(), "dim_customer": customers,
+            "dim_customer_history": customers.assign(
+                customer_version=1, valid_from=START, valid_to=pd.NaT,
+                is_current=True),
             "dim_product": products, "fact_order": pd.DataFrame(orders),
             "fact_order_item": pd.DataFrame(lines)}
 

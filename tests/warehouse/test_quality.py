@@ -79,6 +79,10 @@ SOME_ORDER = """(select min(order_id) from fact_order
                                          from dim_date))"""
 SOME_CANCELLED = """(select min(order_id) from fact_order
                      where order_status = 'cancelled')"""
+#: a customer whose details changed, the first version at least two days
+CHANGED_CUSTOMER = """(select min(customer_id) from dim_customer_history
+                       where customer_version = 1
+                         and valid_to >= valid_from + 2)"""
 #: a customer with completed orders on at least two different days
 REPEAT_CUSTOMER = """(select customer_id from fact_order
                       group by customer_id
@@ -112,6 +116,8 @@ CORRUPTIONS = {
             where order_id = {SOME_ORDER}"""],
     "order_status_values": [
         "alter table fact_order drop constraint fact_order_order_status_check",
+        "alter table fact_order drop constraint "
+        "fact_order_status_has_its_time",
         f"""update fact_order set order_status = 'shipped'
             where order_id = {SOME_CANCELLED}"""],
     "orphan_keys": [
@@ -125,6 +131,26 @@ CORRUPTIONS = {
     "dates_in_period": [
         """update dim_customer set signup_date = signup_date - 4000
            where customer_id = (select min(customer_id) from dim_customer)"""],
+    "customer_history_no_overlap": [
+        f"""update dim_customer_history set valid_to = valid_to + 1
+            where customer_id = {CHANGED_CUSTOMER} and customer_version = 1"""],
+    "customer_history_no_gap": [
+        f"""update dim_customer_history set valid_to = valid_to - 1
+            where customer_id = {CHANGED_CUSTOMER} and customer_version = 1"""],
+    "customer_history_one_current": [
+        # no current version: closed without a successor
+        "alter table dim_customer_history drop constraint "
+        "dim_customer_history_current_is_open",
+        f"""update dim_customer_history set is_current = false
+            where customer_id = {CHANGED_CUSTOMER} and is_current"""],
+    "customer_history_matches_current": [
+        f"""update dim_customer_history set city = city || ' (old)'
+            where customer_id = {CHANGED_CUSTOMER} and is_current"""],
+    "status_changes_by_as_of": [
+        """update fact_order set returned_ts = (
+                select end_date + 3 from build_info)
+           where order_id = (select min(order_id) from fact_order
+                             where order_status = 'returned')"""],
     "row_counts": [
         "delete from fact_order_item", "delete from fact_order"],
     "one_row_tables": [
@@ -140,7 +166,13 @@ CORRUPTIONS = {
 #: checks that a corruption breaks as well as its own: a line moved to
 #: another customer is no longer among its order's lines (joined on
 #: (order_id, customer_id), as on a Citus cluster), which then do not add up
-ALSO_FAILING = {"line_keys_match_order": ["order_totals_match_lines"]}
+ALSO_FAILING = {"line_keys_match_order": ["order_totals_match_lines"],
+                # a sign-up date changed in dim_customer alone: its current
+                # version disagrees, and its first no longer starts then
+                "order_after_signup": ["customer_history_matches_current",
+                                       "customer_history_no_gap"],
+                "dates_in_period": ["customer_history_matches_current",
+                                    "customer_history_no_gap"]}
 
 
 @pytest.mark.parametrize("check", CORRUPTIONS)
@@ -165,7 +197,7 @@ def test_an_inserted_order_whose_total_does_not_match_fails_loudly(db):
         f"""insert into fact_order
             select order_id + 1000000000, order_number || '-X', customer_id,
                    channel_id, order_date_key, order_ts, order_status,
-                   items_subtotal, discount_amount, shipping_amount,
+                   cancelled_ts, returned_ts, items_subtotal, discount_amount, shipping_amount,
                    tax_amount, order_total + 0.01
             from fact_order where order_id = {order_id}""",
         f"""insert into fact_order_item
@@ -184,7 +216,8 @@ def test_views_that_disagree_with_the_base_tables_fail_the_gate(db):
     # the views were materialized before this order was (validly) returned:
     # they still count its revenue, the base tables no longer do
     error = gate_failure(db, [
-        f"""update fact_order set order_status = 'returned'
+        f"""update fact_order set order_status = 'returned',
+                   returned_ts = order_ts + interval '1 day'
             where order_id = {SOME_ORDER}"""], refresh=False)
     assert [f.name for f in error.failed] == ["revenue_reconciles"]
     assert error.failed[0].violations == 6  # every revenue view

@@ -1,0 +1,147 @@
+"""Issue 12: a warehouse as of D refreshed to E equals a full build as of E,
+checksum for checksum; a second refresh to E changes nothing; a refresh
+that is killed or fails its gate leaves the warehouse as it was; going
+backwards is a one-line error."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, data_checksums, run_cli
+from datagen.generate import lines
+from datagen.params import ParamError
+from datagen.warehouse import quality
+from datagen.warehouse.refresh import refresh
+
+SCALE = 0.3
+QUIET = dict(echo=lambda line: None)
+
+#: (as of, refreshed to): what each pair crosses
+PAIRS = {
+    "one day": ("2024-06-10", "2024-06-11"),
+    "month end": ("2024-01-31", "2024-02-01"),
+    "year end": ("2023-12-30", "2024-01-02"),
+    "black friday": ("2024-11-27", "2024-12-03"),
+    "several months": ("2023-03-15", "2023-09-15"),
+}
+
+
+def everything(conn, schema):
+    """Every table and view, and the build_info row: all a refresh writes."""
+    return data_checksums(conn, schema), conn.execute(
+        f'select end_date, refreshed_from from "{schema}".build_info'
+    ).fetchone()
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+def test_refresh_equals_a_full_build(conn, warehouse, pg_url, pair):
+    since, to = PAIRS[pair]
+    slug = pair.replace(" ", "_")
+    schema = warehouse(seed=7, scale=SCALE, end_date=since,
+                       schema=f"rf_{slug}")
+    full = warehouse(seed=7, scale=SCALE, end_date=to,
+                     schema=f"rf_{slug}_full")
+    report = refresh(schema, to, url=pg_url, **QUIET)
+    assert report.rows["new orders"] > 0
+    refreshed, full_sums = data_checksums(conn, schema), data_checksums(
+        conn, full)
+    assert len(refreshed) >= 20
+    assert [k for k in refreshed if refreshed[k] != full_sums.get(k)] == []
+    assert refreshed == full_sums
+
+
+def test_refreshes_in_steps_equal_one(conn, warehouse, pg_url):
+    schema = warehouse(seed=7, scale=SCALE, end_date="2024-02-20",
+                       schema="rf_steps")
+    for to in ("2024-02-21", "2024-03-01", "2024-03-31"):
+        refresh(schema, to, url=pg_url, **QUIET)
+    full = warehouse(seed=7, scale=SCALE, end_date="2024-03-31",
+                     schema="rf_steps_full")
+    assert data_checksums(conn, schema) == data_checksums(conn, full)
+    # the late returns and the customers' changes did happen in the steps
+    late, changed = conn.execute("""
+        select (select count(*) from rf_steps.fact_order
+                where returned_ts >= '2024-02-21'
+                  and order_ts < '2024-02-21'),
+               (select count(*) from rf_steps.dim_customer_history
+                where valid_from >= '2024-02-21' and customer_version > 1)
+        """).fetchone()
+    assert late > 0 and changed > 0
+
+
+def test_refresh_to_the_same_day_changes_nothing(conn, warehouse, pg_url):
+    schema = warehouse(seed=7, scale=SCALE, end_date="2024-05-01",
+                       schema="rf_twice")
+    refresh(schema, "2024-05-03", url=pg_url, **QUIET)
+    before = everything(conn, schema)
+    assert refresh(schema, "2024-05-03", url=pg_url, **QUIET) is None
+    assert everything(conn, schema) == before
+
+
+@pytest.mark.parametrize("to,says", [
+    ("2024-04-30", "on or after 2024-05-01, the date schema 'rf_back' is "
+     "already as of"),
+    ("2022-12-31", "a date on or after the data's start, 2023-01-01"),
+    ("2024-13-01", "a date written YYYY-MM-DD"),
+])
+def test_going_backwards_is_a_one_line_error(conn, warehouse, pg_url, to,
+                                            says):
+    schema = warehouse(seed=7, scale=SCALE, end_date="2024-05-01",
+                       schema="rf_back")
+    before = everything(conn, schema)
+    with pytest.raises(ParamError) as error:
+        refresh(schema, to, url=pg_url, **QUIET)
+    message = str(error.value)
+    assert says in message and "\n" not in message
+    assert everything(conn, schema) == before
+    result = run_cli("refresh", "--schema", schema, "--to", to)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and says in result.stderr
+
+
+def test_a_refresh_that_fails_its_gate_leaves_the_warehouse(
+        conn, warehouse, pg_url, monkeypatch):
+    schema = warehouse(seed=7, scale=SCALE, end_date="2024-05-01",
+                       schema="rf_gate")
+    before = everything(conn, schema)
+    real_block = lines.block
+
+    def corrupted(*args, **kwargs):
+        block = real_block(*args, **kwargs)
+        # the row checks hold; the lines no longer add up to the orders
+        items = block.items
+        column = items.column_names.index("quantity")
+        quantity = items["quantity"].to_numpy() + 1
+        net = items["net_amount"].to_numpy() + items["unit_price"].to_numpy()
+        items = items.set_column(column, "quantity", [quantity])
+        items = items.set_column(items.column_names.index("net_amount"),
+                                 "net_amount", [net])
+        return lines.Block(block.orders, items)
+    monkeypatch.setattr(lines, "block", corrupted)
+    with pytest.raises(quality.QualityGateFailed):
+        refresh(schema, "2024-05-09", url=pg_url, **QUIET)
+    assert everything(conn, schema) == before
+
+
+KILL_AT = ["generate as of", "apply the changes", "views"]
+
+
+@pytest.mark.parametrize("marker", KILL_AT)
+def test_a_killed_refresh_leaves_the_warehouse(conn, warehouse, marker):
+    schema = warehouse(seed=7, scale=1.0, end_date="2024-05-01",
+                       schema="rf_kill")
+    before = everything(conn, schema)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "datagen", "refresh", "--schema", schema,
+         "--to", "2024-09-01"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:
+        if marker in line:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, f"ended before {marker!r}"
+    assert everything(conn, schema) == before
