@@ -1,5 +1,5 @@
 """Command line: ``python -m datagen
-build|import|refresh|book|dsn|server|cluster|bench``.
+build|import|refresh|export|book|dsn|server|cluster|bench``.
 
 Owns argument parsing and turning errors into one line on stderr with a
 non-zero exit status. Parameters are validated before any database is
@@ -13,6 +13,7 @@ import sys
 
 from . import server
 from .cluster import ClusterError
+from .generate.feed import FeedError
 from .ingest import MappingError, SourceError
 from .params import DEFAULTS, ParamError, parse_params
 from .publish.notebooks import ChapterFailed
@@ -62,10 +63,25 @@ def _parser() -> argparse.ArgumentParser:
                           help=f"(default: {DEFAULTS['min_pair_orders']})")
     refresh = commands.add_parser(
         "refresh", help="bring a generated warehouse forward to a later day")
-    refresh.add_argument("--to", required=True, dest="to_date",
+    refresh.add_argument("--to", dest="to_date", default=None,
                          help="the new as-of date, YYYY-MM-DD")
+    refresh.add_argument("--feed", default=None,
+                         help="apply this feed folder (datagen export) "
+                         "instead of generating the days")
     refresh.add_argument("--schema", default=DEFAULTS["schema"],
                          help=f"(default: {DEFAULTS['schema']})")
+    export = commands.add_parser(
+        "export", help="write a generated shop's days as a feed (Parquet, "
+        "CSV)")
+    export.add_argument("--schema", default=DEFAULTS["schema"],
+                        help=f"(default: {DEFAULTS['schema']})")
+    export.add_argument("--from", dest="since", required=True,
+                        help="the feed holds the days after this one")
+    export.add_argument("--to", dest="to_date", required=True,
+                        help="... up to and including this one")
+    export.add_argument("--format", default="parquet",
+                        help="parquet (default) or csv")
+    export.add_argument("--out", required=True, help="the feed's folder")
     commands.add_parser("dsn", help="print the database URL in use")
     commands.add_parser("bench", help="performance figures (make bench)",
                         add_help=False)
@@ -93,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             return _book(args)
         if args.command == "refresh":
             return _refresh(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "cluster":
             return _cluster(args.action)
         if args.command == "dsn":
@@ -100,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return _server(args.action)
     except (ParamError, server.DatabaseUnavailable, ChapterFailed,
-            MappingError, SourceError, ClusterError) as error:
+            MappingError, SourceError, ClusterError, FeedError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except QualityGateFailed as error:
@@ -133,9 +151,19 @@ def _import(args) -> int:
 
 
 def _refresh(args) -> int:
-    from .params import parse_date, parse_schema
+    from .params import parse_schema
     from .warehouse.refresh import refresh
-    refresh(parse_schema(args.schema), parse_date("to", args.to_date))
+    refresh(parse_schema(args.schema), args.to_date, feed_folder=args.feed)
+    return 0
+
+
+def _export(args) -> int:
+    from .params import parse_schema
+    from .warehouse.export import export
+    rows = export(parse_schema(args.schema), args.since, args.to_date,
+                  args.out, args.format)
+    print(f"wrote the feed into {args.out}: " + ", ".join(
+        f"{name} {n:,}" for name, n in rows.items()))
     return 0
 
 

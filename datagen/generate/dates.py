@@ -67,10 +67,13 @@ def cumulative(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(values)])
 
 
-def growth_index(n_days: int, annual_rate: float) -> np.ndarray:
-    """Price level of each day relative to the start date (a day's level
-    never depends on where the data ends)."""
-    return (1.0 + annual_rate) ** (np.arange(n_days) / 365.25)
+def price_level(start: dt.date, end: dt.date, annual_rate: float
+                ) -> np.ndarray:
+    """Price level of each day relative to the start month: prices are
+    reviewed on the first of each month, by a twelfth of the yearly rate
+    (compounded), so a product's price changes once a month, and a day's
+    level never depends on where the data ends."""
+    return (1.0 + annual_rate) ** (month_index(start, end) / 12)
 
 
 def month_bounds(start: dt.date, n_months: int) -> tuple[np.ndarray,

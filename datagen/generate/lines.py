@@ -62,8 +62,8 @@ def prepare(seed: int, start: dt.date, end: dt.date, orders: Orders,
     return LinePlan(
         seed, start, n_days, orders, customers, catalogue, lines, offset, month,
         product_weights(catalogue, start, month, days),
-        dates.growth_index(n_days, planted.ANNUAL_PRICE_INFLATION),
-        dates.growth_index(n_days, planted.ANNUAL_COST_INFLATION),
+        dates.price_level(start, end, planted.ANNUAL_PRICE_INFLATION),
+        dates.price_level(start, end, planted.ANNUAL_COST_INFLATION),
         np.where(dates.black_friday_window(days),
                  planted.BLACK_FRIDAY_PROMO_BOOST, 1.0),
     )

@@ -24,16 +24,22 @@ class Catalogue:
     end_day: np.ndarray             # first day no longer sold (int32 max: never)
     bundles: pd.DataFrame           # bundle_id, product_a, product_b, name
     n_days: int                     # days of the data
+    start: dt.date                  # the first of them
 
     def dim_product(self) -> pd.DataFrame:
-        """dim_product as of the last day: the products launched by then,
-        at that day's list price and unit cost."""
-        last = self.n_days - 1
-        table = self.products[self.launch_day <= last].copy()
+        """dim_product as of the last day."""
+        return self.as_of(self.n_days - 1)
+
+    def as_of(self, day: int) -> pd.DataFrame:
+        """dim_product as of day ``day``: the products launched by then, at
+        that day's list price and unit cost, active unless discontinued."""
+        table = self.products[self.launch_day <= day].copy()
         for column, rate in (("list_price", planted.ANNUAL_PRICE_INFLATION),
                              ("unit_cost", planted.ANNUAL_COST_INFLATION)):
-            level = dates.growth_index(self.n_days, rate)[last]
+            level = dates.price_level(self.start, self.start + dt.timedelta(
+                days=day), rate)[-1]
             table[column] = np.rint(table[column] * level).astype(np.int64)
+        table["is_active"] = self.end_day[table.index] > day
         return table.reset_index(drop=True)
 
 
@@ -130,14 +136,14 @@ def generate(seed: int, start: dt.date, end: dt.date) -> Catalogue:
     always_sold = (launch_day < 0) & ~discontinued
     bundles = _bundles(products, popularity * always_sold)
     return Catalogue(products, popularity, launch_day, end_day, bundles,
-                     n_days)
+                     n_days, start)
 
 
 def _bundles(products: pd.DataFrame, popularity: np.ndarray) -> pd.DataFrame:
     """One bundle per subcategory pair: of each subcategory, the product of
     median popularity among those launched before the start and never
-    discontinued (``popularity`` is zero for the others), so that bundles are neither the best sellers nor
-    rarities."""
+    discontinued (``popularity`` is zero for the others), so that bundles
+    are neither the best sellers nor rarities."""
     rows = []
     for i, (sub_a, sub_b) in enumerate(planted.BUNDLE_SUBCATEGORIES, start=1):
         pick = []

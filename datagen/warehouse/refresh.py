@@ -25,15 +25,14 @@ import sys
 import time
 from collections.abc import Callable
 
-import numpy as np
-import pandas as pd
+import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
-import psycopg
 from psycopg import sql
 
 from .. import __version__, generate
-from ..generate import planted
+from ..generate import changes, customers, dates
+from ..generate import feed as feed_files
 from ..params import BuildParams, ParamError, parse_date, parse_params
 from ..server import connect
 from . import copy_binary, copy_text, quality, schemas, views
@@ -52,10 +51,21 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def refresh(schema: str, to_date, url: str | None = None,
-            echo: Callable[[str], None] = _stderr) -> RefreshReport | None:
-    """Bring the generated warehouse ``schema`` forward to ``to_date``;
+def refresh(schema: str, to_date=None, url: str | None = None,
+            echo: Callable[[str], None] = _stderr,
+            feed_folder: str | None = None) -> RefreshReport | None:
+    """Bring the generated warehouse ``schema`` forward to ``to_date``, or by
+    the feed in ``feed_folder`` (``datagen export``) to the feed's last day;
     None when it is already as of that date (nothing changes)."""
+    feed = manifest = None
+    if feed_folder is not None:     # read whole before the database
+        feed, manifest = feed_files.read(feed_folder)
+        if to_date is not None and parse_date("to", to_date) != feed.to:
+            raise ParamError("to", f"the feed's last day, {feed.to} (or "
+                             "left out with --feed)", str(to_date))
+        to_date = feed.to
+    elif to_date is None:
+        raise ParamError("to", "a date written YYYY-MM-DD", to_date)
     to_date = parse_date("to", to_date)
     started = time.perf_counter()
     with connect(url, autocommit=True) as lock_conn, \
@@ -65,7 +75,9 @@ def refresh(schema: str, to_date, url: str | None = None,
                  "waiting for it to finish")
             schemas.lock(lock_conn, schema)
         params = _params(conn, schema, to_date)
-        since = _as_of(conn, schema)
+        since = as_of(conn, schema)
+        if manifest is not None:
+            _check_feed(manifest, feed, params, since, schema)
         if to_date == since:
             echo(f"schema {schema!r} is already as of {since}: nothing to do")
             return None
@@ -73,7 +85,7 @@ def refresh(schema: str, to_date, url: str | None = None,
         from ..warehouse.build import tune_session
         tune_session(conn)
         with conn.transaction():
-            rows = _apply(conn, params, since, echo)
+            rows = _apply(conn, params, since, echo, feed)
             conn.execute(
                 sql.SQL("update {}.build_info set end_date = %s, "
                         "refreshed_from = %s, refreshed_at = now(), "
@@ -101,10 +113,10 @@ def refresh(schema: str, to_date, url: str | None = None,
     return report
 
 
-def _params(conn: psycopg.Connection, schema: str,
-            to_date: dt.date) -> BuildParams:
-    """The build parameters of ``schema`` as of ``to_date``, or a one-line
-    error naming why it cannot be refreshed there."""
+def warehouse_params(conn: psycopg.Connection, schema: str) -> BuildParams:
+    """The build parameters of the generated warehouse ``schema`` (its
+    ``end_date``: the date it is as of), or a one-line error naming why it
+    is not one this generator can bring forward."""
     found = conn.execute(
         "select 1 from information_schema.tables where table_schema = %s "
         "and table_name = 'build_info'", [schema]).fetchone()
@@ -124,6 +136,17 @@ def _params(conn: psycopg.Connection, schema: str,
         raise ParamError("schema", f"built by this generator ({__version__}; "
                          f"it was built by {version}): build it again",
                          schema)
+    return parse_params(seed=seed, scale=float(scale), start_date=start,
+                        end_date=end, schema=schema,
+                        min_pair_orders=min_pair_orders)
+
+
+def _params(conn: psycopg.Connection, schema: str,
+            to_date: dt.date) -> BuildParams:
+    """The build parameters of ``schema`` as of ``to_date``, or a one-line
+    error naming why it cannot be refreshed there."""
+    built = warehouse_params(conn, schema)
+    start, end = built.start_date, built.end_date
     if to_date < start:
         raise ParamError("to", f"a date on or after the data's start, "
                          f"{start}", to_date.isoformat())
@@ -132,108 +155,139 @@ def _params(conn: psycopg.Connection, schema: str,
                          f"{schema!r} is already as of (a refresh goes "
                          "forward only; build it again as of an earlier "
                          "date)", to_date.isoformat())
-    return parse_params(seed=seed, scale=float(scale), start_date=start,
-                        end_date=to_date, schema=schema,
-                        min_pair_orders=min_pair_orders)
+    return dataclasses.replace(built, end_date=to_date)
 
 
-def _as_of(conn: psycopg.Connection, schema: str) -> dt.date:
+def _check_feed(manifest: dict, feed: changes.Feed, params: BuildParams,
+                since: dt.date, schema: str) -> None:
+    """The feed must be of this shop and start the day after ``since``."""
+    shop = shop_of(params)
+    if manifest.get("shop") != shop:
+        raise ParamError("feed", f"a feed of the shop of schema {schema!r} "
+                         f"({shop}; the feed is of {manifest.get('shop')})",
+                         "feed.json")
+    if manifest.get("generator_version") != __version__:
+        raise ParamError("feed", f"written by this generator ({__version__})",
+                         manifest.get("generator_version"))
+    if feed.since != since and feed.to != since:
+        raise ParamError("feed", f"a feed of the days after {since}, the "
+                         f"date schema {schema!r} is as of (this one covers "
+                         f"{manifest.get('days')})", "feed.json")
+
+
+def shop_of(params: BuildParams) -> dict:
+    """What identifies a generated shop (the same shop at any as-of date)."""
+    return {"seed": params.seed, "scale": params.scale,
+            "start_date": params.start_date.isoformat()}
+
+
+def as_of(conn: psycopg.Connection, schema: str) -> dt.date:
     return conn.execute(sql.SQL("select end_date from {}.build_info").format(
         sql.Identifier(schema))).fetchone()[0]
 
 
 def _apply(conn: psycopg.Connection, params: BuildParams, since: dt.date,
-           echo: Callable[[str], None]) -> dict[str, int]:
-    """Append and change, in ``params.schema``, what happened after
-    ``since`` up to ``params.end_date``; returns the rows by kind."""
-    schema, truth = params.schema, params.truth_schema
+           echo: Callable[[str], None],
+           feed: changes.Feed | None = None) -> dict[str, int]:
+    """Apply to ``params.schema`` what happened after ``since`` up to
+    ``params.end_date``: the ``feed`` given (read from files), else the one
+    the generator draws; returns the rows by kind of event."""
     step = time.perf_counter()
-    plan = generate.plan(params)
-    dims = plan.dimensions
-    n_orders = plan.n_orders
-    echo(f"  generate as of {params.end_date}          "
-         f"{time.perf_counter() - step:7.2f} s")
-    step = time.perf_counter()
-    since_ts = pd.Timestamp(since) + pd.Timedelta(days=1)  # the day after
-    old_customers, old_orders = conn.execute(sql.SQL(
-        "select (select count(*) from {}), (select count(*) from {})").format(
-            sql.Identifier(schema, "dim_customer"),
-            sql.Identifier(schema, "fact_order"))).fetchone()
-    rows: dict[str, int] = {}
-
-    # days
-    dates = dims["dim_date"]
-    new_dates = dates[pd.to_datetime(dates["full_date"]) >= since_ts]
-    rows["days"] = copy_text.copy_frame(conn, schema, "dim_date", new_dates)
-
-    # customers: the new ones appended, the changed ones updated, and every
-    # version of both in the history
-    history = dims["dim_customer_history"]
-    changed = pc.greater_equal(history["valid_from"],
-                               pa.scalar(since_ts.date(), pa.date32()))
-    touched = pc.unique(history.filter(changed)["customer_id"])
-    current = dims["dim_customer"]
-    is_new = pc.greater(current["customer_id"], old_customers)
-    rows["new customers"] = copy_text.copy_frame(
-        conn, schema, "dim_customer", current.filter(is_new))
-    old_touched = pc.filter(touched, pc.less_equal(touched, old_customers))
-    rows["changed customers"] = len(old_touched)
-    _update_from(conn, schema, "dim_customer", current.filter(
-        pc.is_in(current["customer_id"], old_touched)), ["customer_id"])
-    conn.execute(sql.SQL("delete from {} where customer_id = any(%s)").format(
-        sql.Identifier(schema, "dim_customer_history")),
-        [old_touched.to_pylist()])
-    rows["history versions"] = copy_text.copy_frame(
-        conn, schema, "dim_customer_history", history.filter(
-            pc.is_in(history["customer_id"], touched)))
-
-    # products: launched ones appended, every one at the day's price
-    products = dims["dim_product"]
-    rows["products"] = _upsert(conn, schema, "dim_product", products,
-                               ["product_id"])
-
-    # orders and lines placed after ``since``
-    block = plan.block(old_orders, n_orders)
-    for table, rows_ in (("fact_order", block.orders),
-                         ("fact_order_item", block.items)):
-        _copy_binary(conn, schema, table, rows_)
-    rows["new orders"] = block.orders.num_rows
-    rows["new lines"] = block.items.num_rows
-
-    # status changes that arrived after ``since``: only an order of the
-    # last return window before it can still change
-    first = _first_order_on(plan, since - dt.timedelta(
-        days=planted.RETURN_WINDOW_DAYS + 1))
-    recent = plan.block(first, old_orders).orders
-    arrived = pc.or_(
-        pc.greater_equal(recent["cancelled_ts"].fill_null(pa.scalar(
-            0, pa.timestamp("s"))), pa.scalar(since_ts, pa.timestamp("s"))),
-        pc.greater_equal(recent["returned_ts"].fill_null(pa.scalar(
-            0, pa.timestamp("s"))), pa.scalar(since_ts, pa.timestamp("s"))))
-    late = recent.filter(arrived).select(
-        ["order_id", "customer_id", "order_status", "cancelled_ts",
-         "returned_ts"])
-    rows["status changes"] = late.num_rows
-    _update_from(conn, schema, "fact_order", late,
-                 ["order_id", "customer_id"])
-
-    # the truth: the new customers' personas, the parameters of the day
-    truth_tables = plan.truth_tables()
-    personas = truth_tables["customer_persona"]
-    copy_text.copy_frame(conn, truth, "customer_persona",
-                         personas[personas["customer_id"] > old_customers])
-    conn.execute(sql.SQL("delete from {}").format(
-        sql.Identifier(truth, "parameter")))
-    copy_text.copy_frame(conn, truth, "parameter", truth_tables["parameter"])
+    if feed is None:
+        feed = changes.changes(generate.plan(params), since)
+        echo(f"  generate as of {params.end_date}          "
+             f"{time.perf_counter() - step:7.2f} s")
+        step = time.perf_counter()
+    apply_feed(conn, params.schema, feed)
     echo(f"  apply the changes               "
          f"{time.perf_counter() - step:7.2f} s")
-    return rows
+    return feed.rows()
 
 
-def _first_order_on(plan, day: dt.date) -> int:
-    """Index of the first order placed on ``day`` or later."""
-    index = (day - plan.params.start_date).days
-    return int(np.searchsorted(plan.lines.orders.day, max(index, 0)))
+def apply_feed(conn: psycopg.Connection, schema: str,
+               feed: changes.Feed) -> None:
+    """The feed's events, applied to the warehouse ``schema`` as of
+    ``feed.since`` (in the caller's transaction)."""
+    t = feed.tables
+    truth = f"{schema}_truth"
+    copy_text.copy_frame(conn, schema, "dim_date", dates.dim_date(
+        feed.since + dt.timedelta(days=1), feed.to))
+
+    # customers: the new ones as they signed up, then every new version in
+    # the history, each customer's versions re-linked, and dim_customer set
+    # to the current one
+    columns = copy_text.column_names(t["customers"])
+    current_columns = [c for c in columns
+                       if c not in customers.HISTORY_ONLY + ("event_date",)]
+    copy_text.copy_frame(conn, schema, "dim_customer",
+                         t["customers"].select(current_columns))
+    versions = pa.concat_tables([t["customers"], t["customer_changes"]])
+    n = versions.num_rows
+    copy_text.copy_frame(conn, schema, "dim_customer_history", versions.drop_columns(
+        ["event_date"]).append_column("valid_to", pa.nulls(n, pa.date32())
+        ).append_column("is_current", pa.repeat(True, n)))
+    touched = pc.unique(versions["customer_id"]).to_pylist()
+    history = sql.Identifier(schema, "dim_customer_history")
+    conn.execute(sql.SQL("""
+        with ordered as (
+            select customer_id, customer_version,
+                   lead(valid_from) over (partition by customer_id
+                                          order by valid_from) as next_from
+            from {history} where customer_id = any(%(touched)s)
+        )
+        update {history} as target
+        set valid_to = ordered.next_from,
+            is_current = ordered.next_from is null
+        from ordered
+        where target.customer_id = ordered.customer_id
+          and target.customer_version = ordered.customer_version
+          and target.valid_to is distinct from ordered.next_from""").format(
+        history=history), {"touched": touched})
+    conn.execute(sql.SQL("""
+        update {customers} as target set {columns}
+        from {history} as version
+        where version.customer_id = any(%(touched)s) and version.is_current
+          and target.customer_id = version.customer_id""").format(
+        customers=sql.Identifier(schema, "dim_customer"), history=history,
+        columns=sql.SQL(", ").join(sql.SQL("{} = version.{}").format(
+            sql.Identifier(c), sql.Identifier(c))
+            for c in current_columns if c != "customer_id")),
+        {"touched": touched})
+
+    # products: each one's last row of the feed
+    products = t["products"].to_pandas().drop_duplicates(
+        "product_id", keep="last").drop(columns=["event_date"])
+    if len(products):
+        _upsert(conn, schema, "dim_product", products, ["product_id"])
+
+    # orders as placed, their lines, then the status changes
+    for table, name in (("fact_order", "orders"),
+                        ("fact_order_item", "order_lines")):
+        _copy_binary(conn, schema, table, t[name].drop_columns(
+            ["event_date"]))
+    status = t["status_changes"]
+    if status.num_rows:
+        staged = _staged(conn, schema, "status", status.drop_columns(
+            ["event_date"]))
+        conn.execute(sql.SQL("""
+            update {orders} as target
+            set order_status = changed.order_status,
+                cancelled_ts = case when changed.order_status = 'cancelled'
+                                    then changed.changed_at end,
+                returned_ts = case when changed.order_status = 'returned'
+                                   then changed.changed_at end
+            from {staged} as changed
+            where target.order_id = changed.order_id
+              and target.customer_id = changed.customer_id""").format(
+            orders=sql.Identifier(schema, "fact_order"), staged=staged))
+
+    # the truth: the new customers' personas, the as-of date
+    copy_text.copy_frame(conn, truth, "customer_persona",
+                         t["truth_customer_persona"].drop_columns(
+                             ["event_date"]))
+    conn.execute(sql.SQL("update {} set value = %s where name = 'end_date'"
+                         ).format(sql.Identifier(truth, "parameter")),
+                 [feed.to.isoformat()])
 
 
 def _copy_binary(conn: psycopg.Connection, schema: str, table: str,
@@ -249,35 +303,23 @@ def _copy_binary(conn: psycopg.Connection, schema: str, table: str,
 
 def _staged(conn: psycopg.Connection, schema: str, table: str,
             rows) -> sql.Identifier:
-    """``rows`` copied into a temporary table with their columns of
-    ``table``."""
+    """``rows`` copied into a temporary table: with their columns of
+    ``table`` if it is a table of ``schema``, else the status changes'."""
     name = f"refresh_{table}"
-    conn.execute(sql.SQL("create temporary table {} on commit drop as "
-                         "select {} from {} limit 0").format(
-        sql.Identifier(name), sql.SQL(", ").join(
-            map(sql.Identifier, copy_text.column_names(rows))),
-        sql.Identifier(schema, table)))
+    if table == "status":
+        conn.execute(sql.SQL(
+            "create temporary table {} (order_id bigint, customer_id integer, "
+            "order_status text, changed_at timestamp) on commit drop").format(
+                sql.Identifier(name)))
+    else:
+        conn.execute(sql.SQL("create temporary table {} on commit drop as "
+                             "select {} from {} limit 0").format(
+            sql.Identifier(name), sql.SQL(", ").join(
+                map(sql.Identifier, copy_text.column_names(rows))),
+            sql.Identifier(schema, table)))
     copy_text.copy_csv(conn, "pg_temp", name, copy_text.column_names(rows),
                        copy_text.csv_bytes(table, rows))
     return sql.Identifier(name)
-
-
-def _update_from(conn: psycopg.Connection, schema: str, table: str, rows,
-                 key: list[str]) -> None:
-    """Set every column of ``rows`` in the rows of ``table`` with the same
-    ``key``."""
-    if not len(rows):
-        return
-    staged = _staged(conn, schema, table, rows)
-    columns = [c for c in copy_text.column_names(rows) if c not in key]
-    conn.execute(sql.SQL("update {} as target set {} from {} as changed "
-                         "where {}").format(
-        sql.Identifier(schema, table),
-        sql.SQL(", ").join(sql.SQL("{} = changed.{}").format(
-            sql.Identifier(c), sql.Identifier(c)) for c in columns),
-        staged,
-        sql.SQL(" and ").join(sql.SQL("target.{} = changed.{}").format(
-            sql.Identifier(c), sql.Identifier(c)) for c in key)))
 
 
 def _upsert(conn: psycopg.Connection, schema: str, table: str, rows,

@@ -130,6 +130,7 @@ def test_the_gate_finds_a_key_the_cluster_does_not_enforce(cluster,
             insert into fact_order
             select order_id, order_number || '-X', customer_id + 1,
                 channel_id, order_date_key, order_ts, order_status,
+                cancelled_ts, returned_ts,
                 items_subtotal, discount_amount, shipping_amount,
                 tax_amount, order_total
             from fact_order

@@ -197,8 +197,9 @@ def test_an_inserted_order_whose_total_does_not_match_fails_loudly(db):
         f"""insert into fact_order
             select order_id + 1000000000, order_number || '-X', customer_id,
                    channel_id, order_date_key, order_ts, order_status,
-                   cancelled_ts, returned_ts, items_subtotal, discount_amount, shipping_amount,
-                   tax_amount, order_total + 0.01
+                   cancelled_ts, returned_ts, items_subtotal,
+                   discount_amount, shipping_amount, tax_amount,
+                   order_total + 0.01
             from fact_order where order_id = {order_id}""",
         f"""insert into fact_order_item
             select order_id + 1000000000, line_number, customer_id,

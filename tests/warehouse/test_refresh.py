@@ -12,7 +12,8 @@ import sys
 import pytest
 
 from conftest import ROOT, data_checksums, run_cli
-from datagen.generate import lines
+from datagen.generate import changes, lines
+from datagen.generate import feed as feed_files
 from datagen.params import ParamError
 from datagen.warehouse import quality
 from datagen.warehouse.refresh import refresh
@@ -46,7 +47,7 @@ def test_refresh_equals_a_full_build(conn, warehouse, pg_url, pair):
     full = warehouse(seed=7, scale=SCALE, end_date=to,
                      schema=f"rf_{slug}_full")
     report = refresh(schema, to, url=pg_url, **QUIET)
-    assert report.rows["new orders"] > 0
+    assert report.rows["orders"] > 0
     refreshed, full_sums = data_checksums(conn, schema), data_checksums(
         conn, full)
     assert len(refreshed) >= 20
@@ -145,3 +146,61 @@ def test_a_killed_refresh_leaves_the_warehouse(conn, warehouse, marker):
     process.wait()
     assert process.returncode == -signal.SIGKILL, f"ended before {marker!r}"
     assert everything(conn, schema) == before
+
+
+@pytest.mark.parametrize("file_format", ["parquet", "csv"])
+def test_the_feed_round_trips(conn, warehouse, pg_url, tmp_path,
+                              file_format):
+    """A feed exported from a later warehouse, applied to one as of its
+    first day, gives the warehouse as of its last day; its tables are
+    partitioned by day."""
+    later = warehouse(seed=7, scale=SCALE, end_date="2024-12-31",
+                      schema="rf_feed_source")
+    schema = warehouse(seed=7, scale=SCALE, end_date="2024-11-20",
+                       schema=f"rf_feed_{file_format}")
+    full = warehouse(seed=7, scale=SCALE, end_date="2024-12-10",
+                     schema="rf_feed_full")
+    out = tmp_path / "feed"
+    result = run_cli("export", "--schema", later, "--from", "2024-11-20",
+                     "--to", "2024-12-10", "--format", file_format,
+                     "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    manifest = feed_files.manifest(out)
+    assert set(manifest["tables"]) == set(changes.FEED_TABLES)
+    days = sorted(p.name for p in (out / "orders").iterdir())
+    assert days[0] == "event_date=2024-11-21"
+    assert days[-1] == "event_date=2024-12-10" and len(days) == 20
+    assert manifest["tables"]["status_changes"]["rows"] > 0
+    refresh(schema, url=pg_url, feed_folder=str(out), **QUIET)
+    assert data_checksums(conn, schema) == data_checksums(conn, full)
+    # applied again: the warehouse is already as of its last day
+    before = everything(conn, schema)
+    assert refresh(schema, url=pg_url, feed_folder=str(out), **QUIET) is None
+    assert everything(conn, schema) == before
+
+
+def test_a_feed_that_does_not_fit_is_a_one_line_error(conn, warehouse,
+                                                      pg_url, tmp_path):
+    later = warehouse(seed=7, scale=SCALE, end_date="2024-12-31",
+                      schema="rf_feed_source")
+    other_shop = warehouse(seed=8, scale=SCALE, end_date="2024-11-20",
+                           schema="rf_feed_other")
+    too_early = warehouse(seed=7, scale=SCALE, end_date="2024-11-01",
+                          schema="rf_feed_early")
+    out = tmp_path / "feed"
+    assert run_cli("export", "--schema", later, "--from", "2024-11-20",
+                   "--to", "2024-12-10", "--out", str(out)).returncode == 0
+    for schema, says in ((other_shop, "a feed of the shop of schema"),
+                         (too_early, "a feed of the days after 2024-11-01")):
+        before = everything(conn, schema)
+        result = run_cli("refresh", "--schema", schema, "--feed", str(out))
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1 and says in result.stderr
+        assert everything(conn, schema) == before
+    result = run_cli("refresh", "--schema", too_early, "--feed",
+                     str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "no feed.json" in result.stderr
+    result = run_cli("export", "--schema", later, "--from", "2024-11-20",
+                     "--to", "2025-01-10", "--out", str(tmp_path / "x"))
+    assert result.returncode == 2
+    assert "at most 2024-12-31, the date schema" in result.stderr
