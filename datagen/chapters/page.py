@@ -3,7 +3,8 @@
 Owns a chapter's set-up. ``setup`` validates the papermill parameters,
 connects jupysql to the warehouse (search path = the build's schema) and
 sets plotly up; ``Page.banner`` shows the line every page opens with (seed,
-scale, data period, when the warehouse was built), checked against
+scale, the first day of the data and the "as of" date, the date a refresh
+brought it from, when the warehouse was built), checked against
 ``build_info``. Nothing here queries the warehouse: the queries live in
 the notebooks.
 """
@@ -34,9 +35,15 @@ class Page:
     #: the warehouse was imported from a shop's export (set by ``banner``)
     imported: bool = False
     source_file: str | None = None
+    #: the warehouse's "as of" date (``build_info.end_date``) and the as-of
+    #: date it was last refreshed from (None: built in full; set by
+    #: ``banner``)
+    as_of: dt.date | None = None
+    refreshed_from: dt.date | None = None
 
     def banner(self, build_info: pd.DataFrame) -> None:
-        """Show seed, scale, data period and build time; check the build.
+        """Show seed, scale, data period, as-of date and build time; check
+        the build.
 
         ``build_info`` is the one-row ``build_info`` table of the warehouse;
         a warehouse built with other parameters than this chapter's stops
@@ -68,16 +75,21 @@ class Page:
                             for k in differs) + ")")
         self.built_at = pd.Timestamp(row["built_at"]).to_pydatetime()
         self.imported, self.source_file = imported, source_file
+        self.as_of = pd.Timestamp(row["end_date"]).date()
+        refreshed_from = row.get("refreshed_from")
+        self.refreshed_from = (None if refreshed_from is None
+                               or pd.isna(refreshed_from)
+                               else pd.Timestamp(refreshed_from).date())
         if imported:
             set_currency(row.get("currency") or "USD")
             show_html(import_banner_html(
                 source_file, row["mapping"], row["currency"],
-                pd.Timestamp(row["start_date"]).date(),
-                pd.Timestamp(row["end_date"]).date(), self.params.schema,
-                self.built_at))
+                pd.Timestamp(row["start_date"]).date(), self.as_of,
+                self.params.schema, self.built_at))
         else:
             set_currency("USD")
-            show_html(banner_html(self.params, self.built_at))
+            show_html(banner_html(self.params, self.built_at,
+                                  self.refreshed_from))
 
 
 def setup(*, url: str | None = None, **parameters) -> Page:
@@ -126,17 +138,30 @@ def connect_sql(params: BuildParams, url: str | None = None):
     return engine
 
 
-def banner_html(params: BuildParams, built_at: dt.datetime | None) -> str:
-    """The page banner: what data this page was computed from."""
+def as_of_html(start: dt.date, as_of: dt.date,
+               refreshed_from: dt.date | None = None) -> str:
+    """``data from <start> as of <as_of>``, and the as-of date a refresh
+    brought the warehouse from (``build_info.refreshed_from``)."""
+    refreshed = (f", refreshed from <strong>{day(refreshed_from)}</strong>"
+                 if refreshed_from is not None else "")
+    return (f"data from <strong>{day(start)}</strong> as of "
+            f"<strong>{day(as_of)}</strong>{refreshed}")
+
+
+def banner_html(params: BuildParams, built_at: dt.datetime | None,
+                refreshed_from: dt.date | None = None) -> str:
+    """The page banner: what data this page was computed from; the "as of"
+    date is the build's end date (``Page.banner`` checks it against
+    ``build_info``)."""
     built = (f" &middot; warehouse built {timestamp(built_at)}"
              if built_at is not None else "")
     return (
         '<div class="wh-banner">'
         f'<span class="wh-seed">Seed <strong>{params.seed}</strong></span>'
-        f" &middot; scale {params.scale:g} &middot; data period "
-        f"<strong>{day(params.start_date)}</strong> to "
-        f"<strong>{day(params.end_date)}</strong>{built}"
-        f" &middot; schema <code>{html.escape(params.schema)}</code></div>")
+        f" &middot; scale {params.scale:g} &middot; "
+        f"{as_of_html(params.start_date, params.end_date, refreshed_from)}"
+        f"{built} &middot; schema <code>{html.escape(params.schema)}</code>"
+        "</div>")
 
 
 def import_banner_html(source_file: str, mapping: str, currency: str,
@@ -149,7 +174,6 @@ def import_banner_html(source_file: str, mapping: str, currency: str,
         '<div class="wh-banner">'
         f'<span class="wh-seed">Source <strong>{html.escape(source_file)}'
         f"</strong></span> &middot; mapping <code>{html.escape(mapping)}"
-        f"</code> &middot; data period <strong>{day(start)}</strong> to "
-        f"<strong>{day(end)}</strong> &middot; amounts in "
+        f"</code> &middot; {as_of_html(start, end)} &middot; amounts in "
         f"{html.escape(currency)}{built}"
         f" &middot; schema <code>{html.escape(schema)}</code></div>")

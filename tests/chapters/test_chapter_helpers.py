@@ -53,14 +53,20 @@ def test_tables_carry_raw_values_for_sorting():
     assert "&lt;b&gt;" in chapters.table_html(pd.DataFrame({"x": ["<b>"]}))
 
 
-def test_banner_states_seed_period_and_build_time():
+def test_banner_states_seed_period_as_of_date_and_build_time():
+    import datetime as dt
     params = parse_params(dict(seed=7, scale=0.5, schema="s7"))
     html = chapters.banner_html(params, pd.Timestamp("2026-01-02 03:04",
                                                    tz="UTC"))
     text = re.sub(r"<[^>]+>", "", html).replace("&middot;", "·")
     assert "Seed 7 · scale 0.5" in text
-    assert "1 January 2023 to 31 December 2025" in text
+    assert "data from 1 January 2023 as of 31 December 2025 ·" in text
+    assert "refreshed" not in text
     assert "built 2026-01-02 03:04 UTC" in text
+    refreshed = re.sub(r"<[^>]+>", "", chapters.banner_html(
+        params, None, dt.date(2025, 12, 30)))
+    assert ("as of 31 December 2025, refreshed from 30 December 2025"
+            in refreshed)
 
 
 def test_schema_diagram_shows_tables_keys_and_links():
@@ -89,6 +95,7 @@ def test_an_imported_warehouse_banner_names_its_source_and_currency():
     assert "Source <strong>online_retail.csv.gz</strong>" in markup
     assert "mapping <code>online-retail</code>" in markup
     assert "1 December 2010" in markup and "amounts in GBP" in markup
+    assert "as of <strong>9 December 2011</strong>" in markup
     assert "Seed" not in markup
     chapters.formats.set_currency("GBP")
     try:
