@@ -1,5 +1,6 @@
--- int_order_totals (materialized when the warehouse is built; an
--- intermediate table of the views, not part of the views contract)
+-- int_order_totals (a table made when the warehouse is built and kept up
+-- to date by a refresh; an intermediate of the views, not part of the
+-- views contract)
 -- grain: one row per order (fact_order), every status.
 -- purpose: the one pass over the order lines that the order-grain views
 -- share: each order with its keys, its dates and the totals of its lines.
@@ -20,12 +21,16 @@
 -- merging and summing each order as it passes, at any scale, instead of
 -- hashing millions of orders)
 
-create materialized view int_order_totals as
+-- incremental delete: order_id in (select order_id from refresh_orders)
+-- (a refresh makes again the rows of the orders it added or changed)
+
+create table int_order_totals as
 
 with
 
 orders as (
     select * from fact_order
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 order_items as (

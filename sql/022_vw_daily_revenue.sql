@@ -1,4 +1,5 @@
--- vw_daily_revenue (materialized when the warehouse is built)
+-- vw_daily_revenue (a table made when the warehouse is built and kept up
+-- to date by a refresh, day by day)
 -- grain: one row per day of the data period (every row of dim_date); days
 -- without a completed order are present with zeros.
 -- purpose: the daily pulse of the shop: completed orders, customers, units,
@@ -15,12 +16,17 @@
 --                  when every cost of the shop is known, else null)
 -- (the lines are summed per order once, in int_order_totals)
 
-create materialized view vw_daily_revenue as
+-- incremental delete: order_date in (select order_date from refresh_days)
+-- (a refresh makes again its new days and the days of the orders whose
+-- status changed)
+
+create table vw_daily_revenue as
 
 with
 
 dates as (
     select * from dim_date
+    -- incremental: where full_date in (select order_date from refresh_days)
 ),
 
 order_totals as (
@@ -31,6 +37,7 @@ completed_orders as (
     select *
     from order_totals
     where order_status = 'completed'
+    -- incremental: and order_date in (select order_date from refresh_days)
 ),
 
 days as (

@@ -1,4 +1,5 @@
--- vw_revenue_by_channel (materialized when the warehouse is built)
+-- vw_revenue_by_channel (a table made when the warehouse is built and kept
+-- up to date by a refresh, month by month)
 -- grain: one row per month of the data period x sales channel (every
 -- channel of dim_channel; months without a completed order show zeros).
 -- purpose: which channels bring the orders and the revenue, month by month.
@@ -13,7 +14,9 @@
 --                     range [0, inf)
 -- (the lines are summed per order once, in int_order_totals)
 
-create materialized view vw_revenue_by_channel as
+-- incremental delete: month in (select month from refresh_months)
+
+create table vw_revenue_by_channel as
 
 with
 
@@ -32,12 +35,14 @@ order_totals as (
 months as (
     select distinct make_date(year, month, 1) as month
     from dates
+    -- incremental: where make_date(year, month, 1) in (select month from refresh_months)
 ),
 
 completed_orders as (
     select *
     from order_totals
     where order_status = 'completed'
+    -- incremental: and order_month in (select month from refresh_months)
 ),
 
 channel_months as (

@@ -1,4 +1,5 @@
--- vw_revenue_by_category (materialized when the warehouse is built)
+-- vw_revenue_by_category (a table made when the warehouse is built and
+-- kept up to date by a refresh, month by month)
 -- grain: one row per month of the data period x product category (every
 -- category of dim_product; months without a sale show zeros).
 -- purpose: what sells, month by month: orders, units, revenue and margin
@@ -16,7 +17,9 @@
 -- (one pass over the lines: an order counts in a category on its first line
 -- there, line_in_category = 1, so no separate count of distinct orders)
 
-create materialized view vw_revenue_by_category as
+-- incremental delete: month in (select month from refresh_months)
+
+create table vw_revenue_by_category as
 
 with
 
@@ -39,6 +42,7 @@ order_items as (
 months as (
     select distinct make_date(year, month, 1) as month
     from dates
+    -- incremental: where make_date(year, month, 1) in (select month from refresh_months)
 ),
 
 categories as (
@@ -53,6 +57,7 @@ completed_orders as (
         date_trunc('month', order_ts)::date as month
     from orders
     where order_status = 'completed'
+    -- incremental: and date_trunc('month', order_ts)::date in (select month from refresh_months)
 ),
 
 completed_lines as (

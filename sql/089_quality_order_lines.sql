@@ -1,6 +1,8 @@
--- quality_order_lines: the input of the quality checks (090), created
--- without data; warehouse/quality.py refreshes it before every run of the
--- checks (the build fills it while it makes the views, side by side).
+-- quality_order_lines: the input of the quality checks (090), a table
+-- created without data; warehouse/quality.py fills it again before every
+-- run of the checks (the build fills it while it makes the views, side by
+-- side), and a refresh keeps it up to date for the orders it changed.
+-- incremental delete: order_id in (select order_id from refresh_orders)
 
 -- the lines of each order, totalled in one pass for the checks of 090
 -- grain: one row per order (fact_order), orders without lines included.
@@ -22,12 +24,13 @@
 -- group per order, and written in order_id order: both fact tables stream
 -- through their primary keys, merged and summed order by order, at any
 -- scale, instead of millions of orders being hashed)
-create materialized view if not exists quality_order_lines as
+create table if not exists quality_order_lines as
 
 with
 
 orders as (
     select * from fact_order
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 order_items as (

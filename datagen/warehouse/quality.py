@@ -8,10 +8,10 @@ show them) and raises ``QualityGateFailed``, naming every failing check and
 its first rows, when any check has a violation.
 
 The checks that compare the lines with their orders share one pass over
-both fact tables, the materialized view ``quality_order_lines``
-(``sql/089``); ``run_checks`` refreshes it first, so that every run checks
-the tables as they are at that moment. The checks run side by side on the
-build's ``sessions``.
+both fact tables, the table ``quality_order_lines`` (``sql/089``);
+``run_checks`` fills it again first, so that every run checks the tables as
+they are at that moment (a refresh keeps it up to date instead). The
+checks run side by side on the build's ``sessions``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import functools
 import psycopg
 from psycopg import sql
 
-from . import keys, schemas, sql_files
+from . import keys, maintain, schemas, sql_files
 from .parallel import SessionPool
 
 INPUTS_FILE = "089_quality_order_lines.sql"
@@ -32,7 +32,8 @@ CHECKS_FILE = "090_quality_checks.sql"
 UNIQUE_KEYS_FILE = "091_quality_unique_keys.sql"
 #: the customers' history and the orders' status changes
 HISTORY_FILE = "092_quality_history.sql"
-#: materialized views the checks read, refreshed at the start of every run
+#: what the checks read (the table of ``INPUTS_FILE``), filled again at the
+#: start of every run
 CHECK_INPUTS = ("quality_order_lines",)
 #: offending rows shown in the message and kept in quality_check
 SAMPLE_ROWS = 3
@@ -138,13 +139,10 @@ def run_check(conn: psycopg.Connection, schema: str, view: str,
 def refresh_tasks(schema: str) -> dict:
     """Tasks (for ``SessionPool.run``) that recompute what the checks read from
     the tables as they are now."""
-    def refresh(view: str):
-        def task(conn: psycopg.Connection) -> None:
-            conn.execute(sql.SQL("refresh materialized view {}.{}").format(
-                sql.Identifier(schema), sql.Identifier(view)))
-            schemas.analyze(conn, schema, view)
-        return task
-    return {view: (refresh(view), ()) for view in CHECK_INPUTS}
+    def task(conn: psycopg.Connection) -> None:
+        maintain.recompute(conn, schema, INPUTS_FILE)
+        schemas.analyze(conn, schema, CHECK_INPUTS[0])
+    return {CHECK_INPUTS[0]: (task, ())}
 
 
 def run_checks(conn: psycopg.Connection, schema: str,

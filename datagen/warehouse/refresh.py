@@ -35,7 +35,7 @@ from ..generate import changes, customers, dates
 from ..generate import feed as feed_files
 from ..params import BuildParams, ParamError, parse_date, parse_params
 from ..server import connect
-from . import copy_binary, copy_text, quality, schemas, views
+from . import copy_binary, copy_text, maintain, quality, schemas, views
 
 
 @dataclasses.dataclass
@@ -85,7 +85,9 @@ def refresh(schema: str, to_date=None, url: str | None = None,
         from ..warehouse.build import tune_session
         tune_session(conn)
         with conn.transaction():
-            rows = _apply(conn, params, since, echo, feed)
+            feed = _apply(conn, params, since, echo, feed)
+            rows = feed.rows()
+            feed_rows = feed
             conn.execute(
                 sql.SQL("update {}.build_info set end_date = %s, "
                         "refreshed_from = %s, refreshed_at = now(), "
@@ -93,12 +95,14 @@ def refresh(schema: str, to_date=None, url: str | None = None,
                             sql.Identifier(schema)),
                 [to_date, since, round(time.perf_counter() - started, 2)])
             step = time.perf_counter()
-            views.refresh_changed(conn, schema, since)
+            _changed_keys(conn, schema, feed_rows)
+            views.refresh_changed(conn, schema)
+            maintain.update(conn, schema, quality.INPUTS_FILE)
             echo(f"  views                           "
                  f"{time.perf_counter() - step:7.2f} s")
             step = time.perf_counter()
             try:
-                quality.run_checks(conn, schema)
+                quality.run_checks(conn, schema, refresh=False)
             except quality.QualityGateFailed:
                 echo(f"  quality gate failed: schema {schema!r} was left "
                      f"as of {since}")
@@ -188,10 +192,10 @@ def as_of(conn: psycopg.Connection, schema: str) -> dt.date:
 
 def _apply(conn: psycopg.Connection, params: BuildParams, since: dt.date,
            echo: Callable[[str], None],
-           feed: changes.Feed | None = None) -> dict[str, int]:
+           feed: changes.Feed | None = None) -> changes.Feed:
     """Apply to ``params.schema`` what happened after ``since`` up to
     ``params.end_date``: the ``feed`` given (read from files), else the one
-    the generator draws; returns the rows by kind of event."""
+    the generator draws; returns the feed applied."""
     step = time.perf_counter()
     if feed is None:
         feed = changes.changes(generate.plan(params), since)
@@ -201,7 +205,7 @@ def _apply(conn: psycopg.Connection, params: BuildParams, since: dt.date,
     apply_feed(conn, params.schema, feed)
     echo(f"  apply the changes               "
          f"{time.perf_counter() - step:7.2f} s")
-    return feed.rows()
+    return feed
 
 
 def apply_feed(conn: psycopg.Connection, schema: str,
@@ -288,6 +292,35 @@ def apply_feed(conn: psycopg.Connection, schema: str,
     conn.execute(sql.SQL("update {} set value = %s where name = 'end_date'"
                          ).format(sql.Identifier(truth, "parameter")),
                  [feed.to.isoformat()])
+
+
+def _changed_keys(conn: psycopg.Connection, schema: str,
+                  feed: changes.Feed) -> None:
+    """The temporary tables that say where the views must be made again:
+    ``refresh_orders`` (the orders added or changed), ``refresh_days`` (the
+    new days and those of the changed orders), ``refresh_months``."""
+    orders = pa.concat_tables([
+        feed.tables[name].select(["order_id", "customer_id"])
+        for name in ("orders", "status_changes")]).group_by(
+            ["order_id", "customer_id"]).aggregate([])
+    conn.execute("create temporary table refresh_orders (order_id bigint "
+                 "primary key, customer_id integer) on commit drop")
+    copy_text.copy_csv(conn, "pg_temp", "refresh_orders",
+                       ["order_id", "customer_id"],
+                       copy_text.csv_bytes("refresh_orders", orders))
+    conn.execute(sql.SQL("""
+        create temporary table refresh_days on commit drop as
+        select full_date as order_date from {dates} where full_date > %(since)s
+        union
+        select order_ts::date from {orders}
+        where order_id in (select order_id from refresh_orders)""").format(
+        dates=sql.Identifier(schema, "dim_date"),
+        orders=sql.Identifier(schema, "fact_order")), {"since": feed.since})
+    conn.execute("create temporary table refresh_months on commit drop as "
+                 "select distinct date_trunc('month', order_date)::date "
+                 "as month from refresh_days")
+    for table in ("refresh_orders", "refresh_days", "refresh_months"):
+        conn.execute(sql.SQL("analyze {}").format(sql.Identifier(table)))
 
 
 def _copy_binary(conn: psycopg.Connection, schema: str, table: str,

@@ -3,10 +3,12 @@
 Owns the views contract of DESIGN.md inside a warehouse schema: the
 ``analysis_setting`` row the views read (thresholds that are build
 parameters) and the view files, run after the keys and indexes. Every view
-is a materialized view, filled once when the build creates it: a warehouse
-never changes after its build, so the book reads each view at the cost of
-a small table at any scale, and the quality gate checks the very rows the
-book shows. A unique index on each view's grain holds the grain.
+is stored, filled when the build creates it, so the book reads each view
+at the cost of a small table at any scale, and the quality gate checks the
+very rows the book shows: a table that a refresh keeps up to date where the
+data changed (``maintain``: int_order_totals, the daily, channel and
+category views), or a materialized view that a refresh recomputes. A
+unique index on each view's grain holds the grain.
 
 ``int_order_totals`` (an intermediate, not in the contract) sums the lines
 per order once; the order-grain views read it instead of joining the lines
@@ -21,7 +23,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from . import schemas, sql_files
+from . import maintain, schemas, sql_files
 from .parallel import SessionPool
 
 SETTING_FILE = "020_analysis_setting.sql"
@@ -71,20 +73,22 @@ def create_views(conn: psycopg.Connection, schema: str,
 
 def refresh(conn: psycopg.Connection, schema: str,
             min_pair_orders: int | None = None) -> None:
-    """Recompute the views, in dependency order (after a change of the
-    setting or of the data)."""
+    """Recompute the views in full, in dependency order (after a change of
+    the setting or of the data)."""
     if min_pair_orders is not None:
         conn.execute(sql.SQL("update {}.analysis_setting "
                              "set min_pair_orders = %s").format(
                                  sql.Identifier(schema)), [min_pair_orders])
-    for view in VIEWS:
-        conn.execute(sql.SQL("refresh materialized view {}.{}").format(
-            sql.Identifier(schema), sql.Identifier(view)))
+    for name in VIEW_FILES:
+        maintain.recompute(conn, schema, name)
 
 
-def refresh_changed(conn: psycopg.Connection, schema: str, since) -> None:
-    """Bring the views up to date after a refresh added what happened after
-    ``since``: every view recomputed, in dependency order."""
-    refresh(conn, schema)
-    for view in VIEWS:
-        schemas.analyze(conn, schema, view)
+def refresh_changed(conn: psycopg.Connection, schema: str) -> None:
+    """Bring the views up to date after a refresh (``refresh_orders``,
+    ``refresh_days`` and ``refresh_months`` say what changed): each
+    maintained view where the data changed, each other one in full, in
+    dependency order; a view recomputed in full is analyzed again."""
+    for name, view in zip(VIEW_FILES, VIEWS):
+        maintain.update(conn, schema, name)
+        if not maintain.is_maintained(name):
+            schemas.analyze(conn, schema, view)

@@ -12,7 +12,13 @@ import psycopg
 import pytest
 
 from conftest import ROOT
-from datagen.warehouse import distribute, sql_files
+from datagen.warehouse import (
+    distribute,
+    maintain,
+    quality,
+    sql_files,
+    views,
+)
 
 #: columns that say when and how fast a build ran, not what it holds
 RUN_COLUMNS = {"build_info": ("built_at", "build_seconds"),
@@ -219,12 +225,17 @@ def test_the_check_of_a_plan_can_fail(cluster, citus_warehouse):
 
 
 def view_queries(conn, schema: str) -> dict[str, str]:
-    """The query of every view: the materialized ones (the views contract
-    and what the gate reads) and the gate's qc_ views."""
-    return dict(conn.execute(
+    """The query of every view: the materialized ones and the maintained
+    tables (the views contract and what the gate reads; a maintained
+    table's query from its file, in full) and the gate's qc_ views."""
+    found = dict(conn.execute(
         "select relname, pg_get_viewdef(oid) from pg_class "
         "where relnamespace = %s::regnamespace and relkind in ('m', 'v') "
         "order by 1", [schema]).fetchall())
+    for name in (*views.VIEW_FILES, quality.INPUTS_FILE):
+        if maintain.is_maintained(name):
+            found[maintain.relation(name)] = maintain.query(name)
+    return found
 
 
 def chapter_queries(schema: str) -> dict[str, str]:
