@@ -12,8 +12,13 @@
 #                  (builds Citus once; prints the coordinator's URL)
 #   make import SOURCE=FILE MAPPING=online-retail
 #                  a warehouse from a shop's own order lines (README)
+#   make refresh TO=DATE
+#                  bring the warehouse in SCHEMA forward to DATE (equal to a
+#                  full build as of DATE); then make book END_DATE=DATE
+#                  keeps it and re-runs the chapters
 # Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS;
-# SOURCE and MAPPING import a shop's own orders instead (see README).
+# SOURCE and MAPPING import a shop's own orders instead (see README); TO is
+# the date make refresh brings the warehouse to.
 
 SEED ?= 42
 SCALE ?= 1
@@ -23,6 +28,7 @@ SCHEMA ?= warehouse
 MIN_PAIR_ORDERS ?= 5
 SOURCE ?=
 MAPPING ?=
+TO ?=
 PORT ?= 8000
 PYTHON ?= python3
 
@@ -34,7 +40,8 @@ PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
           --min-pair-orders '$(MIN_PAIR_ORDERS)' \
           --source '$(SOURCE)' --mapping '$(MAPPING)'
 
-.PHONY: book warehouse import test check lint serve bench clean setup cluster
+.PHONY: book warehouse import refresh test check lint serve bench clean setup \
+        cluster
 
 setup: $(STAMP)
 
@@ -50,6 +57,9 @@ warehouse: $(STAMP)
 import: $(STAMP)
 	$(PY) -m datagen import '$(SOURCE)' --mapping '$(MAPPING)' \
 	    --schema '$(SCHEMA)' --min-pair-orders '$(MIN_PAIR_ORDERS)'
+
+refresh: $(STAMP)
+	$(PY) -m datagen refresh --schema '$(SCHEMA)' --to '$(TO)'
 
 book: $(STAMP)
 	$(PY) -m datagen book $(PARAMS)

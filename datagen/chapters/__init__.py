@@ -6,6 +6,8 @@ with its own ``%%sql`` queries and keeps here only what two chapters share.
 - ``page``: set-up (parameters, jupysql, plotly) and the page banner;
 - ``formats``: numbers and dates as sentences say them;
 - ``narrative``: glued facts, key findings, paragraphs, KPI cards;
+- ``freshness``: what the last refresh brought (the KPI page), and whether
+  ``make book`` kept a refreshed warehouse (the warehouse page);
 - ``tables``: sortable, searchable HTML tables;
 - ``charts``: plotly offline, the book's colours;
 - ``schema_diagram``: the star schema drawn from the catalogue;
@@ -32,6 +34,7 @@ from .formats import (
                       symbol,
                       timestamp,
 )
+from .freshness import keeps_warehouse, since_last_refresh
 from .narrative import (
                       fact,
                       findings,
@@ -47,8 +50,9 @@ from .tables import FORMATS, table, table_html
 
 __all__ = [
     "COLORWAY", "FORMATS", "HEATMAP_SCALE", "Page", "banner_html", "change",
-    "day", "fact", "findings", "findings_markdown", "growth", "kpi_cards",
-    "listing", "methods", "money", "month", "number", "pct", "plain",
-    "plural", "say", "schema_svg", "setup", "setup_plotly", "show_html", "symbol",
+    "day", "fact", "findings", "findings_markdown", "growth", "keeps_warehouse",
+    "kpi_cards", "listing", "methods", "money", "month", "number", "pct", "plain",
+    "plural", "say", "schema_svg", "setup", "setup_plotly", "show_html",
+    "since_last_refresh", "symbol",
     "table", "table_html", "timestamp", "tone",
 ]

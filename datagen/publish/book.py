@@ -6,9 +6,13 @@ name order with the build parameters injected into its ``parameters`` cell
 output folder (``_build/`` by default), never into the sources. A second
 run executes only the notebooks whose inputs changed (``reuse``); the
 warehouse notebook is reused only when the warehouse in the database is
-still the one it built. The site is built in a staging folder and swapped
-into ``<out>/html`` only when complete (``website``), so a failing chapter
-leaves the previous site in place.
+still the one it built. When ``datagen refresh`` brought that warehouse
+forward to the book's end date since (``make refresh TO=...`` then
+``make book END_DATE=...``), the warehouse notebook runs again but keeps
+the warehouse (a refresh equals a full build as of its date) and the
+chapters, whose warehouse stamp changed, run again. The site is built in
+a staging folder and swapped into ``<out>/html`` only when complete
+(``website``), so a failing chapter leaves the previous site in place.
 
 The warehouse notebooks (``00_*``) run first, one by one; the chapters,
 which only read the warehouse, then run several at a time
@@ -38,6 +42,7 @@ from .. import server
 from ..params import BuildParams
 from . import pdf, website
 from .notebooks import (
+    KEEP_WAREHOUSE_VARIABLE,
     WAREHOUSE_PREFIX,
     ChapterFailed,
     data_dir,
@@ -47,7 +52,13 @@ from .notebooks import (
     run_parallel,
     workers,
 )
-from .reuse import load_manifest, notebook_inputs, warehouse_stamp
+from .reuse import (
+    load_manifest,
+    notebook_inputs,
+    refreshed_since,
+    warehouse_lineage,
+    warehouse_stamp,
+)
 
 BUILD_DIR = server.PROJECT_ROOT / "_build"
 
@@ -125,18 +136,21 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
         copy_data(executed / notebook.name, staging / "book" / notebook.name)
         echo(f"  kept {notebook.name:<36} (inputs unchanged)")
 
-    def execute(notebook: Path) -> float:
+    def execute(notebook: Path, environment: dict | None = None) -> float:
         started = time.perf_counter()
-        run_notebook(notebook, staging / "book" / notebook.name, parameters)
+        run_notebook(notebook, staging / "book" / notebook.name, parameters,
+                     environment)
         return time.perf_counter() - started
 
-    def done(notebook: Path, inputs: str, seconds: float) -> None:
+    def done(notebook: Path, inputs: str, seconds: float,
+             lineage: str | None = None, note: str = "") -> None:
         shutil.copy2(staging / "book" / notebook.name, executed / notebook.name)
         copy_data(staging / "book" / notebook.name, executed / notebook.name)
         manifest[notebook.name] = {
-            "inputs": inputs, "stamp": warehouse_stamp(url, params.schema)}
+            "inputs": inputs, "stamp": warehouse_stamp(url, params.schema),
+            **({"lineage": lineage} if lineage else {})}
         save_manifest()
-        echo(f"  ran  {notebook.name:<36} {seconds:6.1f} s")
+        echo(f"  ran  {notebook.name:<36} {seconds:6.1f} s{note}")
 
     started_all = time.perf_counter()
     try:
@@ -151,9 +165,15 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
             if is_fresh(notebook, inputs, stamp):
                 keep(notebook)
                 continue
-            manifest.pop(notebook.name, None)
+            lineage = warehouse_lineage(notebook, parameters, url, root)
+            entry = manifest.pop(notebook.name, {})
+            refreshed = (entry.get("lineage") == lineage and refreshed_since(
+                entry.get("stamp"), stamp, params.end_date))
             save_manifest()
-            done(notebook, inputs, execute(notebook))
+            seconds = execute(notebook, {KEEP_WAREHOUSE_VARIABLE: "1"}
+                              if refreshed else None)
+            done(notebook, inputs, seconds, lineage,
+                 " (kept the refreshed warehouse)" if refreshed else "")
         # then the chapters, which only read it: several at a time
         stamp = warehouse_stamp(url, params.schema)
         to_run = []

@@ -17,6 +17,10 @@ from .. import server
 
 #: notebooks that (re)build the warehouse rather than read it
 WAREHOUSE_PREFIX = "00_"
+#: told to the warehouse notebook's kernel (``chapters.keeps_warehouse``)
+#: when the warehouse it built was refreshed to the book's date since: it
+#: then describes that warehouse instead of building it again
+KEEP_WAREHOUSE_VARIABLE = "BOOK_KEEP_WAREHOUSE"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -55,19 +59,21 @@ def data_dir(target: Path) -> Path:
     return target.with_name(f"{target.stem}_data")
 
 
-def run_notebook(source: Path, target: Path, parameters: dict) -> None:
+def run_notebook(source: Path, target: Path, parameters: dict,
+                 environment: dict[str, str] | None = None) -> None:
     """Execute ``source`` into ``target``; ``ChapterFailed`` if a cell fails.
 
     The kernel is told where its CSV downloads go (``BOOK_DATA_DIR``, see
-    ``chapters.tables``) by a line it runs at start-up, not through this
-    process's environment, which the chapters running side by side share.
+    ``chapters.tables``), and the variables of ``environment``, by a line
+    it runs at start-up, not through this process's environment, which the
+    chapters running side by side share.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
     folder = data_dir(target)
     shutil.rmtree(folder, ignore_errors=True)
-    tell_kernel = ("__import__('os').environ['BOOK_DATA_DIR'] = "
-                   f"{str(folder)!r}")
+    told = {"BOOK_DATA_DIR": str(folder), **(environment or {})}
+    tell_kernel = f"__import__('os').environ.update({told!r})"
     try:
         # no cwd=: papermill would chdir the whole process, which is not
         # safe with chapters running in threads (the kernels need none)

@@ -5,6 +5,12 @@ warehouse notebook, every chapter, jupyter-book) at a small scale into a
 temporary folder, against the suite's own PostgreSQL (``pg_url``), in a
 schema of its own, and caches the result for the session, so that
 ``test_book.py`` and ``test_browser.py`` share the same builds.
+
+``refreshed_from``: the book is first built as of that day, its warehouse
+then brought forward by ``datagen refresh`` to ``end_date`` and the book
+built again into the same folder (``make refresh TO=...`` then ``make book
+END_DATE=...``); ``first_log`` is the first build's log, ``log`` the
+second's.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ class Book:
     code: str  # datagen/ and sql/ as the book was built from them
     source: str = ""  # an imported book's file and mapping
     mapping: str = ""
+    refreshed_from: str = ""  # built as of this day, then refreshed
+    first_log: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def html(self) -> Path:
@@ -86,13 +94,16 @@ def toc_pages(imported: bool = False) -> list[str]:
 
 
 def get_book(pg_url: str, tmp_path_factory, seed: int, source: str = "",
-             mapping: str = "", **dates) -> Book:
+             mapping: str = "", refreshed_from: str = "", **dates) -> Book:
     """The book of ``seed`` at ``BOOK_SCALE`` (built on first use);
     ``dates``: ``start_date`` and ``end_date`` other than the defaults;
-    ``source`` and ``mapping``: the book on that export instead."""
+    ``source`` and ``mapping``: the book on that export instead;
+    ``refreshed_from``: built as of that day first, then refreshed."""
     from datagen.publish.book import build_book
     from datagen.publish.reuse import code_fingerprint
-    key = (seed, source, mapping, tuple(sorted(dates.items())))
+    from datagen.warehouse.refresh import refresh
+    key = (seed, source, mapping, refreshed_from,
+           tuple(sorted(dates.items())))
     if key not in _books:
         code = code_fingerprint()
         schema = ("book_test_import" if source else f"book_test_s{seed}"
@@ -101,7 +112,13 @@ def get_book(pg_url: str, tmp_path_factory, seed: int, source: str = "",
         log: list[str] = []
         started = time.perf_counter()
         book = Book(seed, schema, dates, out, log, 0.0, code, str(source),
-                    mapping)
+                    mapping, refreshed_from)
+        if refreshed_from:
+            first = dataclasses.replace(
+                book, dates={**dates, "end_date": refreshed_from})
+            build_book(first.params, out=out, echo=book.first_log.append)
+            refresh(schema, book.params.end_date, url=pg_url,
+                    echo=book.first_log.append)
         build_book(book.params, out=out, echo=log.append)
         book.seconds = time.perf_counter() - started
         _books[key] = book

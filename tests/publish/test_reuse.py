@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from conftest import ROOT
+from datagen import server
 from datagen.publish.reuse import code_fingerprint, notebook_inputs
 
 
@@ -71,3 +72,38 @@ def test_an_import_reruns_when_its_files_change_in_place(tmp_path):
     assert second != first
     mapping.write_text(mapping.read_text() + "\n# changed\n")
     assert inputs() != second
+
+
+def test_a_refresh_changes_the_stamp_and_is_told_from_a_rebuild(pg_url):
+    """The chapters' warehouse stamp changes with a refresh (end date,
+    refreshed_from, refreshed_at), and ``refreshed_since`` tells the
+    warehouse the notebook built, brought forward, from a new build."""
+    import datetime as dt
+
+    from datagen.params import parse_params
+    from datagen.publish.reuse import refreshed_since, warehouse_stamp
+    from datagen.warehouse.build import build
+    from datagen.warehouse.refresh import refresh
+
+    def params(end):
+        return parse_params(dict(seed=5, scale=0.3, start_date="2025-06-01",
+                                 end_date=end, schema="reuse_refresh"))
+    quiet = lambda line: None  # noqa: E731
+    assert warehouse_stamp(pg_url, "reuse_refresh") is None
+    build(params("2025-06-29"), url=pg_url, echo=quiet)
+    built = warehouse_stamp(pg_url, "reuse_refresh")
+    later = dt.date(2025, 7, 2)
+    assert not refreshed_since(built, built, later)
+    refresh("reuse_refresh", later, url=pg_url, echo=quiet)
+    refreshed = warehouse_stamp(pg_url, "reuse_refresh")
+    assert refreshed != built
+    assert refreshed_since(built, refreshed, later)
+    assert not refreshed_since(built, refreshed, dt.date(2025, 7, 3))
+    assert not refreshed_since(refreshed, built, dt.date(2025, 6, 29))
+    build(params("2025-07-02"), url=pg_url, echo=quiet)  # a new build
+    rebuilt = warehouse_stamp(pg_url, "reuse_refresh")
+    assert rebuilt not in (built, refreshed)
+    assert not refreshed_since(built, rebuilt, later)
+    with server.connect(pg_url) as conn:
+        conn.execute("drop schema reuse_refresh cascade")
+        conn.execute("drop schema if exists reuse_refresh_truth cascade")
