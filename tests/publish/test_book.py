@@ -136,8 +136,8 @@ def test_no_executed_notebook_has_an_error(book, book7):
 
 
 def test_every_page_has_a_chart_and_states_seed_and_period(book):
-    period = (f"{chapters.day(book.params.start_date)} to "
-              f"{chapters.day(book.params.end_date)}")
+    period = (f"data from {chapters.day(book.params.start_date)} as of "
+              f"{chapters.day(book.params.end_date)} ")
     for page in toc_pages():
         source = book.page(page)
         assert source.count('class="plotly-graph-div"') >= 1, page
@@ -146,6 +146,7 @@ def test_every_page_has_a_chart_and_states_seed_and_period(book):
         assert banner, f"{page}: no banner"
         assert f"Seed {book.seed} " in text_of(banner.group(1)), page
         assert period in text_of(banner.group(1)), page
+        assert "refreshed" not in text_of(banner.group(1)), page
         # no MathJax: a "$" in a sentence must not become math
         assert "mathjax" not in source.lower(), page
 
@@ -426,9 +427,15 @@ ONE_WITH_A_PLURAL = re.compile(
     r"products|rules|pairs|segments|clusters|rows|tables|channels)\b")
 
 
+#: the short book is built as of this day first, then its warehouse is
+#: refreshed to SHORT's end date and the book built again
+SHORT_REFRESHED_FROM = "2025-12-29"
+
+
 @pytest.fixture(scope="module")
 def short_book(pg_url, tmp_path_factory):
-    return get_book(pg_url, tmp_path_factory, 3, **SHORT)
+    return get_book(pg_url, tmp_path_factory, 3,
+                    refreshed_from=SHORT_REFRESHED_FROM, **SHORT)
 
 
 def test_a_one_month_book_builds_and_says_nothing_of_more_months(short_book):
@@ -443,3 +450,112 @@ def test_a_one_month_book_builds_and_says_nothing_of_more_months(short_book):
                          short_book.page("book/07_seasonality"))
     assert "The data covers 1 month:" in re.sub(r"\s+", " ", seasonality)
 
+
+
+# --- time moves: a refreshed warehouse, and the last day of one built in full --
+
+def since_counts(conn, schema: str, since: dt.date) -> dict[str, int]:
+    """What happened after ``since``, counted in pandas from the tables."""
+    import pandas as pd
+
+    def frame(query):
+        cursor = conn.execute(query)
+        return pd.DataFrame(cursor.fetchall(), columns=[
+            column.name for column in cursor.description]).apply(
+                lambda column: column if column.name.startswith("customer")
+                else pd.to_datetime(column))
+    orders = frame(f"select order_ts, returned_ts, cancelled_ts "
+                   f"from {schema}.fact_order")
+    customers = frame(f"select signup_date from {schema}.dim_customer")
+    history = frame(f"select customer_id, customer_version, valid_from "
+                    f"from {schema}.dim_customer_history")
+    day = pd.Timestamp(since)
+    placed_by = orders.order_ts.dt.normalize() <= day
+    changed = history[(history.customer_version > 1)
+                      & (history.valid_from > day)]
+    return {
+        "since_new_orders": int((~placed_by).sum()),
+        "since_late_returns": int((placed_by & (
+            orders.returned_ts.dt.normalize() > day)).sum()),
+        "since_late_cancellations": int((placed_by & (
+            orders.cancelled_ts.dt.normalize() > day)).sum()),
+        "since_new_customers": int((customers.signup_date > day).sum()),
+        "since_changed_customers": int(changed.customer_id.nunique()),
+    }
+
+
+def test_a_refreshed_warehouse_is_kept_and_the_chapters_run_again(
+        short_book, pg_url):
+    """make refresh TO=... then make book END_DATE=...: the warehouse
+    notebook keeps the warehouse (a refresh equals a full build), every
+    chapter runs again, and a further make book would keep them all."""
+    from datagen.chapters import freshness
+    from datagen.publish import notebooks, reuse
+    assert any("refreshed schema" in line for line in short_book.first_log)
+    ran = {line.split()[1]: line for line in short_book.log
+           if line.strip().startswith("ran")}
+    assert "(kept the refreshed warehouse)" in ran["00_build_warehouse.ipynb"]
+    assert set(ran) == {f"{name}.ipynb" for name in CHAPTERS}
+    assert not any(line.strip().startswith("kept") for line in short_book.log)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        built_at, refreshed_from, refreshed_at, end_date = conn.execute(
+            f"select built_at, refreshed_from, refreshed_at, end_date "
+            f"from {short_book.schema}.build_info").fetchone()
+    assert refreshed_from == dt.date.fromisoformat(SHORT_REFRESHED_FROM)
+    assert end_date == short_book.params.end_date and built_at < refreshed_at
+    facts = short_book.facts("00_build_warehouse")
+    assert "build_seconds" not in facts and facts["refresh_seconds"] >= 0
+    assert freshness.KEEP_WAREHOUSE_VARIABLE == \
+        notebooks.KEEP_WAREHOUSE_VARIABLE
+    # the manifest now holds the refreshed warehouse: nothing would run
+    manifest = reuse.load_manifest(short_book.out / "executed" /
+                                   "manifest.json")
+    stamp = reuse.warehouse_stamp(pg_url, short_book.schema)
+    parameters = short_book.params.as_dict()
+    for name in CHAPTERS:
+        assert manifest[f"{name}.ipynb"] == {
+            **manifest[f"{name}.ipynb"], "stamp": stamp,
+            "inputs": reuse.notebook_inputs(
+                ROOT / "book" / f"{name}.ipynb", parameters, pg_url, stamp)}
+
+
+def test_every_page_says_as_of_and_refreshed_from(short_book):
+    said = (f"as of {chapters.day(short_book.params.end_date)}, refreshed "
+            f"from {chapters.day(dt.date.fromisoformat(SHORT_REFRESHED_FROM))}")
+    for docname in toc_pages():
+        banner = re.search(r'<div class="wh-banner">(.*?)</div>',
+                           short_book.page(docname), flags=re.S)
+        assert banner and said in text_of(banner.group(1)).replace(
+            " ,", ","), docname
+
+
+def test_the_kpi_page_counts_what_the_refresh_brought(short_book, pg_url):
+    since = dt.date.fromisoformat(SHORT_REFRESHED_FROM)
+    facts = short_book.facts("02_kpi_dashboard")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        expected = since_counts(conn, short_book.schema, since)
+    assert facts["since_date"] == since.isoformat()
+    assert {name: facts[name] for name in expected} == expected
+    assert expected["since_new_orders"] > 0
+    text = text_of(short_book.page("book/02_kpi_dashboard"))
+    assert (f"from {chapters.day(since)} to "
+            f"{chapters.day(short_book.params.end_date)} (2 days)") in text
+    assert (f"{chapters.plural(expected['since_new_orders'], 'new order')} "
+            in text)
+    assert "no refresh to report" not in text
+
+
+def test_a_full_build_shows_its_last_day_instead(book, pg_url):
+    since = book.params.end_date - dt.timedelta(days=1)
+    facts = book.facts("02_kpi_dashboard")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        expected = since_counts(conn, book.schema, since)
+    assert facts["since_date"] == since.isoformat()
+    assert {name: facts[name] for name in expected} == expected
+    text = text_of(book.page("book/02_kpi_dashboard"))
+    assert (f"The warehouse was built in full as of "
+            f"{chapters.day(book.params.end_date)}: there is no refresh to "
+            "report") in text
+    assert (f"On {chapters.day(book.params.end_date)}, "
+            f"{chapters.plural(expected['since_new_orders'], 'new order')} "
+            in text)
