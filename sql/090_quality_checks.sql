@@ -11,6 +11,10 @@
 -- definitions: net revenue = sum(fact_order_item.net_amount) over completed
 -- orders (order_status = 'completed'); the data period is
 -- build_info.start_date .. build_info.end_date.
+-- in a refresh (datagen refresh) the checks read only the rows it added or
+-- changed, where their lines "-- incremental:" say so (refresh_orders,
+-- refresh_customers: warehouse/maintain.py): every other row is as the
+-- last gate passed it.
 -- speed: the checks that compare the lines with their orders read
 -- quality_order_lines, one streaming pass over both fact tables that
 -- warehouse/quality.py refreshes before every run (so the checks always see
@@ -222,16 +226,19 @@ with
 
 order_lines as (
     select * from quality_order_lines
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 -- read twice below, and inlined where read (not materialized): a
 -- materialized fact table would be brought whole to a citus coordinator
 orders as not materialized (
     select * from fact_order
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 order_items as not materialized (
     select * from fact_order_item
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 -- materialized: the few flagged orders, not all of quality_order_lines,
@@ -293,6 +300,7 @@ with
 
 order_items as (
     select * from fact_order_item
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 final as (
@@ -325,6 +333,7 @@ with
 
 order_lines as (
     select * from quality_order_lines
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 orders as (
@@ -380,6 +389,7 @@ with
 
 orders as (
     select * from fact_order
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 final as (
@@ -411,6 +421,7 @@ with
 
 order_lines as (
     select * from quality_order_lines
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 orders as (
@@ -449,6 +460,7 @@ with
 
 orders as (
     select * from fact_order
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 customers as (
@@ -480,6 +492,7 @@ with
 
 orders as (
     select * from fact_order
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 final as (
@@ -504,6 +517,7 @@ with
 
 orders as (
     select * from fact_order
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 final as (
@@ -555,6 +569,7 @@ out_of_period as (
     cross join period
     where fact_order.order_ts::date
         not between period.start_date and period.end_date
+        -- incremental: and fact_order.order_id in (select order_id from refresh_orders)
     union all
     select 'dim_customer.signup_date', dim_customer.customer_id,
         dim_customer.signup_date
@@ -562,6 +577,7 @@ out_of_period as (
     cross join period
     where dim_customer.signup_date
         not between period.start_date and period.end_date
+        -- incremental: and dim_customer.customer_id in (select customer_id from refresh_customers)
     union all
     select 'dim_date.full_date (first day)', null, calendar_span.first_date
     from calendar_span

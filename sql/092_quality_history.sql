@@ -9,6 +9,8 @@
 --     valid_to (no overlap, no gap), the last one open and current
 --   the as-of date = build_info.end_date: every status change happened by
 --     the end of it
+-- in a refresh the checks read only the customers and orders it added or
+-- changed ("-- incremental:" lines, as in 090)
 
 create view qc_customer_history_no_overlap as
 
@@ -16,6 +18,7 @@ with
 
 history as (
     select * from dim_customer_history
+    -- incremental: where customer_id in (select customer_id from refresh_customers)
 ),
 
 ordered as (
@@ -49,10 +52,12 @@ with
 
 history as (
     select * from dim_customer_history
+    -- incremental: where customer_id in (select customer_id from refresh_customers)
 ),
 
 customers as (
     select * from dim_customer
+    -- incremental: where customer_id in (select customer_id from refresh_customers)
 ),
 
 ordered as (
@@ -101,10 +106,12 @@ with
 
 history as (
     select * from dim_customer_history
+    -- incremental: where customer_id in (select customer_id from refresh_customers)
 ),
 
 customers as (
     select * from dim_customer
+    -- incremental: where customer_id in (select customer_id from refresh_customers)
 ),
 
 current_rows as (
@@ -139,10 +146,12 @@ with
 history as (
     select * from dim_customer_history
     where is_current
+    -- incremental: and customer_id in (select customer_id from refresh_customers)
 ),
 
 customers as (
     select * from dim_customer
+    -- incremental: where customer_id in (select customer_id from refresh_customers)
 ),
 
 final as (
@@ -191,6 +200,7 @@ with
 
 orders as (
     select * from fact_order
+    -- incremental: where order_id in (select order_id from refresh_orders)
 ),
 
 as_of as (

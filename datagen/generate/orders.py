@@ -61,23 +61,26 @@ def generate(seed: int, start: dt.date, end: dt.date,
     persona = customers.persona[ordering]
     stop = curves[persona, np.minimum(customers.end_day[ordering], n_days)]
     t = curves[persona, customers.first_day[ordering] + 1]
-    cust = [ordering]
-    event = [np.zeros(len(ordering), dtype=np.int64)]
-    day = [customers.first_day[ordering]]
     rate = customers.rate[ordering]
     active, k = np.flatnonzero(rate > 0), 1
     years = 365.25 / np.where(rate > 0, rate, 1.0)
     t = t[active]
+    repeats, events, times = [], [], []
     while active.size:
         u = rng.keyed(seed, rng.ORDER_GAPS, ordering[active], k, 1)[:, 0]
         t = t + rng.exponential(u, years[active])
         on_time = t <= stop[active]
         active, t = active[on_time], t[on_time]
-        cust.append(ordering[active])
-        event.append(np.full(len(active), k, dtype=np.int64))
-        day.append(_invert(curves, persona[active], t))
+        repeats.append(active)
+        events.append(np.full(len(active), k, dtype=np.int64))
+        times.append(t)
         k += 1
-    customer, event, day = (np.concatenate(a) for a in (cust, event, day))
+    repeat = np.concatenate(repeats) if repeats else np.zeros(0, np.int64)
+    customer = np.concatenate([ordering, ordering[repeat]])
+    event = np.concatenate([np.zeros(len(ordering), np.int64), *events])
+    day = np.concatenate([customers.first_day[ordering], _invert(
+        curves, persona[repeat], np.concatenate(times) if times
+        else np.zeros(0))])
     second, channel = _details(seed, customers, customer, event)
     order = np.lexsort((event, customer, second, day))
     return Orders(customer[order].astype(np.int32),

@@ -15,9 +15,11 @@ incremental model:
 
 So the one query of the file serves both: in full (``truncate``, then the
 query into the table) and for the changed keys (those rows deleted, then
-the query with its incremental lines into the table). The keys are the
+the query with its incremental lines into the table). The quality checks
+(``qc_`` views) carry incremental lines too: a refresh runs their queries
+with them, over the rows it added or changed (``check_queries``). The keys are the
 temporary tables the refresh fills (``refresh_orders``, ``refresh_days``,
-``refresh_months``: README, "Time moves").
+``refresh_months``, ``refresh_customers``: README, "Time moves").
 """
 
 from __future__ import annotations
@@ -86,3 +88,20 @@ def update(conn: psycopg.Connection, schema: str, name: str) -> None:
     conn.execute(sql.SQL("delete from {} where {}").format(
         sql.Identifier(schema, relation(name)), sql.SQL(condition)))
     conn.execute(_insert(name, incremental=True))
+
+
+_CHECK = re.compile(r"^create view (qc_\w+) as\b", re.MULTILINE)
+
+
+def check_queries(names: tuple[str, ...]) -> dict[str, str]:
+    """The query of each check (``qc_`` view) of the files ``names`` that
+    has incremental lines, with them: what a refresh runs instead of the
+    view, reading only the rows it added or changed."""
+    found = {}
+    for name in names:
+        for statement in sql_files.statements(sql_files.sql_file(name)):
+            match = _CHECK.search(statement)
+            if match and _LINE.search(statement):
+                found[match.group(1)] = _LINE.sub(
+                    r"\1", statement[match.end():]).strip()
+    return found

@@ -117,17 +117,19 @@ def check_views(conn: psycopg.Connection, schema: str) -> list[tuple[str, str]]:
 
 
 def run_check(conn: psycopg.Connection, schema: str, view: str,
-              description: str) -> CheckResult:
-    """Count the violations of one check and format its first rows."""
-    cursor = conn.execute(sql.SQL("select * from {}.{} limit 0").format(
-        sql.Identifier(schema), sql.Identifier(view)))
+              description: str, query: str | None = None) -> CheckResult:
+    """Count the violations of one check and format its first rows
+    (``query``: the check's query to run instead of its view, with the
+    search path set to ``schema``)."""
+    source = (sql.SQL("({}) as violations").format(sql.SQL(query)) if query
+              else sql.Identifier(schema, view))
+    cursor = conn.execute(sql.SQL("select * from {} limit 0").format(source))
     columns = [c.name for c in cursor.description]
     order = sql.SQL(", ").join(
         sql.SQL("{} nulls first").format(sql.Identifier(c)) for c in columns)
     rows = conn.execute(
-        sql.SQL("select *, count(*) over () from {}.{} order by {} "
-                "limit %s").format(sql.Identifier(schema),
-                                   sql.Identifier(view), order),
+        sql.SQL("select *, count(*) over () from {} order by {} "
+                "limit %s").format(source, order),
         [SAMPLE_ROWS]).fetchall()
     violations = rows[0][-1] if rows else 0
     first_rows = [", ".join(f"{c}={v}" for c, v in zip(columns, row[:-1]))
@@ -147,20 +149,29 @@ def refresh_tasks(schema: str) -> dict:
 
 def run_checks(conn: psycopg.Connection, schema: str,
                sessions: SessionPool | None = None,
-               refresh: bool = True) -> list[CheckResult]:
+               refresh: bool = True,
+               changed_only: bool = False) -> list[CheckResult]:
     """Run every check of ``schema`` (side by side on ``sessions`` if given);
     raises ``QualityGateFailed`` if any finds a violation (after writing all
     results to ``quality_check``).
 
     ``refresh=False``: the inputs were just refreshed (the build refreshes
-    them while it makes the views).
+    them while it makes the views). ``changed_only``: in a refresh, whose
+    key tables (``maintain``) name the rows it added or changed, the checks
+    that can read only those do (the rest passed the last gate unchanged).
     """
     sessions = sessions or SessionPool.inline(conn)
     if refresh:
         sessions.run(refresh_tasks(schema))
     checks = check_views(conn, schema)
+    queries = {}
+    if changed_only:
+        sql_files.set_search_path(conn, schema)
+        queries = maintain.check_queries(
+            (CHECKS_FILE, UNIQUE_KEYS_FILE, HISTORY_FILE))
     done = sessions.run({view: (functools.partial(
-        run_check, schema=schema, view=view, description=description), ())
+        run_check, schema=schema, view=view, description=description,
+        query=queries.get(view)), ())
         for view, description in checks})
     results = [done[view] for view, _ in checks]
     if not results:

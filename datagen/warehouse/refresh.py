@@ -102,7 +102,8 @@ def refresh(schema: str, to_date=None, url: str | None = None,
                  f"{time.perf_counter() - step:7.2f} s")
             step = time.perf_counter()
             try:
-                quality.run_checks(conn, schema, refresh=False)
+                quality.run_checks(conn, schema, refresh=False,
+                                   changed_only=True)
             except quality.QualityGateFailed:
                 echo(f"  quality gate failed: schema {schema!r} was left "
                      f"as of {since}")
@@ -298,7 +299,8 @@ def _changed_keys(conn: psycopg.Connection, schema: str,
                   feed: changes.Feed) -> None:
     """The temporary tables that say where the views must be made again:
     ``refresh_orders`` (the orders added or changed), ``refresh_days`` (the
-    new days and those of the changed orders), ``refresh_months``."""
+    new days and those of the changed orders), ``refresh_months``, and
+    ``refresh_customers`` (those with a new version) for the gate."""
     orders = pa.concat_tables([
         feed.tables[name].select(["order_id", "customer_id"])
         for name in ("orders", "status_changes")]).group_by(
@@ -319,7 +321,16 @@ def _changed_keys(conn: psycopg.Connection, schema: str,
     conn.execute("create temporary table refresh_months on commit drop as "
                  "select distinct date_trunc('month', order_date)::date "
                  "as month from refresh_days")
-    for table in ("refresh_orders", "refresh_days", "refresh_months"):
+    touched = pa.concat_tables([
+        feed.tables[name].select(["customer_id"])
+        for name in ("customers", "customer_changes")]).group_by(
+            ["customer_id"]).aggregate([])
+    conn.execute("create temporary table refresh_customers (customer_id "
+                 "integer primary key) on commit drop")
+    copy_text.copy_csv(conn, "pg_temp", "refresh_customers", ["customer_id"],
+                       copy_text.csv_bytes("refresh_customers", touched))
+    for table in ("refresh_orders", "refresh_days", "refresh_months",
+                  "refresh_customers"):
         conn.execute(sql.SQL("analyze {}").format(sql.Identifier(table)))
 
 
