@@ -13,38 +13,25 @@
 --   monetary         = net revenue: sum(fact_order_item.net_amount) over the
 --                      customer's completed orders; tax and shipping
 --                      excluded; range [0, inf)
--- (the lines are summed per order once, in int_order_totals; an import cte
--- read twice is "not materialized": postgresql would otherwise copy the
--- whole table before filtering it)
+-- (the lines are summed per order once, in int_order_totals, and the orders
+-- per customer once, in int_customer_orders, which a refresh keeps up to
+-- date)
 
 create materialized view vw_customer_rfm_base as
 
 with
 
-order_totals as not materialized (
+order_totals as (
     select * from int_order_totals
+),
+
+customer_orders as (
+    select * from int_customer_orders
 ),
 
 analysis as (
     select max(order_date) + 1 as analysis_date
     from order_totals
-),
-
-completed_orders as (
-    select *
-    from order_totals
-    where order_status = 'completed'
-),
-
-customer_orders as (
-    select
-        customer_id,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date,
-        count(*) as frequency,
-        sum(net_amount) as net_revenue
-    from completed_orders
-    group by customer_id
 ),
 
 final as (

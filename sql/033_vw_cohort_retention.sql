@@ -13,37 +13,32 @@
 --                        order in activity_month; range [0, cohort_size]
 --   retention_rate     = active_customers / cohort_size, a fraction,
 --                        unrounded; 1 at offset 0; range [0, 1]
--- (orders come from int_order_totals, which holds each order's month; an
--- import cte read twice is "not materialized": postgresql would otherwise
--- copy the whole table before filtering it)
+-- (each customer's cohort comes from int_customer_orders, the months in
+-- which they bought from int_customer_months, and the last month from
+-- int_order_totals: a refresh keeps the three up to date)
 
 create materialized view vw_cohort_retention as
 
 with
 
-order_totals as not materialized (
+order_totals as (
     select * from int_order_totals
-),
-
-data_end as (
-    select max(order_month) as last_month
-    from order_totals
-),
-
-completed_order_months as (
-    select distinct
-        customer_id,
-        order_month
-    from order_totals
-    where order_status = 'completed'
 ),
 
 customer_cohorts as (
     select
         customer_id,
-        min(order_month) as cohort_month
-    from completed_order_months
-    group by customer_id
+        cohort_month
+    from int_customer_orders
+),
+
+completed_order_months as (
+    select * from int_customer_months
+),
+
+data_end as (
+    select max(order_month) as last_month
+    from order_totals
 ),
 
 cohort_sizes as (

@@ -115,8 +115,10 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
     # regular lines: product by (persona, month) weights, quantity
     counts = plan.lines_per_order[first:stop]
     n_lines = int(counts.sum())
-    ul = rng.uniforms(plan.seed, rng.LINES, int(plan.line_offset[first]),
-                      n_lines, 2)
+    # (a block may be empty: a refresh of days without an order)
+    line_start = (int(plan.line_offset[first])
+                  if first < len(plan.line_offset) else 0)
+    ul = rng.uniforms(plan.seed, rng.LINES, line_start, n_lines, 2)
     line_order = np.repeat(np.arange(n), counts)
     group = persona[line_order] * plan.n_months + plan.month[
         day[line_order]]

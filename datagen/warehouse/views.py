@@ -34,6 +34,8 @@ VIEW_FILES = (
     "023_vw_revenue_by_channel.sql",
     "024_vw_revenue_by_category.sql",
     "025_vw_category_margin_monthly.sql",
+    "026_int_customer_orders.sql",
+    "027_int_customer_months.sql",
     "030_vw_customer_rfm_base.sql",
     "031_vw_customer_rfm_scores.sql",
     "032_vw_customer_ltv_segments.sql",

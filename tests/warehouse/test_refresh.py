@@ -204,3 +204,15 @@ def test_a_feed_that_does_not_fit_is_a_one_line_error(conn, warehouse,
                      "--to", "2025-01-10", "--out", str(tmp_path / "x"))
     assert result.returncode == 2
     assert "at most 2024-12-31, the date schema" in result.stderr
+
+
+def test_a_refresh_of_days_without_an_order(conn, warehouse, pg_url):
+    """A tiny shop: no order in the days refreshed (found by the book's
+    engineer: the empty block of orders failed)."""
+    schema = warehouse(seed=5, scale=0.1, start_date="2025-06-01",
+                       end_date="2025-06-29", schema="rf_empty")
+    full = warehouse(seed=5, scale=0.1, start_date="2025-06-01",
+                     end_date="2025-07-02", schema="rf_empty_full")
+    report = refresh(schema, "2025-07-02", url=pg_url, **QUIET)
+    assert report.rows["orders"] == 0
+    assert data_checksums(conn, schema) == data_checksums(conn, full)
