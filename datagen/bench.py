@@ -25,11 +25,17 @@ server, in the same run, and reported as a table on stdout and as JSON under
   steps, the gate's check of the keys the cluster does not enforce, and the
   facts' size on disk per node. On a 2-core machine the three servers share
   the cores the one node has to itself: an overhead, not a speed-up.
+- P7 refresh: a one-day ``datagen refresh`` at scale 20 (the warehouse as
+  of the day before, refreshed to the last day) against a whole build as
+  of that last day, each the median of ``REFRESH_ROUNDS``, with the
+  refresh's steps; and a one-month refresh for scale (target: a one-day
+  refresh at most a tenth of the build).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -570,19 +576,73 @@ def _table(report: dict) -> str:
             {**one["fact_bytes_per_node"],
              **{f"worker :{port}": size for port, size in
                 many["fact_bytes_per_node"].items()}}.items()))
+    p7 = report.get("p7")
+    if p7:
+        lines += [
+            f"P7 refresh at scale {p7['scale']:g} to {p7['to']} (median of "
+            f"{p7['rounds']}; target: one day at most 0.10 of a build)",
+            f"  whole build as of {p7['to']}          "
+            f"{p7['build_s']:>9.1f} s",
+            f"  one-day refresh                   {p7['one_day_s']:>9.1f} s "
+            f"{p7['one_day_ratio']:>7.2f} of the build ("
+            f"{p7['one_day_rows']['orders']:,} orders)"]
+        lines += [f"    {step:<32}{seconds:>9.2f} s"
+                  for step, seconds in p7["one_day_steps"].items()]
+        lines.append(
+            f"  one-month refresh                 {p7['one_month_s']:>9.1f} s"
+            f" {p7['one_month_ratio']:>7.2f} of the build ("
+            f"{p7['one_month_rows']['orders']:,} orders)")
     return "\n".join(lines)
+
+
+#: rounds of P7 (the median is reported)
+REFRESH_ROUNDS = 3
+
+
+def p7_refresh(url: str, scale: float = 20, to: str = "2025-12-31") -> dict:
+    """A one-day and a one-month refresh at ``scale`` against a whole build
+    as of the same day, in this process (the refresh runs in one session)."""
+    from .warehouse.refresh import refresh
+    last = dt.date.fromisoformat(to)
+    quiet = dict(url=url, echo=lambda line: None)
+    schema = "bench_refresh"
+    builds, refreshes, steps = [], [], []
+    for _ in range(REFRESH_ROUNDS):
+        params = parse_params(dict(scale=scale, end_date=to, schema=schema))
+        builds.append(build(params, **quiet).total_seconds)
+        build(dataclasses.replace(params, end_date=last - dt.timedelta(1)),
+              **quiet)
+        done = refresh(schema, last, **quiet)
+        refreshes.append(done.seconds)
+        steps.append(done.steps)
+    month_start = last.replace(day=1) - dt.timedelta(days=1)
+    build(parse_params(dict(scale=scale, end_date=month_start,
+                            schema=schema)), **quiet)
+    month = refresh(schema, last, **quiet)
+    _drop_build(url, schema)
+    one_day = statistics.median(refreshes)
+    whole = statistics.median(builds)
+    middle = refreshes.index(one_day) if one_day in refreshes else 0
+    return {"scale": scale, "to": to, "rounds": REFRESH_ROUNDS,
+            "build_s": whole, "one_day_s": one_day,
+            "one_day_ratio": one_day / whole,
+            "one_day_steps": steps[middle],
+            "one_day_rows": done.rows,
+            "one_month_s": month.seconds,
+            "one_month_ratio": month.seconds / whole,
+            "one_month_rows": month.rows}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m datagen bench")
     parser.add_argument("--only", nargs="*",
-                        choices=["p1", "p2", "p3", "p4", "p5", "p6"],
+                        choices=["p1", "p2", "p3", "p4", "p5", "p6", "p7"],
                         help="run only these parts")
     parser.add_argument("--without-100", action="store_true",
                         help="P4 at scales 1 and 10 only (scale 100 takes "
                         "about 2 minutes here)")
     args = parser.parse_args(argv)
-    parts = set(args.only or ["p1", "p2", "p3", "p4", "p5", "p6"])
+    parts = set(args.only or ["p1", "p2", "p3", "p4", "p5", "p6", "p7"])
     url = server.database_url()
     report = {"machine": _machine(),
               "measured_at": dt.datetime.now().isoformat(timespec="seconds")}
@@ -599,6 +659,8 @@ def main(argv: list[str] | None = None) -> int:
         report["p5"] = p5_import(url)
     if "p6" in parts:
         report["p6"] = p6_cluster(url)
+    if "p7" in parts:
+        report["p7"] = p7_refresh(url)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "bench.json").write_text(json.dumps(report, indent=2,
                                                default=str))

@@ -36,6 +36,7 @@ from ..generate import feed as feed_files
 from ..params import BuildParams, ParamError, parse_date, parse_params
 from ..server import connect
 from . import copy_binary, copy_text, maintain, quality, schemas, views
+from .build import Steps, tune_session
 
 
 @dataclasses.dataclass
@@ -45,6 +46,7 @@ class RefreshReport:
     to_date: dt.date
     rows: dict[str, int]        # rows appended or changed, by kind
     seconds: float
+    steps: dict[str, float]     # seconds of each step
 
 
 def _stderr(line: str) -> None:
@@ -82,36 +84,37 @@ def refresh(schema: str, to_date=None, url: str | None = None,
             echo(f"schema {schema!r} is already as of {since}: nothing to do")
             return None
         echo(f"refreshing schema {schema!r}: as of {since} -> {to_date}")
-        from ..warehouse.build import tune_session
+        steps = Steps(echo)
         tune_session(conn)
         with conn.transaction():
-            feed = _apply(conn, params, since, echo, feed)
-            rows = feed.rows()
-            feed_rows = feed
-            conn.execute(
-                sql.SQL("update {}.build_info set end_date = %s, "
-                        "refreshed_from = %s, refreshed_at = now(), "
-                        "refresh_seconds = %s").format(
-                            sql.Identifier(schema)),
-                [to_date, since, round(time.perf_counter() - started, 2)])
-            step = time.perf_counter()
-            _changed_keys(conn, schema, feed_rows)
-            views.refresh_changed(conn, schema)
-            maintain.update(conn, schema, quality.INPUTS_FILE)
-            echo(f"  views                           "
-                 f"{time.perf_counter() - step:7.2f} s")
-            step = time.perf_counter()
-            try:
-                quality.run_checks(conn, schema, refresh=False,
-                                   changed_only=True)
-            except quality.QualityGateFailed:
-                echo(f"  quality gate failed: schema {schema!r} was left "
-                     f"as of {since}")
-                raise
-            echo(f"  quality checks                  "
-                 f"{time.perf_counter() - step:7.2f} s")
+            if feed is None:
+                with steps.step(f"generate as of {to_date}"):
+                    feed = changes.changes(generate.plan(params), since)
+            with steps.step("apply the changes"):
+                apply_feed(conn, schema, feed)
+                conn.execute(sql.SQL(
+                    "update {}.build_info set end_date = %s, refreshed_from "
+                    "= %s, refreshed_at = now()").format(
+                        sql.Identifier(schema)), [to_date, since])
+            with steps.step("views"):
+                _changed_keys(conn, schema, feed)
+                views.refresh_changed(conn, schema)
+                maintain.update(conn, schema, quality.INPUTS_FILE)
+            with steps.step("quality checks"):
+                try:
+                    quality.run_checks(conn, schema, refresh=False,
+                                       changed_only=True)
+                except quality.QualityGateFailed:
+                    echo(f"  quality gate failed: schema {schema!r} was "
+                         f"left as of {since}")
+                    raise
+            conn.execute(sql.SQL(
+                "update {}.build_info set refresh_seconds = %s").format(
+                    sql.Identifier(schema)),
+                [round(time.perf_counter() - started, 2)])
+    rows = feed.rows()
     report = RefreshReport(schema, since, to_date, rows,
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, steps.seconds)
     echo(f"refreshed schema {schema!r} to {to_date} in "
          f"{report.seconds:.1f} s: " + ", ".join(
              f"{kind} {n:,}" for kind, n in rows.items()))
@@ -189,24 +192,6 @@ def shop_of(params: BuildParams) -> dict:
 def as_of(conn: psycopg.Connection, schema: str) -> dt.date:
     return conn.execute(sql.SQL("select end_date from {}.build_info").format(
         sql.Identifier(schema))).fetchone()[0]
-
-
-def _apply(conn: psycopg.Connection, params: BuildParams, since: dt.date,
-           echo: Callable[[str], None],
-           feed: changes.Feed | None = None) -> changes.Feed:
-    """Apply to ``params.schema`` what happened after ``since`` up to
-    ``params.end_date``: the ``feed`` given (read from files), else the one
-    the generator draws; returns the feed applied."""
-    step = time.perf_counter()
-    if feed is None:
-        feed = changes.changes(generate.plan(params), since)
-        echo(f"  generate as of {params.end_date}          "
-             f"{time.perf_counter() - step:7.2f} s")
-        step = time.perf_counter()
-    apply_feed(conn, params.schema, feed)
-    echo(f"  apply the changes               "
-         f"{time.perf_counter() - step:7.2f} s")
-    return feed
 
 
 def apply_feed(conn: psycopg.Connection, schema: str,
