@@ -28,6 +28,11 @@ TABLES_FILE = "100_import_tables.sql"
 LINES_FILE = "101_import_source_line.sql"
 UNKNOWNS_FILE = "102_import_unknowns.sql"
 STAR_FILE = "103_import_star.sql"
+#: memory per sort or hash for the statements of ``sql/103``: with the
+#: build's 64MB the lines of a file such as the UCI Online Retail one (400k
+#: imported lines) are sorted and kept on disk (about 150MB of temporary
+#: files), and each statement reads all of them
+STAR_WORK_MEM = "256MB"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,10 +126,13 @@ def star_tasks(staging: str, import_staging: str) -> dict[str, Task]:
 
 def _run_in(session: psycopg.Connection, statement: str,
             search_path: tuple[str, ...]) -> None:
-    """``statement`` with ``search_path`` for it alone."""
+    """``statement`` with ``search_path`` and ``STAR_WORK_MEM`` for it
+    alone."""
     with session.transaction():
         session.execute(sql.SQL("set local search_path to {}").format(
             sql.SQL(", ").join(map(sql.Identifier, search_path))))
+        session.execute("select set_config('work_mem', %s, true)",
+                        [STAR_WORK_MEM])
         session.execute(statement)
 
 
