@@ -12,8 +12,9 @@ book shows. A unique index on each view's grain holds the grain.
 per order once; the order-grain views read it instead of joining the lines
 again each. Each view is analyzed as soon as it is made, so that the views
 built from it are planned with its statistics. The views that do not read
-each other are made side by side (``sessions``), the longest chain first;
-what a view reads is taken from its SQL.
+each other are made side by side (``sessions``), the longest chain first,
+and so are the indexes of one view; what a view reads is taken from its
+SQL.
 """
 
 from __future__ import annotations
@@ -63,15 +64,36 @@ def create_views(conn: psycopg.Connection, schema: str,
     conn.execute("insert into analysis_setting (min_pair_orders) values (%s)",
                  [min_pair_orders])
 
-    def create(name: str, view: str):
-        def task(session: psycopg.Connection) -> None:
-            sql_files.run_sql(session, schema, name)
-            schemas.analyze(session, schema, view)
-        return task
-    tasks = {view: (create(name, view), reads(name))
-             for name, view in zip(VIEW_FILES, VIEWS)}
-    tasks = {view: tasks[view] for view in LONGEST_FIRST} | tasks
+    files = dict(zip(VIEWS, VIEW_FILES))
+    made = {view: _view_tasks(schema, files[view], view) for view in VIEWS}
+    tasks = {}
+    for view in (*LONGEST_FIRST, *VIEWS):
+        create, *indexes = made[view].items()
+        # a view waits for the indexes of the views it reads too: it is
+        # planned as it was when each file ran whole
+        tasks[view] = (create[1], tuple(
+            task for read in reads(files[view]) for task in made[read]))
+        tasks.update({task: (index, (view,)) for task, index in indexes})
     (sessions or SessionPool.inline(conn)).run({**tasks, **(alongside or {})})
+
+
+def _run(statement: str, schema: str, analyze: str | None = None):
+    def task(session: psycopg.Connection) -> None:
+        sql_files.set_search_path(session, schema)
+        session.execute(statement)
+        if analyze:
+            schemas.analyze(session, schema, analyze)
+    return task
+
+
+def _view_tasks(schema: str, name: str, view: str) -> dict:
+    """``{task: function}``: the view of file ``name`` made and analyzed,
+    then each of its indexes a task of its own (built side by side)."""
+    create, *indexes = sql_files.statements(sql_files.sql_file(name))
+    tasks = {view: _run(create, schema, analyze=view)}
+    for number, statement in enumerate(indexes, start=1):
+        tasks[f"{view} index {number}"] = _run(statement, schema)
+    return tasks
 
 
 def refresh(conn: psycopg.Connection, schema: str,
