@@ -16,11 +16,15 @@
 --                     vw_product_association_rules; range [orders_together,
 --                     completed orders]
 -- (one pass over the lines: the baskets come out of the two primary keys in
--- order_id order, so the self-join merges them without sorting or hashing;
--- the threshold is applied as the pairs are counted, so only the kept pairs
--- meet the product counts, which come from the baskets; the self-join is on
--- the order and its customer, the distribution column on Citus, so the
--- shards pair their own baskets)
+-- order_id order; each basket becomes the sorted array of its products, and
+-- each product in it the products after it (its pairs with a higher id);
+-- these are gathered per product_a, one product at a time in product_a
+-- order, and the product_b of each are counted in a small hash of their
+-- own: the same counts as a self-join of the baskets, without one hash of
+-- every pair; the threshold is applied as they are counted, so only the
+-- kept pairs meet the product counts, which come from the baskets; the
+-- baskets are grouped by the order and its customer, the distribution
+-- column on Citus, so the shards make their own baskets)
 
 create materialized view vw_product_pairs as
 
@@ -77,19 +81,57 @@ product_counts as (
     group by product_id
 ),
 
-pair_counts as (
-    -- only the pairs at or above the threshold
+basket_products as (
+    -- one row per basket: its products, sorted
     select
-        basket_a.product_id as product_a,
-        basket_b.product_id as product_b,
-        count(*) as orders_together
-    from baskets as basket_a
-    inner join baskets as basket_b
-        on basket_a.order_id = basket_b.order_id
-        and basket_a.customer_id = basket_b.customer_id
-        and basket_a.product_id < basket_b.product_id
-    group by basket_a.product_id, basket_b.product_id
-    having count(*) >= (select settings.min_pair_orders from settings)
+        order_id,
+        customer_id,
+        array_agg(product_id order by product_id) as products
+    from baskets
+    group by order_id, customer_id
+),
+
+later_products as not materialized (
+    -- one row per basket and product in it but its last: the basket's
+    -- products after it, in product_a order
+    select
+        positions.product_a,
+        basket_products.products[positions.position + 1:] as products_after
+    from basket_products
+    cross join lateral unnest(basket_products.products) with ordinality
+        as positions (product_a, position)
+    where positions.position < cardinality(basket_products.products)
+    order by positions.product_a
+),
+
+partners as (
+    -- one row per product_a: every product_b it was bought with, once per
+    -- basket
+    select
+        later_products.product_a,
+        array_agg(partner.product_b) as product_bs
+    from later_products
+    cross join lateral unnest(later_products.products_after)
+        as partner (product_b)
+    group by later_products.product_a
+),
+
+pair_counts as materialized (
+    -- only the pairs at or above the threshold (materialized: joined to the
+    -- product counts once, not once per product_a)
+    select
+        partners.product_a,
+        counted.product_b,
+        counted.orders_together
+    from partners
+    cross join lateral (
+        select
+            partner.product_b,
+            count(*) as orders_together
+        from unnest(partners.product_bs) as partner (product_b)
+        group by partner.product_b
+        having count(*) >= (select settings.min_pair_orders from settings)
+    ) as counted
 ),
 
 final as (

@@ -140,7 +140,7 @@ def build(params: BuildParams, url: str | None = None,
 
         if source:
             start_date, end_date = _import(conn, staging, side_staging,
-                                           source, steps, rows)
+                                           source, sessions, steps, rows)
         else:
             start_date, end_date = params.start_date, params.end_date
             _generate(conn, staging, side_staging, params, chunk_orders,
@@ -233,8 +233,8 @@ def _generate(conn, staging: str, truth_staging: str, params: BuildParams,
 
 
 def _import(conn, staging: str, import_staging: str,
-            source: import_build.Source, steps: Steps,
-            rows: dict[str, int]):
+            source: import_build.Source, sessions: SessionPool,
+            steps: Steps, rows: dict[str, int]):
     """The imported shop: its lines read, judged and made a star; returns
     the data period."""
     with steps.step("read and copy source lines"):
@@ -243,7 +243,7 @@ def _import(conn, staging: str, import_staging: str,
         import_build.judge_lines(conn, import_staging)
     with steps.step("orders, lines and dimensions"):
         rows.update(import_build.build_star(conn, staging, import_staging,
-                                            source, lines))
+                                            source, lines, sessions))
     return import_build.data_period(conn, staging)
 
 

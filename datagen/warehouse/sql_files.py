@@ -5,8 +5,9 @@ path. What a file touches is read with sqlglot, so that comments, string
 literals, ``only`` and ``if exists`` cannot mislead it: the key files'
 statements (``alter table``, ``create index``, ``references``) through
 sqlglot's PostgreSQL tokenizer, since its parser does not know ``not
-valid`` or ``validate constraint``; the views' ``from`` and ``join``
-through its parser (every table a query reads, less its own CTEs).
+valid`` or ``validate constraint``; the views' ``from`` and ``join``, and
+what one statement writes and reads, through its parser (every table a
+query reads, less its own CTEs).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 
 import psycopg
 from psycopg import sql
-from sqlglot import exp, parse
+from sqlglot import exp, parse, parse_one
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.tokens import Token, TokenType
 
@@ -63,6 +64,23 @@ def run_sql(conn: psycopg.Connection, schema: str, name: str) -> None:
     set_search_path(conn, schema)
     for statement in statements(sql_file(name)):
         conn.execute(statement)
+
+
+def statement_tables(statement: str) -> tuple[set[str], set[str]]:
+    """(tables the statement writes, tables it reads) by sqlglot's parser:
+    the table an ``insert`` or ``create`` writes, every table a ``drop``
+    names; its own CTEs left out."""
+    tree = parse_one(statement, read="postgres")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    tables = {table.name for table in tree.find_all(exp.Table)
+              if table.name} - ctes
+    if isinstance(tree, exp.Drop):
+        return tables, set()
+    target = tree.this.this if isinstance(tree.this, exp.Schema) \
+        else tree.this
+    writes = {target.name} if isinstance(tree, (exp.Insert, exp.Create)) \
+        and isinstance(target, exp.Table) else set()
+    return writes, tables - writes
 
 
 @functools.cache

@@ -14,8 +14,9 @@ unique index on each view's grain holds the grain.
 per order once; the order-grain views read it instead of joining the lines
 again each. Each view is analyzed as soon as it is made, so that the views
 built from it are planned with its statistics. The views that do not read
-each other are made side by side (``sessions``); what a view reads is taken
-from its SQL.
+each other are made side by side (``sessions``), the longest chain first,
+and so are the indexes of one view; what a view reads is taken from its
+SQL.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ VIEW_FILES = (
     "041_vw_product_association_rules.sql",
 )
 VIEWS = tuple(name[4:-4] for name in VIEW_FILES)
+#: started before the others when they are ready at once: the longest chain
+#: of the views on a source with many products (the rules read the pairs),
+#: so that the short views fill the other sessions beside it
+LONGEST_FIRST = ("vw_product_pairs", "vw_product_association_rules")
 
 
 def reads(name: str) -> tuple[str, ...]:
@@ -63,14 +68,36 @@ def create_views(conn: psycopg.Connection, schema: str,
     conn.execute("insert into analysis_setting (min_pair_orders) values (%s)",
                  [min_pair_orders])
 
-    def create(name: str, view: str):
-        def task(session: psycopg.Connection) -> None:
-            sql_files.run_sql(session, schema, name)
-            schemas.analyze(session, schema, view)
-        return task
-    tasks = {view: (create(name, view), reads(name))
-             for name, view in zip(VIEW_FILES, VIEWS)}
+    files = dict(zip(VIEWS, VIEW_FILES))
+    made = {view: _view_tasks(schema, files[view], view) for view in VIEWS}
+    tasks = {}
+    for view in (*LONGEST_FIRST, *VIEWS):
+        create, *indexes = made[view].items()
+        # a view waits for the indexes of the views it reads too: it is
+        # planned as it was when each file ran whole
+        tasks[view] = (create[1], tuple(
+            task for read in reads(files[view]) for task in made[read]))
+        tasks.update({task: (index, (view,)) for task, index in indexes})
     (sessions or SessionPool.inline(conn)).run({**tasks, **(alongside or {})})
+
+
+def _run(statement: str, schema: str, analyze: str | None = None):
+    def task(session: psycopg.Connection) -> None:
+        sql_files.set_search_path(session, schema)
+        session.execute(statement)
+        if analyze:
+            schemas.analyze(session, schema, analyze)
+    return task
+
+
+def _view_tasks(schema: str, name: str, view: str) -> dict:
+    """``{task: function}``: the view of file ``name`` made and analyzed,
+    then each of its indexes a task of its own (built side by side)."""
+    create, *indexes = sql_files.statements(sql_files.sql_file(name))
+    tasks = {view: _run(create, schema, analyze=view)}
+    for number, statement in enumerate(indexes, start=1):
+        tasks[f"{view} index {number}"] = _run(statement, schema)
+    return tasks
 
 
 def refresh(conn: psycopg.Connection, schema: str,
