@@ -35,7 +35,8 @@ order_totals as (
 months as (
     select distinct make_date(year, month, 1) as month
     from dates
-    -- incremental: where make_date(year, month, 1) in (select month from refresh_months)
+    -- incremental: where make_date(year, month, 1)
+    -- incremental:     in (select month from refresh_months)
 ),
 
 completed_orders as (

@@ -42,7 +42,8 @@ order_items as (
 months as (
     select distinct make_date(year, month, 1) as month
     from dates
-    -- incremental: where make_date(year, month, 1) in (select month from refresh_months)
+    -- incremental: where make_date(year, month, 1)
+    -- incremental:     in (select month from refresh_months)
 ),
 
 categories as (
@@ -57,7 +58,8 @@ completed_orders as (
         date_trunc('month', order_ts)::date as month
     from orders
     where order_status = 'completed'
-    -- incremental: and date_trunc('month', order_ts)::date in (select month from refresh_months)
+    -- incremental: and date_trunc('month', order_ts)::date
+    -- incremental:     in (select month from refresh_months)
 ),
 
 completed_lines as (

@@ -569,7 +569,8 @@ out_of_period as (
     cross join period
     where fact_order.order_ts::date
         not between period.start_date and period.end_date
-        -- incremental: and fact_order.order_id in (select order_id from refresh_orders)
+        -- incremental: and fact_order.order_id
+        -- incremental:     in (select order_id from refresh_orders)
     union all
     select 'dim_customer.signup_date', dim_customer.customer_id,
         dim_customer.signup_date
@@ -577,7 +578,8 @@ out_of_period as (
     cross join period
     where dim_customer.signup_date
         not between period.start_date and period.end_date
-        -- incremental: and dim_customer.customer_id in (select customer_id from refresh_customers)
+        -- incremental: and dim_customer.customer_id
+        -- incremental:     in (select customer_id from refresh_customers)
     union all
     select 'dim_date.full_date (first day)', null, calendar_span.first_date
     from calendar_span

@@ -18,7 +18,8 @@ with
 
 history as (
     select * from dim_customer_history
-    -- incremental: where customer_id in (select customer_id from refresh_customers)
+    -- incremental: where customer_id
+    -- incremental:     in (select customer_id from refresh_customers)
 ),
 
 ordered as (
@@ -52,12 +53,14 @@ with
 
 history as (
     select * from dim_customer_history
-    -- incremental: where customer_id in (select customer_id from refresh_customers)
+    -- incremental: where customer_id
+    -- incremental:     in (select customer_id from refresh_customers)
 ),
 
 customers as (
     select * from dim_customer
-    -- incremental: where customer_id in (select customer_id from refresh_customers)
+    -- incremental: where customer_id
+    -- incremental:     in (select customer_id from refresh_customers)
 ),
 
 ordered as (
@@ -106,12 +109,14 @@ with
 
 history as (
     select * from dim_customer_history
-    -- incremental: where customer_id in (select customer_id from refresh_customers)
+    -- incremental: where customer_id
+    -- incremental:     in (select customer_id from refresh_customers)
 ),
 
 customers as (
     select * from dim_customer
-    -- incremental: where customer_id in (select customer_id from refresh_customers)
+    -- incremental: where customer_id
+    -- incremental:     in (select customer_id from refresh_customers)
 ),
 
 current_rows as (
@@ -146,12 +151,14 @@ with
 history as (
     select * from dim_customer_history
     where is_current
-    -- incremental: and customer_id in (select customer_id from refresh_customers)
+    -- incremental: and customer_id
+    -- incremental:     in (select customer_id from refresh_customers)
 ),
 
 customers as (
     select * from dim_customer
-    -- incremental: where customer_id in (select customer_id from refresh_customers)
+    -- incremental: where customer_id
+    -- incremental:     in (select customer_id from refresh_customers)
 ),
 
 final as (
