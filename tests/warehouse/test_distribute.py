@@ -29,8 +29,8 @@ FACT_SHARD = re.compile(r"Scan on (fact_order|fact_order_item)_\d+")
 #: the baskets of vw_product_pairs pick the completed orders by order_id
 #: alone (an exists): joined on (order_id, customer_id) one node estimates
 #: 282 baskets for 386,326 on the real file and its plan then takes minutes;
-#: on the cluster that filter goes through the coordinator (its pairs are
-#: then counted on the workers, joined on customer_id)
+#: on the cluster that filter goes through the coordinator (its baskets are
+#: then made on the workers, grouped by order and customer)
 NOT_YET_CO_LOCATED = {"vw_product_pairs"}
 #: checks whose subplans bring fact rows to the coordinator that only their
 #: rule selects: the orders dated outside the data period, and the lines of
