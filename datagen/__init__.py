@@ -22,4 +22,4 @@ way):
 stands beside them.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
