@@ -21,20 +21,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from . import money
 from .changes import FEED_TABLES, Feed
 
 LAYOUT_VERSION = 1
 FORMATS = ("parquet", "csv")
 MANIFEST = "feed.json"
-#: money columns of each feed table (integer cents in the generator)
-MONEY = {
-    "products": ("unit_cost", "list_price"),
-    "orders": ("items_subtotal", "discount_amount", "shipping_amount",
-               "tax_amount", "order_total"),
-    "order_lines": ("unit_price", "unit_cost", "discount_amount",
-                    "net_amount"),
-}
-MONEY_TYPE = pa.decimal128(12, 2)
+#: the warehouse table whose rows each feed table carries (its money
+#: columns are ``money.MONEY``'s)
+ROWS_OF = {"products": "dim_product", "orders": "fact_order",
+           "order_lines": "fact_order_item"}
 
 
 class FeedError(ValueError):
@@ -121,7 +117,8 @@ _TYPES = {"int8": pa.int8(), "int16": pa.int16(), "int32": pa.int32(),
           "string": pa.string(), "large_string": pa.large_string(),
           "date32[day]": pa.date32(), "timestamp[s]": pa.timestamp("s"),
           "timestamp[us]": pa.timestamp("us"),
-          "timestamp[ns]": pa.timestamp("ns"), str(MONEY_TYPE): MONEY_TYPE}
+          "timestamp[ns]": pa.timestamp("ns"),
+          str(money.DECIMAL): money.DECIMAL}
 
 
 def _type(name: str) -> pa.DataType:
@@ -132,20 +129,19 @@ def _type(name: str) -> pa.DataType:
                         "writes") from None
 
 
+def _money_columns(name: str) -> tuple[str, ...]:
+    return money.MONEY.get(ROWS_OF.get(name, ""), ())
+
+
 def _money_out(name: str, table: pa.Table) -> pa.Table:
-    for column in MONEY.get(name, ()):
-        cents = np.asarray(table[column].to_numpy(), dtype=np.int64)
-        words = np.empty((len(cents), 2), dtype="<i8")
-        words[:, 0], words[:, 1] = cents, np.where(cents < 0, -1, 0)
-        money = pa.Array.from_buffers(MONEY_TYPE, len(cents),
-                                      [None, pa.py_buffer(words)])
+    for column in _money_columns(name):
         table = table.set_column(table.column_names.index(column), column,
-                                 money)
+                                 money.cents_to_decimal(table[column]))
     return table
 
 
 def _money_in(name: str, table: pa.Table) -> pa.Table:
-    for column in MONEY.get(name, ()):
+    for column in _money_columns(name):
         cents = pc.cast(pc.multiply(table[column], pa.scalar(
             100, pa.decimal128(3, 0))), pa.int64())
         table = table.set_column(table.column_names.index(column), column,

@@ -8,21 +8,13 @@ and the COPY statement both COPY paths share. Identifiers are quoted with
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
 from psycopg import sql
 from pyarrow import csv as pa_csv
 
-#: money columns of each table, held in integer cents until written
-MONEY = {
-    "dim_product": ("unit_cost", "list_price"),
-    "fact_order": ("items_subtotal", "discount_amount", "shipping_amount",
-                   "tax_amount", "order_total"),
-    "fact_order_item": ("unit_price", "unit_cost", "discount_amount",
-                        "net_amount"),
-}
+from ..generate.money import MONEY, cents_to_decimal
 
 
 def csv_bytes(table: str, frame: pd.DataFrame | pa.Table) -> bytes:
@@ -47,17 +39,6 @@ def csv_bytes(table: str, frame: pd.DataFrame | pa.Table) -> bytes:
     pa_csv.write_csv(frame, sink, pa_csv.WriteOptions(
         include_header=False, quoting_style="needed"))
     return sink.getvalue().to_pybytes()
-
-
-def cents_to_decimal(cents) -> pa.Array:
-    """Integer cents as ``decimal128(12, 2)`` (its unscaled value is the
-    cents: two little-endian int64 words, low then sign)."""
-    values = np.asarray(cents, dtype=np.int64)
-    words = np.empty((len(values), 2), dtype="<i8")
-    words[:, 0] = values
-    words[:, 1] = np.where(values < 0, -1, 0)
-    return pa.Array.from_buffers(pa.decimal128(12, 2), len(values),
-                                 [None, pa.py_buffer(words)])
 
 
 def column_names(frame: pd.DataFrame | pa.Table) -> list[str]:
