@@ -257,8 +257,10 @@ def apply_feed(conn: psycopg.Connection, schema: str,
             ["event_date"]))
     status = t["status_changes"]
     if status.num_rows:
-        staged = _staged(conn, schema, "status", status.drop_columns(
-            ["event_date"]))
+        staged = _temporary(
+            conn, "refresh_status", "order_id bigint, customer_id integer, "
+            "order_status text, changed_at timestamp",
+            status.drop_columns(["event_date"]))
         conn.execute(sql.SQL("""
             update {orders} as target
             set order_status = changed.order_status,
@@ -286,15 +288,10 @@ def _changed_keys(conn: psycopg.Connection, schema: str,
     ``refresh_orders`` (the orders added or changed), ``refresh_days`` (the
     new days and those of the changed orders), ``refresh_months``, and
     ``refresh_customers`` (those with a new version) for the gate."""
-    orders = pa.concat_tables([
-        feed.tables[name].select(["order_id", "customer_id"])
-        for name in ("orders", "status_changes")]).group_by(
-            ["order_id", "customer_id"]).aggregate([])
-    conn.execute("create temporary table refresh_orders (order_id bigint "
-                 "primary key, customer_id integer) on commit drop")
-    copy_text.copy_csv(conn, "pg_temp", "refresh_orders",
-                       ["order_id", "customer_id"],
-                       copy_text.csv_bytes("refresh_orders", orders))
+    _temporary(conn, "refresh_orders",
+               "order_id bigint primary key, customer_id integer",
+               _distinct(feed, ("orders", "status_changes"),
+                         ["order_id", "customer_id"]))
     conn.execute(sql.SQL("""
         create temporary table refresh_days on commit drop as
         select full_date as order_date from {dates} where full_date > %(since)s
@@ -306,17 +303,20 @@ def _changed_keys(conn: psycopg.Connection, schema: str,
     conn.execute("create temporary table refresh_months on commit drop as "
                  "select distinct date_trunc('month', order_date)::date "
                  "as month from refresh_days")
-    touched = pa.concat_tables([
-        feed.tables[name].select(["customer_id"])
-        for name in ("customers", "customer_changes")]).group_by(
-            ["customer_id"]).aggregate([])
-    conn.execute("create temporary table refresh_customers (customer_id "
-                 "integer primary key) on commit drop")
-    copy_text.copy_csv(conn, "pg_temp", "refresh_customers", ["customer_id"],
-                       copy_text.csv_bytes("refresh_customers", touched))
+    _temporary(conn, "refresh_customers", "customer_id integer primary key",
+               _distinct(feed, ("customers", "customer_changes"),
+                         ["customer_id"]))
     for table in ("refresh_orders", "refresh_days", "refresh_months",
                   "refresh_customers"):
         conn.execute(sql.SQL("analyze {}").format(sql.Identifier(table)))
+
+
+def _distinct(feed: changes.Feed, tables: tuple[str, ...],
+              columns: list[str]) -> pa.Table:
+    """The distinct values of ``columns`` over the feed's ``tables``."""
+    return pa.concat_tables([feed.tables[name].select(columns)
+                             for name in tables]).group_by(columns).aggregate(
+                                 [])
 
 
 def _copy_binary(conn: psycopg.Connection, schema: str, table: str,
@@ -330,32 +330,29 @@ def _copy_binary(conn: psycopg.Connection, schema: str, table: str,
         copy.write(copy_binary.encode(rows, types))
 
 
-def _staged(conn: psycopg.Connection, schema: str, table: str,
-            rows) -> sql.Identifier:
-    """``rows`` copied into a temporary table: with their columns of
-    ``table`` if it is a table of ``schema``, else the status changes'."""
-    name = f"refresh_{table}"
-    if table == "status":
-        conn.execute(sql.SQL(
-            "create temporary table {} (order_id bigint, customer_id integer, "
-            "order_status text, changed_at timestamp) on commit drop").format(
-                sql.Identifier(name)))
-    else:
-        conn.execute(sql.SQL("create temporary table {} on commit drop as "
-                             "select {} from {} limit 0").format(
-            sql.Identifier(name), sql.SQL(", ").join(
-                map(sql.Identifier, copy_text.column_names(rows))),
-            sql.Identifier(schema, table)))
-    copy_text.copy_csv(conn, "pg_temp", name, copy_text.column_names(rows),
-                       copy_text.csv_bytes(table, rows))
+def _temporary(conn: psycopg.Connection, name: str, columns: str,
+               rows) -> sql.Identifier:
+    """``rows`` copied into a new temporary table ``name`` (its ``columns``
+    as SQL), dropped at the commit."""
+    conn.execute(sql.SQL("create temporary table {} ({}) on commit drop"
+                         ).format(sql.Identifier(name), sql.SQL(columns)))
+    copy_text.copy_frame(conn, "pg_temp", name, rows)
     return sql.Identifier(name)
 
 
 def _upsert(conn: psycopg.Connection, schema: str, table: str, rows,
-            key: list[str]) -> int:
+            key: list[str]) -> None:
     """Insert ``rows`` into ``table``, updating those whose ``key`` is there."""
-    staged = _staged(conn, schema, table, rows)
     columns = copy_text.column_names(rows)
+    name = f"refresh_{table}"
+    staged = sql.Identifier(name)
+    conn.execute(sql.SQL("create temporary table {} on commit drop as "
+                         "select {} from {} limit 0").format(
+        staged, sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.Identifier(schema, table)))
+    # (its money as the table's: csv_bytes knows it by the table's name)
+    copy_text.copy_csv(conn, "pg_temp", name, columns,
+                       copy_text.csv_bytes(table, rows))
     conn.execute(sql.SQL("insert into {} ({}) select {} from {} "
                          "on conflict ({}) do update set {}").format(
         sql.Identifier(schema, table),
@@ -365,4 +362,3 @@ def _upsert(conn: psycopg.Connection, schema: str, table: str, rows,
         sql.SQL(", ").join(sql.SQL("{} = excluded.{}").format(
             sql.Identifier(c), sql.Identifier(c))
             for c in columns if c not in key)))
-    return len(rows)
