@@ -54,29 +54,18 @@ create table dim_customer (
 -- has no valid_to. the quality gate checks that each customer's versions
 -- tile the time from sign-up without gap or overlap (092).
 create table dim_customer_history (
+    -- the customer as they were: dim_customer's columns and rules
+    like dim_customer including constraints,
     -- ids
-    customer_id            integer     not null,
-    customer_version       integer     not null check (customer_version >= 1),
-    customer_code          text        not null,
-    -- person
-    first_name             text        not null,
-    last_name              text        not null,
-    email                  text        not null check (email like '%_@_%'),
-    -- place
-    city                   text        not null,
-    region                 text        not null,
-    country                text        not null,
-    -- acquisition
-    signup_date            date        not null,
-    acquisition_channel_id smallint    not null,
+    customer_version integer not null check (customer_version >= 1),
     -- validity
-    valid_from             date        not null,
-    valid_to               date,
-    is_current             boolean     not null,
+    valid_from date not null,
+    valid_to date,
+    is_current boolean not null,
     constraint dim_customer_history_valid_to_after_from
-        check (valid_to > valid_from),
+    check (valid_to > valid_from),
     constraint dim_customer_history_current_is_open
-        check (is_current = (valid_to is null))
+    check (is_current = (valid_to is null))
 );
 
 create table dim_product (

@@ -238,7 +238,6 @@ customers as (
 
 select
     customers.customer_id,
-    1 as customer_version,
     customers.customer_code,
     customers.first_name,
     customers.last_name,
@@ -248,6 +247,7 @@ select
     customers.country,
     customers.signup_date,
     customers.acquisition_channel_id,
+    1 as customer_version,
     customers.signup_date as valid_from,
     null::date as valid_to,
     true as is_current
