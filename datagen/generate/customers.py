@@ -82,6 +82,9 @@ class Versions:
     #: a version's key: customer index * DAYS_KEY + day (unique, sorted)
     DAYS_KEY = 1 << 21
 
+    def columns(self) -> list[np.ndarray]:
+        return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
     @property
     def key(self) -> np.ndarray:
         return self.customer.astype(np.int64) * self.DAYS_KEY + self.day
@@ -173,11 +176,8 @@ def changes(seed: int, signed_up: Versions, n_days: int) -> Versions:
     Poisson process from sign-up, drawn gap by gap from keyed random
     numbers (the k-th change of a customer reads its own), each a move (a
     new city and region) or else a new email address."""
-    state = dataclasses.replace(signed_up)
-    state.city, state.region, state.domain, state.form = (
-        a.copy() for a in (state.city, state.region, state.domain,
-                           state.form))
-    parts = [dataclasses.replace(signed_up)]
+    state = Versions(*(column.copy() for column in signed_up.columns()))
+    parts = [signed_up]
     active = np.arange(len(signed_up.customer))
     day = signed_up.day.astype(np.int64)
     mean_gap = 365.25 / planted.CUSTOMER_CHANGES_PER_YEAR
@@ -206,11 +206,10 @@ def changes(seed: int, signed_up: Versions, n_days: int) -> Versions:
                               state.region[active], state.domain[active],
                               state.form[active]))
         k += 1
-    merged = Versions(*(np.concatenate([getattr(p, f.name) for p in parts])
-                        for f in dataclasses.fields(Versions)))
+    merged = Versions(*map(np.concatenate,
+                           zip(*(part.columns() for part in parts))))
     order = np.argsort(merged.key, kind="stable")
-    return Versions(*(getattr(merged, f.name)[order]
-                      for f in dataclasses.fields(Versions)))
+    return Versions(*(column[order] for column in merged.columns()))
 
 
 #: dim_customer_history's own columns (dim_customer has the others)
