@@ -620,9 +620,10 @@ def p7_refresh(url: str, scale: float = 20, to: str = "2025-12-31") -> dict:
                             schema=schema)), **quiet)
     month = refresh(schema, last, **quiet)
     _drop_build(url, schema)
+    # (an odd number of rounds: the median is one of them, its steps shown)
     one_day = statistics.median(refreshes)
     whole = statistics.median(builds)
-    middle = refreshes.index(one_day) if one_day in refreshes else 0
+    middle = refreshes.index(one_day)
     return {"scale": scale, "to": to, "rounds": REFRESH_ROUNDS,
             "build_s": whole, "one_day_s": one_day,
             "one_day_ratio": one_day / whole,
