@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from . import dates, planted, rng
 from .customers import PERSONAS, Customers, codes
-from .orders import Orders
+from .orders import Orders, channels
 from .products import Catalogue
 
 STATUSES = ["completed", "cancelled", "returned"]
@@ -175,7 +175,7 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
     shipping = np.where(express, planted.EXPRESS_SHIPPING_CENTS, np.where(
         after >= planted.FREE_SHIPPING_FROM_CENTS, 0,
         planted.STANDARD_SHIPPING_CENTS))
-    tax = (after * o.tax_bp[first:stop] + 5000) // 10000
+    tax = (after * c.tax_bp_at(cust, day) + 5000) // 10000
     total = after + shipping + tax
 
     # status: cancellations, returns (more with fashion, by persona)
@@ -212,7 +212,7 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
         "order_id": ids,
         "order_number": codes("SO-", ids, 9),
         "customer_id": cust + 1,
-        "channel_id": o.channel[first:stop] + 1,
+        "channel_id": channels(plan.seed, c, cust, o.event[first:stop]) + 1,
         "order_date_key": date_key,
         "order_ts": ts,
         "order_status": pc.take(pa.array(STATUSES), pa.array(status)),

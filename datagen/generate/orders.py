@@ -20,13 +20,13 @@ from .customers import CHANNEL_NAMES, PERSONAS, Customers
 
 @dataclasses.dataclass
 class Orders:
-    """One entry per order, sorted by time; ``order_id = index + 1``."""
+    """One entry per order, sorted by time; ``order_id = index + 1``. An
+    order's channel and sales tax are drawn with its block (``channels``,
+    ``Customers.tax_bp_at``): only the orders drawn need them."""
     customer: np.ndarray       # customer index (customer_id - 1)
     day: np.ndarray            # day index in the period
     second: np.ndarray         # second of the day
-    channel: np.ndarray        # channel index (channel_id - 1)
     event: np.ndarray          # k: the customer's k-th order (0: the first)
-    tax_bp: np.ndarray         # sales tax of the customer's region that day
 
     def __len__(self) -> int:
         return len(self.day)
@@ -81,34 +81,59 @@ def generate(seed: int, start: dt.date, end: dt.date,
     day = np.concatenate([customers.first_day[ordering], _invert(
         curves, persona[repeat], np.concatenate(times) if times
         else np.zeros(0))])
-    second, channel = _details(seed, customers, customer, event)
-    order = np.lexsort((event, customer, second, day))
+    second = _seconds(seed, customer, event)
+    order = _time_order(day, second, customer, event, len(customers.persona))
     return Orders(customer[order].astype(np.int32),
-                  day[order].astype(np.int32), second[order],
-                  channel[order], event[order],
-                  customers.tax_bp_at(customer[order], day[order]))
+                  day[order].astype(np.int32), second[order], event[order])
 
 
-def _details(seed, customers: Customers, customer: np.ndarray,
-             event: np.ndarray):
-    """Second of the day and channel of each (customer, k-th) order."""
-    u = rng.keyed(seed, rng.ORDER_DETAILS, customer, event, 2)
+def _time_order(day, second, customer, event, n_customers: int) -> np.ndarray:
+    """The permutation that sorts orders by day, second, customer, then k.
+
+    Each customer's orders come in k order (first orders, then the repeats
+    k = 1, 2, ...), so a stable sort by one key of time and customer keeps
+    them in k order; the key is an int64 whenever it fits (it always does
+    but for periods of many centuries), else the four keys are sorted."""
+    n_days = int(day.max()) + 1 if len(day) else 0
+    if n_days * 86_400 * max(n_customers, 1) < 2 ** 63:
+        key = (day.astype(np.int64) * 86_400 + second) * n_customers + customer
+        return np.argsort(key, kind="stable")
+    return np.lexsort((event, customer, second, day))
+
+
+def _uniforms(seed: int, customer: np.ndarray, event: np.ndarray,
+              k: int) -> np.ndarray:
+    """The first ``k`` order-details uniforms of each (customer, k-th)
+    order: column 0 times the order within its day, column 1 picks its
+    channel (a keyed column is the same whatever ``k``)."""
+    return rng.keyed(seed, rng.ORDER_DETAILS, customer, event, k)
+
+
+def _seconds(seed: int, customer: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Second of the day of each (customer, k-th) order."""
+    u = _uniforms(seed, customer, event, 1)[:, 0]
     hour_cdf = np.cumsum(planted.HOUR_INTENSITY) / np.sum(planted.HOUR_INTENSITY)
-    hour = np.minimum(np.searchsorted(hour_cdf, u[:, 0], side="right"), 23)
+    hour = np.minimum(np.searchsorted(hour_cdf, u, side="right"), 23)
     lower = np.where(hour > 0, hour_cdf[hour - 1], 0.0)
-    within = (u[:, 0] - lower) / (hour_cdf[hour] - lower)
-    second = (hour * 3600 + np.minimum(np.floor(within * 3600), 3599)
-              ).astype(np.int32)
+    within = (u - lower) / (hour_cdf[hour] - lower)
+    return (hour * 3600 + np.minimum(np.floor(within * 3600), 3599)
+            ).astype(np.int32)
 
+
+def channels(seed: int, customers: Customers, customer: np.ndarray,
+             event: np.ndarray) -> np.ndarray:
+    """Channel index of each (customer index, k-th) order: a first order
+    comes through the acquisition channel, a repeat order often too, else
+    through the repeat mix."""
+    u = _uniforms(seed, customer, event, 2)[:, 1]
     repeat_mix = np.array([planted.REPEAT_CHANNEL_MIX.get(c, 0.0)
                            for c in CHANNEL_NAMES])
-    same = u[:, 1] < planted.REPEAT_SAME_CHANNEL
-    rescaled = (u[:, 1] - planted.REPEAT_SAME_CHANNEL) / (
+    same = u < planted.REPEAT_SAME_CHANNEL
+    rescaled = (u - planted.REPEAT_SAME_CHANNEL) / (
         1 - planted.REPEAT_SAME_CHANNEL)
     other = rng.choice(np.clip(rescaled, 0, 1 - 1e-12), repeat_mix)
-    channel = np.where((event == 0) | same, customers.channel[customer],
-                       other).astype(np.int8)
-    return second, channel
+    return np.where((event == 0) | same, customers.channel[customer],
+                    other).astype(np.int8)
 
 
 def _invert(curves: np.ndarray, persona: np.ndarray,
