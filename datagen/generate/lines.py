@@ -55,7 +55,8 @@ def prepare(seed: int, start: dt.date, end: dt.date, orders: Orders,
     persona = customers.persona[orders.customer]
     extra = np.array([planted.PERSONAS[p]["extra_lines"] for p in PERSONAS])
     u = rng.uniforms(seed, rng.LINE_COUNTS, 0, len(orders), 1)[:, 0]
-    lines = np.minimum(1 + rng.poisson(u, extra[persona]), planted.MAX_LINES)
+    lines = np.minimum(1 + rng.grouped_poisson(u, persona, extra),
+                       planted.MAX_LINES)
     offset = np.concatenate([[0], np.cumsum(lines)[:-1]])
     month = dates.month_index(start, end)
     days = dates.days(start, end)

@@ -98,13 +98,7 @@ def poisson(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     m, p = mean[positive], u[positive]
     means, which = np.unique(m, return_inverse=True)
     if len(means) <= POISSON_TABLES:
-        # few means: search each draw in its mean's table of P(X <= k)
-        k = np.empty(len(m), dtype=np.int64)
-        for index, value in enumerate(means):
-            cdf = special.pdtr(np.arange(_poisson_support(value)), value)
-            chosen = which == index
-            k[chosen] = np.searchsorted(cdf, p[chosen], side="right")
-        out[positive] = k
+        out[positive] = grouped_poisson(p, which, means)
         return out
     # start near the answer with the normal approximation, then walk, each
     # step looking only at the draws that moved in the last one (the others
@@ -123,6 +117,18 @@ def poisson(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         walking = walking[moved]
     out[positive] = k.astype(np.int64)
     return out
+
+
+def grouped_poisson(u: np.ndarray, group: np.ndarray,
+                    means: np.ndarray) -> np.ndarray:
+    """Like ``poisson(u, means[group])`` for a few positive means: each
+    draw searched in its mean's table of P(X <= k)."""
+    k = np.empty(len(u), dtype=np.int64)
+    for index, value in enumerate(means):
+        cdf = special.pdtr(np.arange(_poisson_support(value)), value)
+        chosen = group == index
+        k[chosen] = np.searchsorted(cdf, u[chosen], side="right")
+    return k
 
 
 def _poisson_support(mean: float) -> int:
