@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import planted
+from . import lines, planted, status
 from .plan import Plan
 
 #: the feed's tables: each event's day is its ``event_date`` column
@@ -87,8 +87,7 @@ def changes(plan: Plan, since: dt.date) -> Feed:
     # in the last return window before it (no older order can change)
     first = int(np.searchsorted(plan.lines.orders.day, since_index - (
         planted.RETURN_WINDOW_DAYS + 1)))
-    recent = pa.concat_tables([plan.block(first, n_old).orders, placed])
-    status_changes = _status_changes(recent, after_s)
+    status_changes = _status_changes(plan, first, after_s)
 
     personas = plan.truth_tables()["customer_persona"]
     old_customers = int(((version == 1) & ~in_feed).sum())
@@ -106,23 +105,23 @@ def changes(plan: Plan, since: dt.date) -> Feed:
     })
 
 
-def _status_changes(orders: pa.Table, after_s: np.datetime64) -> pa.Table:
-    parts = []
-    for status, column in (("cancelled", "cancelled_ts"),
-                           ("returned", "returned_ts")):
-        at = orders[column].to_numpy(zero_copy_only=False)
-        happened = ~np.isnat(at) & (at >= after_s)
-        chosen = orders.filter(pa.array(happened))
-        parts.append(pa.table({
-            "order_id": chosen["order_id"],
-            "customer_id": chosen["customer_id"],
-            "order_status": pa.repeat(status, chosen.num_rows),
-            "changed_at": chosen[column],
-        }))
-    table = pa.concat_tables(parts).sort_by([("changed_at", "ascending"),
-                                             ("order_id", "ascending")])
-    return table.append_column("event_date",
-                               pc.cast(table["changed_at"], pa.date32()))
+def _status_changes(plan: Plan, first: int, after_s: np.datetime64
+                    ) -> pa.Table:
+    """The cancellations and returns from ``after_s`` on of the orders from
+    index ``first``, in time order."""
+    index, fate, changed_at = status.status_changes(
+        plan.lines, first, plan.n_orders, after_s)
+    customer = plan.lines.orders.customer[index]
+    order = np.lexsort((index, changed_at))
+    changed_at = pa.array(changed_at[order])
+    return pa.table({
+        "order_id": index[order] + 1,
+        "customer_id": customer[order] + 1,
+        "order_status": pc.take(pa.array(lines.STATUSES),
+                                pa.array(fate[order])),
+        "changed_at": changed_at,
+        "event_date": pc.cast(changed_at, pa.date32()),
+    })
 
 
 def _product_changes(plan: Plan, since: dt.date) -> pa.Table:

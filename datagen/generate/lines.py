@@ -48,6 +48,12 @@ class LinePlan:
     def n_months(self) -> int:
         return int(self.month[-1]) + 1
 
+    @property
+    def end(self) -> np.datetime64:
+        """The end of the last day: what comes later has not happened."""
+        return np.datetime64(self.start, "s") + np.timedelta64(self.n_days,
+                                                               "D")
+
 
 def prepare(seed: int, start: dt.date, end: dt.date, orders: Orders,
             customers: Customers, catalogue: Catalogue) -> LinePlan:
@@ -111,31 +117,15 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
     cust = o.customer[first:stop]
     day = o.day[first:stop]
     persona = c.persona[cust]
-    uo = rng.uniforms(plan.seed, rng.ORDER_AMOUNTS, first, n, 8)
+    uo = order_uniforms(plan, first, stop)
 
-    # regular lines: product by (persona, month) weights, quantity
     counts = plan.lines_per_order[first:stop]
-    n_lines = int(counts.sum())
     # (a block may be empty: a refresh of days without an order)
     line_start = (int(plan.line_offset[first])
                   if first < len(plan.line_offset) else 0)
-    ul = rng.uniforms(plan.seed, rng.LINES, line_start, n_lines, 2)
-    line_order = np.repeat(np.arange(n), counts)
-    group = persona[line_order] * plan.n_months + plan.month[
-        day[line_order]]
-    product = rng.grouped_choice(ul[:, 0], group, plan.weights)
-    quantity = rng.choice(ul[:, 1], planted.QUANTITY_PROBS) + 1
-    seq = np.arange(n_lines)
-
-    # planted bundles: both products, quantity one
-    has_bundle = uo[:, 2] < planted.BUNDLE_ORDER_SHARE
-    bundle = rng.choice(uo[:, 3], np.ones(len(cat.bundles)))[has_bundle]
-    b_order = np.flatnonzero(has_bundle)
-    pairs = cat.bundles[["product_a", "product_b"]].to_numpy() - 1
-    line_order = np.concatenate([line_order, b_order, b_order])
-    product = np.concatenate([product, pairs[bundle, 0], pairs[bundle, 1]])
-    quantity = np.concatenate([quantity, np.ones(2 * len(b_order), int)])
-    seq = np.concatenate([seq, n_lines + np.arange(2 * len(b_order))])
+    ul = rng.uniforms(plan.seed, rng.LINES, line_start, int(counts.sum()), 2)
+    line_order, product, quantity, seq = basket(plan, persona, day, counts,
+                                                ul, uo)
 
     # one line per product in an order: keep the first, number the lines
     by_product = np.lexsort((seq, product, line_order))
@@ -179,31 +169,12 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
     tax = (after * c.tax_bp_at(cust, day) + 5000) // 10000
     total = after + shipping + tax
 
-    # status: cancellations, returns (more with fashion, by persona)
-    is_fashion = (cat.products["category"].to_numpy()[product] == "Fashion")
-    has_fashion = np.bincount(line_order, is_fashion, minlength=n) > 0
-    return_factor = np.array([planted.PERSONAS[p]["return_factor"]
-                              for p in PERSONAS])[persona]
-    return_p = planted.RETURN_RATE * return_factor * np.where(
-        has_fashion, planted.FASHION_RETURN_FACTOR, 1.0)
-    fate = np.where(uo[:, 5] < planted.CANCEL_RATE, 1, np.where(
-        uo[:, 5] < planted.CANCEL_RATE + return_p, 2, 0))
-
-    start = np.datetime64(plan.start, "s")
-    ts = start + day.astype("timedelta64[D]") + o.second[first:stop].astype(
-        "timedelta64[s]")
-    # each fate has its time: a cancellation before shipping, a return
-    # after delivery; the status is the one that has happened by the end
-    # of the last day (an order to be returned later is completed today)
-    cancel_wait = np.floor(uo[:, 6] * planted.CANCEL_WITHIN_HOURS * 3600)
-    return_wait = planted.RETURN_AFTER_DAYS * 86400 + np.floor(np.minimum(
-        rng.exponential(uo[:, 7], planted.RETURN_MEAN_WAIT_DAYS),
-        planted.RETURN_WINDOW_DAYS - planted.RETURN_AFTER_DAYS) * 86400)
-    changed_at = ts + np.where(fate == 1, cancel_wait, return_wait).astype(
-        "timedelta64[s]")
-    happened = (fate > 0) & (changed_at < start + np.timedelta64(
-        plan.n_days, "D"))
-    status = np.where(happened, fate, 0)
+    # status: the fate that has happened by the end of the last day (an
+    # order to be returned later is completed today)
+    ts = order_ts(plan, first, stop)
+    fate, changed_at = fates(plan, persona, holds_fashion(
+        plan, line_order, product, n), uo, ts)
+    status = np.where((fate > 0) & (changed_at < plan.end), fate, 0)
     cancelled_ts = pa.array(changed_at, mask=status != 1)
     returned_ts = pa.array(changed_at, mask=status != 2)
     date_key = _date_keys(plan.start, day)
@@ -238,6 +209,77 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
         "net_amount": net,
     })
     return Block(orders, items)
+
+
+def order_uniforms(plan: LinePlan, first: int, stop: int) -> np.ndarray:
+    """The uniforms of orders ``first .. stop-1``: promotion (0, 1),
+    bundle (2, 3), express shipping (4), fate (5) and its wait (6, 7)."""
+    return rng.uniforms(plan.seed, rng.ORDER_AMOUNTS, first, stop - first, 8)
+
+
+def order_ts(plan: LinePlan, first: int, stop: int) -> np.ndarray:
+    """When orders ``first .. stop-1`` were placed (datetime64[s])."""
+    o = plan.orders
+    return (np.datetime64(plan.start, "s")
+            + o.day[first:stop].astype("timedelta64[D]")
+            + o.second[first:stop].astype("timedelta64[s]"))
+
+
+def basket(plan: LinePlan, persona: np.ndarray, day: np.ndarray,
+           counts: np.ndarray, ul: np.ndarray, uo: np.ndarray):
+    """What is put in the baskets of some orders (their persona, day and
+    regular lines, ``ul`` the uniforms of those lines, ``uo`` the orders'),
+    before a product put in twice is dropped: each line's order (its
+    position among these orders), product index, quantity and draw order.
+    Regular lines choose a product by (persona, month) weights and a
+    quantity; a planted bundle adds both its products, quantity one."""
+    n_lines = len(ul)
+    line_order = np.repeat(np.arange(len(counts)), counts)
+    group = persona[line_order] * plan.n_months + plan.month[
+        day[line_order]]
+    product = rng.grouped_choice(ul[:, 0], group, plan.weights)
+    quantity = rng.choice(ul[:, 1], planted.QUANTITY_PROBS) + 1
+    seq = np.arange(n_lines)
+
+    bundles = plan.catalogue.bundles
+    has_bundle = uo[:, 2] < planted.BUNDLE_ORDER_SHARE
+    bundle = rng.choice(uo[:, 3], np.ones(len(bundles)))[has_bundle]
+    b_order = np.flatnonzero(has_bundle)
+    pairs = bundles[["product_a", "product_b"]].to_numpy() - 1
+    line_order = np.concatenate([line_order, b_order, b_order])
+    product = np.concatenate([product, pairs[bundle, 0], pairs[bundle, 1]])
+    quantity = np.concatenate([quantity, np.ones(2 * len(b_order), int)])
+    seq = np.concatenate([seq, n_lines + np.arange(2 * len(b_order))])
+    return line_order, product, quantity, seq
+
+
+def holds_fashion(plan: LinePlan, line_order: np.ndarray,
+                  product: np.ndarray, n: int) -> np.ndarray:
+    """Whether each of ``n`` orders has a Fashion line."""
+    category = plan.catalogue.products["category"].to_numpy()
+    return np.bincount(line_order, category[product] == "Fashion",
+                       minlength=n) > 0
+
+
+def fates(plan: LinePlan, persona: np.ndarray, has_fashion: np.ndarray,
+          uo: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each order's fate (0 kept, 1 cancelled, 2 returned: returns more
+    often with fashion, by persona) and when it comes, whether by the last
+    day or after it: a cancellation before shipping, a return after
+    delivery (for a kept order, when it would have been returned)."""
+    return_factor = np.array([planted.PERSONAS[p]["return_factor"]
+                              for p in PERSONAS])[persona]
+    return_p = planted.RETURN_RATE * return_factor * np.where(
+        has_fashion, planted.FASHION_RETURN_FACTOR, 1.0)
+    fate = np.where(uo[:, 5] < planted.CANCEL_RATE, 1, np.where(
+        uo[:, 5] < planted.CANCEL_RATE + return_p, 2, 0))
+    cancel_wait = np.floor(uo[:, 6] * planted.CANCEL_WITHIN_HOURS * 3600)
+    return_wait = planted.RETURN_AFTER_DAYS * 86400 + np.floor(np.minimum(
+        rng.exponential(uo[:, 7], planted.RETURN_MEAN_WAIT_DAYS),
+        planted.RETURN_WINDOW_DAYS - planted.RETURN_AFTER_DAYS) * 86400)
+    changed_at = ts + np.where(fate == 1, cancel_wait, return_wait).astype(
+        "timedelta64[s]")
+    return fate, changed_at
 
 
 def _date_keys(start: dt.date, day: np.ndarray) -> np.ndarray:
