@@ -132,7 +132,7 @@ def _product_changes(plan: Plan, since: dt.date) -> pa.Table:
     since_index = (since - plan.params.start_date).days
     parts = []
     previous = catalogue.as_of(since_index) if since_index >= 0 else None
-    for day in range(since_index + 1, n_days):
+    for day in catalogue.change_days(since_index + 1, n_days):
         today = catalogue.as_of(day)
         if previous is None:
             changed = today

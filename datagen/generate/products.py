@@ -42,6 +42,18 @@ class Catalogue:
         table["is_active"] = self.end_day[table.index] > day
         return table.reset_index(drop=True)
 
+    def change_days(self, first: int, stop: int) -> list[int]:
+        """The days of ``first .. stop-1`` on which ``as_of`` may differ
+        from the day before: the first day of the data, the first of each
+        month (prices are reviewed), a launch, a discontinuation. On any
+        other day dim_product is the day before's."""
+        month = dates.month_index(self.start, self.start + dt.timedelta(
+            days=stop))
+        may_change = np.r_[True, month[1:] != month[:-1]]
+        for day in (self.launch_day, self.end_day):
+            may_change[day[(day >= 0) & (day <= stop)]] = True
+        return (np.flatnonzero(may_change[first:stop]) + first).tolist()
+
 
 def _subcategory_table() -> pd.DataFrame:
     rows = []
