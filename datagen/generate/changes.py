@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from . import lines, planted, status
 from .plan import Plan
+from .truth import customer_persona
 
 #: the feed's tables: each event's day is its ``event_date`` column
 FEED_TABLES = {
@@ -89,10 +90,10 @@ def changes(plan: Plan, since: dt.date) -> Feed:
         planted.RETURN_WINDOW_DAYS + 1)))
     status_changes = _status_changes(plan, first, after_s)
 
-    personas = plan.truth_tables()["customer_persona"]
     old_customers = int(((version == 1) & ~in_feed).sum())
-    truth = pa.Table.from_pandas(personas.iloc[old_customers:],
-                                 preserve_index=False).append_column(
+    truth = pa.Table.from_pandas(
+        customer_persona(plan.customers, old_customers),
+        preserve_index=False).append_column(
         "event_date", customers["event_date"])
     return Feed(since, to, {
         "customers": customers,

@@ -18,7 +18,6 @@ from .products import Catalogue
 def truth_tables(params: BuildParams, cust: Customers,
                  cat: Catalogue) -> dict[str, pd.DataFrame]:
     """What was planted, for the chapter that checks the methods."""
-    personas = list(planted.PERSONAS)
     persona_rows = pd.DataFrame([
         {"persona": name, "share": p["share"],
          "repeat_orders_per_year": p["repeat_rate"],
@@ -50,11 +49,17 @@ def truth_tables(params: BuildParams, cust: Customers,
          "base share of orders returned (before persona and fashion)"),
     ], columns=["name", "value", "description"])
     return {
-        "customer_persona": pd.DataFrame({
-            "customer_id": cust.table["customer_id"].to_numpy(),
-            "persona": [personas[p] for p in cust.persona]}),
+        "customer_persona": customer_persona(cust),
         "persona": persona_rows,
         "bundle": cat.bundles,
         "seasonal_category": seasons,
         "parameter": parameters,
     }
+
+
+def customer_persona(cust: Customers, first: int = 0) -> pd.DataFrame:
+    """The persona of each customer from index ``first`` on."""
+    personas = list(planted.PERSONAS)
+    return pd.DataFrame({
+        "customer_id": cust.table["customer_id"].to_numpy()[first:],
+        "persona": [personas[p] for p in cust.persona[first:]]})
