@@ -90,9 +90,23 @@ class Versions:
         return self.customer.astype(np.int64) * self.DAYS_KEY + self.day
 
     def at(self, customer: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Index of the version in effect for each (customer, day)."""
-        wanted = np.asarray(customer, np.int64) * self.DAYS_KEY + day
-        return np.searchsorted(self.key, wanted, side="right") - 1
+        """Index of the version in effect for each (customer, day), a day
+        from the customer's sign-up on: from the customer's first version,
+        a step on while their next version has begun (most customers have
+        one version, few more than a handful)."""
+        last = len(self.customer) - 1
+        first = np.flatnonzero(np.r_[True, self.customer[1:]
+                                     != self.customer[:-1]])
+        row = first[customer]
+        walking = np.arange(len(row))
+        while walking.size:
+            now = row[walking]
+            later = np.minimum(now + 1, last)
+            walking = walking[(later > now)
+                              & (self.customer[later] == customer[walking])
+                              & (self.day[later] <= day[walking])]
+            row[walking] += 1
+        return row
 
     def tax_bp_at(self, customer: np.ndarray, day: np.ndarray) -> np.ndarray:
         tax = np.array([r[2] for r in planted.REGIONS])
