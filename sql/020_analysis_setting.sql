@@ -8,11 +8,19 @@
 --     two products must share for vw_product_pairs and
 --     vw_product_association_rules to hold them; range [1, 2^31 - 1];
 --     parameter min_pair_orders, default 5.
+--   min_pair_orders_kept: the least number of baskets a pair needs to be
+--     kept in int_product_pairs, at most min_pair_orders: 1 (every pair) in
+--     a generated warehouse, so that a refresh can add to any pair;
+--     min_pair_orders in an imported one (never refreshed; its thousands of
+--     products make millions of pairs), lowered with min_pair_orders when
+--     the views are recomputed with a lower threshold.
 
 create table analysis_setting (
     -- one row only: the key can hold nothing but true
     is_current      boolean     not null default true
         primary key check (is_current),
     -- thresholds
-    min_pair_orders integer     not null check (min_pair_orders >= 1)
+    min_pair_orders integer     not null check (min_pair_orders >= 1),
+    min_pair_orders_kept integer not null
+        check (min_pair_orders_kept between 1 and min_pair_orders)
 );

@@ -1,4 +1,6 @@
--- vw_customer_rfm_base (materialized when the warehouse is built)
+-- vw_customer_rfm_base (a view of int_customer_orders, which is stored and
+-- kept up to date by a refresh: recency_days is computed as it is read, so
+-- that a day later only the customers who ordered change)
 -- grain: one row per customer with at least one completed order.
 -- purpose: the recency, frequency and monetary inputs of RFM analysis.
 -- definitions:
@@ -17,7 +19,7 @@
 -- per customer once, in int_customer_orders, which a refresh keeps up to
 -- date)
 
-create materialized view vw_customer_rfm_base as
+create view vw_customer_rfm_base as
 
 with
 
@@ -54,5 +56,4 @@ final as (
 
 select * from final;
 
--- the grain, enforced
-create unique index on vw_customer_rfm_base (customer_id);
+-- (its grain is int_customer_orders', enforced there)

@@ -31,14 +31,14 @@ products as (
     select * from dim_product
 ),
 
-orders as (
-    select * from fact_order
+daily_revenue as (
+    select * from vw_daily_revenue
 ),
 
 basket_count as (
-    select count(*)::double precision as baskets
-    from orders
-    where order_status = 'completed'
+    -- the completed orders, day by day
+    select sum(orders)::double precision as baskets
+    from daily_revenue
 ),
 
 directed as (

@@ -170,7 +170,8 @@ def build(params: BuildParams, url: str | None = None,
             # beside the views (both only read the tables)
             quality.create_inputs(conn, staging)
             views.create_views(conn, staging, params.min_pair_orders, sessions,
-                               alongside=quality.refresh_tasks(staging))
+                               alongside=quality.refresh_tasks(staging),
+                               every_pair=not source)
         with steps.step("quality checks"):
             # raises QualityGateFailed before the swap: the live schemas stay
             quality.create_checks(conn, staging,
@@ -189,7 +190,7 @@ def build(params: BuildParams, url: str | None = None,
             # autovacuum nothing to do while the chapters read them
             sessions.run({relation: (functools.partial(
                 schemas.vacuum, schema=staging, relation=relation), ())
-                for relation in TABLES + views.VIEWS + quality.CHECK_INPUTS})
+                for relation in TABLES + views.STORED + quality.CHECK_INPUTS})
             keys.resume_autovacuum(conn, staging)
 
         with steps.step("swap in"):

@@ -2,9 +2,10 @@
 changed (the incremental refresh).
 
 Owns the two ways a view of ``sql/`` is brought up to date after its
-tables changed. A materialized view is refreshed (``refresh materialized
-view``). A maintained view is a table made by ``create table ... as`` in
-its file, and its file says how it is maintained, in the manner of a dbt
+tables changed (a plain view, computed as it is read, needs neither).
+A materialized view is refreshed (``refresh materialized view``). A
+maintained view is a table made by ``create table ... as`` in its file,
+and its file says how it is maintained, in the manner of a dbt
 incremental model:
 
 - a header line ``-- incremental delete: <condition>`` names its rows that
@@ -15,7 +16,18 @@ incremental model:
 
 So the one query of the file serves both: in full (``truncate``, then the
 query into the table) and for the changed keys (those rows deleted, then
-the query with its incremental lines into the table). The quality checks
+the query with its incremental lines into the table).
+
+A table of counts and sums can instead be maintained by addition (a dbt
+incremental model with a merge of deltas): its header names its key,
+``-- incremental add: <key columns>``, and the rows that go when they fall
+to nothing, ``-- incremental empty: <condition>``. Its incremental query
+gives signed changes (the orders' rows of ``refresh_orders``, +1 for an
+order counted now, -1 for one counted before the refresh); a refresh adds
+them to the rows of the same key (every other column is summed), inserts
+the new keys, and deletes the changed rows that became empty. The rows a
+refresh touches are then those the changes touch, however many orders
+each row sums. The quality checks
 (``qc_`` views) carry incremental lines too: a refresh runs their queries
 with them, over the rows it added or changed (``check_queries``). The keys are the
 temporary tables the refresh fills (``refresh_orders``, ``refresh_days``,
@@ -32,10 +44,13 @@ from psycopg import sql
 from . import sql_files
 
 _DELETE = re.compile(r"^-- incremental delete: (.+)$", re.MULTILINE)
+_ADD = re.compile(r"^-- incremental add: (.+)$", re.MULTILINE)
+_EMPTY = re.compile(r"^-- incremental empty: (.+)$", re.MULTILINE)
 _LINE = re.compile(r"^(\s*)-- incremental: ", re.MULTILINE)
 _CREATE = re.compile(
-    r"^create (?:table|materialized view) (?:if not exists )?(\w+) as\b",
-    re.MULTILINE)
+    r"^create (?:table|materialized view|view) (?:if not exists )?(\w+) "
+    r"as\b", re.MULTILINE)
+_VIEW = re.compile(r"^create view ", re.MULTILINE)
 _NO_DATA = re.compile(r"\s+with no data\s*$")
 
 
@@ -44,10 +59,17 @@ def relation(name: str) -> str:
     return _CREATE.search(sql_files.sql_file(name)).group(1)
 
 
+def is_stored(name: str) -> bool:
+    """Whether the file's relation holds rows (a table or materialized
+    view), else it is a plain view, computed as it is read."""
+    return not _VIEW.search(sql_files.sql_file(name))
+
+
 def is_maintained(name: str) -> bool:
     """Whether the file's relation is a maintained table (else a
     materialized view, refreshed in full)."""
-    return bool(_DELETE.search(sql_files.sql_file(name)))
+    text = sql_files.sql_file(name)
+    return bool(_DELETE.search(text) or _ADD.search(text))
 
 
 def _insert(name: str, incremental: bool) -> str:
@@ -59,9 +81,9 @@ def _insert(name: str, incremental: bool) -> str:
     return _LINE.sub(r"\1", insert) if incremental else insert
 
 
-def query(name: str) -> str:
+def query(name: str, incremental: bool = False) -> str:
     """The file's query alone (for EXPLAIN): its select, no insert."""
-    insert = _insert(name, incremental=False)
+    insert = _insert(name, incremental)
     return re.sub(r"^insert into \w+", "", insert, count=1,
                   flags=re.MULTILINE).strip()
 
@@ -69,6 +91,8 @@ def query(name: str) -> str:
 def recompute(conn: psycopg.Connection, schema: str, name: str) -> None:
     """The relation of ``name`` made again from its tables, in full."""
     table = sql.Identifier(schema, relation(name))
+    if not is_stored(name):
+        return
     if not is_maintained(name):
         conn.execute(sql.SQL("refresh materialized view {}").format(table))
         return
@@ -83,11 +107,43 @@ def update(conn: psycopg.Connection, schema: str, name: str) -> None:
     if not is_maintained(name):
         recompute(conn, schema, name)
         return
-    condition = _DELETE.search(sql_files.sql_file(name)).group(1)
     sql_files.set_search_path(conn, schema)
+    text = sql_files.sql_file(name)
+    if _ADD.search(text):
+        _add(conn, schema, name, text)
+        return
+    condition = _DELETE.search(text).group(1)
     conn.execute(sql.SQL("delete from {} where {}").format(
         sql.Identifier(schema, relation(name)), sql.SQL(condition)))
     conn.execute(_insert(name, incremental=True))
+
+
+def _add(conn: psycopg.Connection, schema: str, name: str,
+         text: str) -> None:
+    """The signed changes of the incremental query added to the table of
+    ``name`` by key, and its changed rows that became empty deleted."""
+    table = sql.Identifier(schema, relation(name))
+    key = [column.strip() for column in _ADD.search(text).group(1).split(",")]
+    delta = sql.Identifier("maintain_delta")
+    conn.execute(sql.SQL("create temporary table {} on commit drop as {}"
+                         ).format(delta, sql.SQL(query(name, True))))
+    columns = [column.name for column in conn.execute(
+        sql.SQL("select * from {} limit 0").format(delta)).description]
+    keys = sql.SQL(", ").join(map(sql.Identifier, key))
+    conn.execute(sql.SQL(
+        "insert into {table} as target select * from {delta} "
+        "on conflict ({keys}) do update set {sums}").format(
+        table=table, delta=delta, keys=keys,
+        sums=sql.SQL(", ").join(
+            sql.SQL("{column} = target.{column} + excluded.{column}").format(
+                column=sql.Identifier(column))
+            for column in columns if column not in key)))
+    conn.execute(sql.SQL(
+        "delete from {table} where ({empty}) and ({keys}) in "
+        "(select {keys} from {delta})").format(
+        table=table, delta=delta, keys=keys,
+        empty=sql.SQL(_EMPTY.search(text).group(1))))
+    conn.execute(sql.SQL("drop table {}").format(delta))
 
 
 _CHECK = re.compile(r"^create view (qc_\w+) as\b", re.MULTILINE)

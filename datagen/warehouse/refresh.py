@@ -285,13 +285,24 @@ def apply_feed(conn: psycopg.Connection, schema: str,
 def _changed_keys(conn: psycopg.Connection, schema: str,
                   feed: changes.Feed) -> None:
     """The temporary tables that say where the views must be made again:
-    ``refresh_orders`` (the orders added or changed), ``refresh_days`` (the
+    ``refresh_orders`` (the orders added or changed, and whether each was
+    completed before the refresh: ``was_completed``), ``refresh_days`` (the
     new days and those of the changed orders), ``refresh_months``, and
     ``refresh_customers`` (those with a new version) for the gate."""
     _temporary(conn, "refresh_orders",
                "order_id bigint primary key, customer_id integer",
                _distinct(feed, ("orders", "status_changes"),
                          ["order_id", "customer_id"]))
+    # whether each was completed before the refresh: int_order_totals is
+    # still as of then (the views are brought up to date after this)
+    conn.execute(sql.SQL("""
+        alter table refresh_orders
+        add column was_completed boolean not null default false;
+        update refresh_orders set was_completed = true
+        from {totals} as totals
+        where totals.order_id = refresh_orders.order_id
+          and totals.order_status = 'completed'""").format(
+        totals=sql.Identifier(schema, "int_order_totals")))
     conn.execute(sql.SQL("""
         create temporary table refresh_days on commit drop as
         select full_date as order_date from {dates} where full_date > %(since)s

@@ -33,22 +33,29 @@ VIEW_FILES = (
     "021_int_order_totals.sql",
     "022_vw_daily_revenue.sql",
     "023_vw_revenue_by_channel.sql",
-    "024_vw_revenue_by_category.sql",
-    "025_vw_category_margin_monthly.sql",
-    "026_int_customer_orders.sql",
-    "027_int_customer_months.sql",
+    "024_int_category_months.sql",
+    "025_vw_revenue_by_category.sql",
+    "026_vw_category_margin_monthly.sql",
+    "027_int_customer_orders.sql",
+    "028_int_customer_months.sql",
     "030_vw_customer_rfm_base.sql",
-    "031_vw_customer_rfm_scores.sql",
-    "032_vw_customer_ltv_segments.sql",
-    "033_vw_cohort_retention.sql",
+    "031_int_customer_ranks.sql",
+    "032_vw_customer_rfm_scores.sql",
+    "033_vw_customer_ltv_segments.sql",
+    "034_vw_cohort_retention.sql",
+    "039_int_product_pairs.sql",
     "040_vw_product_pairs.sql",
     "041_vw_product_association_rules.sql",
 )
 VIEWS = tuple(name[4:-4] for name in VIEW_FILES)
+#: the views that hold rows (vacuumed after a build); the others are plain
+#: views of them
+STORED = tuple(name[4:-4] for name in VIEW_FILES if maintain.is_stored(name))
 #: started before the others when they are ready at once: the longest chain
 #: of the views on a source with many products (the rules read the pairs),
 #: so that the short views fill the other sessions beside it
-LONGEST_FIRST = ("vw_product_pairs", "vw_product_association_rules")
+LONGEST_FIRST = ("int_product_pairs", "vw_product_pairs",
+                 "vw_product_association_rules")
 
 
 def reads(name: str) -> tuple[str, ...]:
@@ -60,13 +67,17 @@ def reads(name: str) -> tuple[str, ...]:
 
 def create_views(conn: psycopg.Connection, schema: str,
                  min_pair_orders: int, sessions: SessionPool | None = None,
-                 alongside: dict | None = None) -> None:
+                 alongside: dict | None = None,
+                 every_pair: bool = True) -> None:
     """Write the settings row, then create every view in ``schema``, those
     that do not read each other side by side on ``sessions`` (if given), with
-    the independent tasks ``alongside`` (for ``SessionPool.run``) among them."""
+    the independent tasks ``alongside`` (for ``SessionPool.run``) among them.
+    ``every_pair``: int_product_pairs keeps every pair (a warehouse that a
+    refresh can bring forward), else only those at the threshold."""
     sql_files.run_sql(conn, schema, SETTING_FILE)
-    conn.execute("insert into analysis_setting (min_pair_orders) values (%s)",
-                 [min_pair_orders])
+    conn.execute("insert into analysis_setting (min_pair_orders, "
+                 "min_pair_orders_kept) values (%s, %s)",
+                 [min_pair_orders, 1 if every_pair else min_pair_orders])
 
     files = dict(zip(VIEWS, VIEW_FILES))
     made = {view: _view_tasks(schema, files[view], view) for view in VIEWS}
@@ -94,7 +105,8 @@ def _view_tasks(schema: str, name: str, view: str) -> dict:
     """``{task: function}``: the view of file ``name`` made and analyzed,
     then each of its indexes a task of its own (built side by side)."""
     create, *indexes = sql_files.statements(sql_files.sql_file(name))
-    tasks = {view: _run(create, schema, analyze=view)}
+    tasks = {view: _run(create, schema, analyze=view if maintain.is_stored(
+        name) else None)}
     for number, statement in enumerate(indexes, start=1):
         tasks[f"{view} index {number}"] = _run(statement, schema)
     return tasks
@@ -105,9 +117,10 @@ def refresh(conn: psycopg.Connection, schema: str,
     """Recompute the views in full, in dependency order (after a change of
     the setting or of the data)."""
     if min_pair_orders is not None:
-        conn.execute(sql.SQL("update {}.analysis_setting "
-                             "set min_pair_orders = %s").format(
-                                 sql.Identifier(schema)), [min_pair_orders])
+        conn.execute(sql.SQL(
+            "update {}.analysis_setting set min_pair_orders = %(orders)s, "
+            "min_pair_orders_kept = least(min_pair_orders_kept, %(orders)s)"
+        ).format(sql.Identifier(schema)), {"orders": min_pair_orders})
     for name in VIEW_FILES:
         maintain.recompute(conn, schema, name)
 
@@ -116,8 +129,8 @@ def refresh_changed(conn: psycopg.Connection, schema: str) -> None:
     """Bring the views up to date after a refresh (``refresh_orders``,
     ``refresh_days`` and ``refresh_months`` say what changed): each
     maintained view where the data changed, each other one in full, in
-    dependency order; a view recomputed in full is analyzed again."""
-    for name, view in zip(VIEW_FILES, VIEWS):
+    dependency order. (They are not analyzed again: their statistics
+    survive a recompute, and a few days change them little; autovacuum
+    analyzes them when enough has changed.)"""
+    for name in VIEW_FILES:
         maintain.update(conn, schema, name)
-        if not maintain.is_maintained(name):
-            schemas.analyze(conn, schema, view)

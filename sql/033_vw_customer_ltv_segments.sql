@@ -22,13 +22,8 @@ create materialized view vw_customer_ltv_segments as
 
 with
 
-rfm_base as (
-    select * from vw_customer_rfm_base
-),
-
-population as (
-    select count(*) as customers
-    from rfm_base
+ranks as (
+    select * from int_customer_ranks
 ),
 
 ranked as (
@@ -38,27 +33,27 @@ ranked as (
         frequency as orders,
         first_order_date,
         last_order_date,
-        -- the default frame counts the peers: revenue at or below
-        count(*) over (order by monetary) as customers_at_or_below
-    from rfm_base
+        -- the customers with less revenue and those with as much
+        m_below + m_tied as customers_at_or_below,
+        customers
+    from ranks
 ),
 
 tiered as (
     select
         ranked.*,
         ranked.customers_at_or_below::double precision
-            / population.customers as revenue_cume_dist,
+            / ranked.customers as revenue_cume_dist,
         case
-            when 100 * ranked.customers_at_or_below > 95 * population.customers
+            when 100 * ranked.customers_at_or_below > 95 * ranked.customers
                 then 4
-            when 100 * ranked.customers_at_or_below > 80 * population.customers
+            when 100 * ranked.customers_at_or_below > 80 * ranked.customers
                 then 3
-            when 100 * ranked.customers_at_or_below > 50 * population.customers
+            when 100 * ranked.customers_at_or_below > 50 * ranked.customers
                 then 2
             else 1
         end as ltv_tier_rank
     from ranked
-    cross join population
 ),
 
 final as (

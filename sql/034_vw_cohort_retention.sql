@@ -37,7 +37,8 @@ completed_order_months as (
 ),
 
 data_end as (
-    select max(order_month) as last_month
+    -- (the last order date, through its index)
+    select date_trunc('month', max(order_date))::date as last_month
     from order_totals
 ),
 

@@ -14,6 +14,7 @@
 --     ties the groups are as even as ties allow; equal values always get
 --     equal scores, and a better value never gets a lower score.
 --   rfm_code = r_score, f_score and m_score as three digits, e.g. '545'
+--   (below and tied come from int_customer_ranks)
 --   rfm_segment, from r_score and f_score (the usual RF grid):
 --     Champions          r = 5      and f in 4..5
 --     Loyal              r in 3..4  and f in 4..5
@@ -30,29 +31,8 @@ create materialized view vw_customer_rfm_scores as
 
 with
 
-rfm_base as (
-    select * from vw_customer_rfm_base
-),
-
-population as (
-    select count(*) as customers
-    from rfm_base
-),
-
 ranked as (
-    select
-        customer_id,
-        recency_days,
-        frequency,
-        monetary,
-        -- rank() - 1 = customers with a worse value
-        rank() over (order by recency_days desc) - 1 as r_below,
-        count(*) over (partition by recency_days) as r_tied,
-        rank() over (order by frequency) - 1 as f_below,
-        count(*) over (partition by frequency) as f_tied,
-        rank() over (order by monetary) - 1 as m_below,
-        count(*) over (partition by monetary) as m_tied
-    from rfm_base
+    select * from int_customer_ranks
 ),
 
 scored as (
@@ -64,21 +44,20 @@ scored as (
         ranked.monetary,
         (
             1 + 5 * (2 * ranked.r_below + ranked.r_tied)
-            / (2 * population.customers)
+            / (2 * ranked.customers)
         )::integer
             as r_score,
         (
             1 + 5 * (2 * ranked.f_below + ranked.f_tied)
-            / (2 * population.customers)
+            / (2 * ranked.customers)
         )::integer
             as f_score,
         (
             1 + 5 * (2 * ranked.m_below + ranked.m_tied)
-            / (2 * population.customers)
+            / (2 * ranked.customers)
         )::integer
             as m_score
     from ranked
-    cross join population
 ),
 
 segmented as (
