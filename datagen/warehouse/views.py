@@ -82,7 +82,7 @@ def create_views(conn: psycopg.Connection, schema: str,
     files = dict(zip(VIEWS, VIEW_FILES))
     made = {view: _view_tasks(schema, files[view], view) for view in VIEWS}
     tasks = {}
-    for view in (*LONGEST_FIRST, *VIEWS):
+    for view in _first(LONGEST_FIRST, files):
         create, *indexes = made[view].items()
         # a view waits for the indexes of the views it reads too: it is
         # planned as it was when each file ran whole
@@ -90,6 +90,21 @@ def create_views(conn: psycopg.Connection, schema: str,
             task for read in reads(files[view]) for task in made[read]))
         tasks.update({task: (index, (view,)) for task, index in indexes})
     (sessions or SessionPool.inline(conn)).run({**tasks, **(alongside or {})})
+
+
+def _first(views: tuple[str, ...], files: dict[str, str]) -> list[str]:
+    """Every view in an order that puts each after the views it reads and
+    ``views`` (with what they read) as early as that allows."""
+    order: list[str] = []
+
+    def place(view: str) -> None:
+        if view not in order:
+            for read in reads(files[view]):
+                place(read)
+            order.append(view)
+    for view in (*views, *VIEWS):
+        place(view)
+    return order
 
 
 def _run(statement: str, schema: str, analyze: str | None = None):
