@@ -171,7 +171,7 @@ def build(params: BuildParams, url: str | None = None,
             quality.create_inputs(conn, staging)
             views.create_views(conn, staging, params.min_pair_orders, sessions,
                                alongside=quality.refresh_tasks(staging),
-                               every_pair=not source)
+                               every_pair=not source, distributed=distributed)
         with steps.step("quality checks"):
             # raises QualityGateFailed before the swap: the live schemas stay
             quality.create_checks(conn, staging,

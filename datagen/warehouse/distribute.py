@@ -7,10 +7,11 @@ become reference tables (a copy on every node), and ``fact_order`` and
 order's lines in the shard of its order), with a stated number of shards.
 Citus enforces a key between distributed tables only when it includes the
 distribution column, so the keys of the two facts come from ``sql/citus/``
-in place of ``011`` and ``012``, and ``sql/091`` checks the uniqueness that
-they no longer enforce. The tables are distributed while empty, right after
-they are created, so that the load stays one ``COPY`` per table, which the
-coordinator routes row by row to the shards.
+in place of ``011`` and ``012`` (``sql_files.for_server``: so do the
+product pairs, counted on the workers), and ``sql/091`` checks the
+uniqueness that they no longer enforce. The tables are distributed while
+empty, right after they are created, so that the load stays one ``COPY``
+per table, which the coordinator routes row by row to the shards.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from psycopg import sql
 
 from ..params import ParamError
 from ..server import DatabaseUnavailable
-from . import keys
+from . import keys, sql_files
 
 #: shards per distributed table unless ``--shard-count`` or ``SHARD_COUNT``
 #: says otherwise (Citus' own default; README, scaling out)
@@ -34,9 +35,7 @@ REFERENCE_TABLES = ("dim_date", "dim_channel", "dim_customer",
 DISTRIBUTED_TABLES = ("fact_order", "fact_order_item")
 DISTRIBUTION_COLUMN = "customer_id"
 #: the key files of a distributed build: the facts' keys from sql/citus/
-KEY_FILES = tuple(
-    f"citus/{name}" if name[:3] in ("011", "012") else name
-    for name in keys.KEY_FILES)
+KEY_FILES = tuple(sql_files.for_server(name, True) for name in keys.KEY_FILES)
 
 
 def parse_shard_count(value=None) -> int:

@@ -34,6 +34,13 @@ def sql_file(name: str) -> str:
     return (SQL_DIR / name).read_text()
 
 
+def for_server(name: str, distributed: bool) -> str:
+    """The file to run for ``name``: on a Citus cluster (``distributed``)
+    its variant in ``sql/citus/`` where there is one, else ``name``."""
+    variant = f"citus/{name}"
+    return variant if distributed and (SQL_DIR / variant).exists() else name
+
+
 def set_search_path(conn: psycopg.Connection, schema: str) -> None:
     conn.execute(sql.SQL("set search_path to {}").format(
         sql.Identifier(schema)))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from . import maintain, schemas, sql_files
+from . import distribute, maintain, schemas, sql_files
 from .parallel import SessionPool
 
 SETTING_FILE = "020_analysis_setting.sql"
@@ -47,10 +47,18 @@ VIEW_FILES = (
     "040_vw_product_pairs.sql",
     "041_vw_product_association_rules.sql",
 )
-VIEWS = tuple(name[4:-4] for name in VIEW_FILES)
+
+
+def view_name(name: str) -> str:
+    """``citus/039_int_product_pairs.sql`` -> ``int_product_pairs``."""
+    return name.rpartition("/")[2][4:-4]
+
+
+VIEWS = tuple(map(view_name, VIEW_FILES))
 #: the views that hold rows (vacuumed after a build); the others are plain
 #: views of them
-STORED = tuple(name[4:-4] for name in VIEW_FILES if maintain.is_stored(name))
+STORED = tuple(view_name(name) for name in VIEW_FILES
+               if maintain.is_stored(name))
 #: started before the others when they are ready at once: the longest chain
 #: of the views on a source with many products (the rules read the pairs),
 #: so that the short views fill the other sessions beside it
@@ -58,28 +66,37 @@ LONGEST_FIRST = ("int_product_pairs", "vw_product_pairs",
                  "vw_product_association_rules")
 
 
+def view_files(distributed: bool) -> tuple[str, ...]:
+    """``VIEW_FILES`` as a build runs them: on a Citus cluster
+    (``distributed``) a file's variant in ``sql/citus/`` where there is
+    one."""
+    return tuple(sql_files.for_server(name, distributed)
+                 for name in VIEW_FILES)
+
+
 def reads(name: str) -> tuple[str, ...]:
     """The views of ``VIEWS`` that the view file ``name`` reads (its
     queries' relations, parsed by ``sql_files.reads``)."""
-    own, read = name[4:-4], sql_files.reads(name)
+    own, read = view_name(name), sql_files.reads(name)
     return tuple(view for view in VIEWS if view != own and view in read)
 
 
 def create_views(conn: psycopg.Connection, schema: str,
                  min_pair_orders: int, sessions: SessionPool | None = None,
                  alongside: dict | None = None,
-                 every_pair: bool = True) -> None:
+                 every_pair: bool = True, distributed: bool = False) -> None:
     """Write the settings row, then create every view in ``schema``, those
     that do not read each other side by side on ``sessions`` (if given), with
     the independent tasks ``alongside`` (for ``SessionPool.run``) among them.
     ``every_pair``: int_product_pairs keeps every pair (a warehouse that a
-    refresh can bring forward), else only those at the threshold."""
+    refresh can bring forward), else only those at the threshold.
+    ``distributed``: the build is on a Citus cluster (``view_files``)."""
     sql_files.run_sql(conn, schema, SETTING_FILE)
     conn.execute("insert into analysis_setting (min_pair_orders, "
                  "min_pair_orders_kept) values (%s, %s)",
                  [min_pair_orders, 1 if every_pair else min_pair_orders])
 
-    files = dict(zip(VIEWS, VIEW_FILES))
+    files = dict(zip(VIEWS, view_files(distributed)))
     made = {view: _view_tasks(schema, files[view], view) for view in VIEWS}
     tasks = {}
     for view in _first(LONGEST_FIRST, files):
@@ -136,7 +153,7 @@ def refresh(conn: psycopg.Connection, schema: str,
             "update {}.analysis_setting set min_pair_orders = %(orders)s, "
             "min_pair_orders_kept = least(min_pair_orders_kept, %(orders)s)"
         ).format(sql.Identifier(schema)), {"orders": min_pair_orders})
-    for name in VIEW_FILES:
+    for name in view_files(distribute.is_distributed(conn)):
         maintain.recompute(conn, schema, name)
 
 
@@ -147,5 +164,5 @@ def refresh_changed(conn: psycopg.Connection, schema: str) -> None:
     dependency order. (They are not analyzed again: their statistics
     survive a recompute, and a few days change them little; autovacuum
     analyzes them when enough has changed.)"""
-    for name in VIEW_FILES:
+    for name in view_files(distribute.is_distributed(conn)):
         maintain.update(conn, schema, name)

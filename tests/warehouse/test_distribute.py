@@ -26,12 +26,6 @@ RUN_COLUMNS = {"build_info": ("built_at", "build_seconds"),
 #: the chapters that read an import's own schema, not a generated warehouse
 IMPORT_CHAPTERS = ("11_data_import.ipynb",)
 FACT_SHARD = re.compile(r"Scan on (fact_order|fact_order_item)_\d+")
-#: the baskets of vw_product_pairs pick the completed orders by order_id
-#: alone (an exists): joined on (order_id, customer_id) one node estimates
-#: 282 baskets for 386,326 on the real file and its plan then takes minutes;
-#: on the cluster that filter goes through the coordinator (its baskets are
-#: then made on the workers, grouped by order and customer)
-NOT_YET_CO_LOCATED = {"vw_product_pairs"}
 #: checks whose subplans bring fact rows to the coordinator that only their
 #: rule selects: the orders dated outside the data period, and the lines of
 #: the orders that quality_order_lines flagged (none in a good warehouse)
@@ -232,7 +226,7 @@ def view_queries(conn, schema: str) -> dict[str, str]:
         "select relname, pg_get_viewdef(oid) from pg_class "
         "where relnamespace = %s::regnamespace and relkind in ('m', 'v') "
         "order by 1", [schema]).fetchall())
-    for name in (*views.VIEW_FILES, quality.INPUTS_FILE):
+    for name in (*views.view_files(distributed=True), quality.INPUTS_FILE):
         if maintain.is_maintained(name):
             found[maintain.relation(name)] = maintain.query(name)
     return found
@@ -264,7 +258,7 @@ def test_no_view_joins_the_facts_through_the_coordinator(cluster,
     pulled = {name: coordinator_pulls(_explain(cluster, schema, query))
               for name, query in queries.items()}
     assert {name for name, why in pulled.items() if why} \
-        == NOT_YET_CO_LOCATED | VIOLATIONS_ONLY, pulled
+        == VIOLATIONS_ONLY, pulled
 
 
 def test_no_chapter_query_joins_the_facts_through_the_coordinator(
