@@ -83,5 +83,5 @@ create unique index on int_order_totals (order_id);
 -- a refresh reads the orders of its customers (their columns that the
 -- customer intermediates read, in the index) and of its days
 create index on int_order_totals (customer_id)
-include (order_status, order_date, order_month, net_amount);
+include (order_id, order_status, order_date, order_month, net_amount);
 create index on int_order_totals (order_date);

@@ -3,7 +3,9 @@
 -- grain: one row per customer with at least one completed order (the rows
 -- of vw_customer_rfm_base).
 -- purpose: each customer's place among the others by recency, frequency
--- and monetary value, counted once for the RFM scores and the LTV tiers.
+-- and monetary value, counted once for the RFM scores and the LTV tiers
+-- (plain views of this table). A refresh recomputes it: one customer's new
+-- order moves the places of many others.
 -- definitions (the inputs are vw_customer_rfm_base's):
 --   r_below = customers with a worse recency (more days), r_tied =
 --     customers with the same recency (the customer included); range

@@ -1,4 +1,6 @@
--- vw_customer_rfm_scores (materialized when the warehouse is built)
+-- vw_customer_rfm_scores (a view of int_customer_ranks, which is stored: its
+-- arithmetic is computed as it is read, so that a refresh ranks the
+-- customers once, not once per view)
 -- grain: one row per customer with at least one completed order (the rows
 -- of vw_customer_rfm_base).
 -- purpose: RFM scores 1-5 (5 best) and a named segment for each customer.
@@ -27,7 +29,7 @@
 --     At risk            r in 1..2  and f in 3..4
 --     Hibernating        r in 1..2  and f in 1..2
 
-create materialized view vw_customer_rfm_scores as
+create view vw_customer_rfm_scores as
 
 with
 
@@ -97,6 +99,3 @@ final as (
 )
 
 select * from final;
-
--- the grain, enforced
-create unique index on vw_customer_rfm_scores (customer_id);

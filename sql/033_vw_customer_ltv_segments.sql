@@ -1,4 +1,6 @@
--- vw_customer_ltv_segments (materialized when the warehouse is built)
+-- vw_customer_ltv_segments (a view of int_customer_ranks, which is stored: its
+-- arithmetic is computed as it is read, so that a refresh ranks the
+-- customers once, not once per view)
 -- grain: one row per customer with at least one completed order.
 -- purpose: lifetime value to date and a tier for each customer.
 -- definitions:
@@ -18,7 +20,7 @@
 --   the comparisons are made in exact integer arithmetic:
 --   customers_at_or_below * 100 > 95 * customers, and so on.
 
-create materialized view vw_customer_ltv_segments as
+create view vw_customer_ltv_segments as
 
 with
 
@@ -74,6 +76,3 @@ final as (
 )
 
 select * from final;
-
--- the grain, enforced
-create unique index on vw_customer_ltv_segments (customer_id);

@@ -13,9 +13,9 @@
 --                        order in activity_month; range [0, cohort_size]
 --   retention_rate     = active_customers / cohort_size, a fraction,
 --                        unrounded; 1 at offset 0; range [0, 1]
--- (each customer's cohort comes from int_customer_orders, the months in
--- which they bought from int_customer_months, and the last month from
--- int_order_totals: a refresh keeps the three up to date)
+-- (the counts come from int_cohort_activity, which a refresh keeps up to
+-- date: a cohort's size is its count in its own month, in which each of
+-- its customers bought; the last month from int_order_totals)
 
 create materialized view vw_cohort_retention as
 
@@ -25,15 +25,8 @@ order_totals as (
     select * from int_order_totals
 ),
 
-customer_cohorts as (
-    select
-        customer_id,
-        cohort_month
-    from int_customer_orders
-),
-
-completed_order_months as (
-    select * from int_customer_months
+cohort_activity as (
+    select * from int_cohort_activity
 ),
 
 data_end as (
@@ -45,21 +38,17 @@ data_end as (
 cohort_sizes as (
     select
         cohort_month,
-        count(*) as cohort_size
-    from customer_cohorts
-    group by cohort_month
+        active_customers as cohort_size
+    from cohort_activity
+    where activity_month = cohort_month
 ),
 
 activity as (
-    -- counted by calendar month; the offset is computed on the grid below
     select
-        customer_cohorts.cohort_month,
-        completed_order_months.order_month as activity_month,
-        count(*) as active_customers
-    from completed_order_months
-    inner join customer_cohorts
-        on completed_order_months.customer_id = customer_cohorts.customer_id
-    group by customer_cohorts.cohort_month, completed_order_months.order_month
+        cohort_month,
+        activity_month,
+        active_customers
+    from cohort_activity
 ),
 
 grid as (

@@ -96,3 +96,8 @@ select * from final
 order by order_id
 
 with no data;
+
+-- the grain, enforced (made once the table is first filled: the refresh
+-- and its checks find the orders they changed through it)
+create unique index if not exists quality_order_lines_order_id
+on quality_order_lines (order_id);

@@ -149,15 +149,17 @@ NOT_DATA = ("build_info", "quality_check", "quality_foreign_key",
 
 
 def data_checksums(conn, schema: str) -> dict[str, str]:
-    """A checksum of every table and materialized view of ``schema`` and its
-    truth schema (by name, the schema left out), but those of ``NOT_DATA``."""
+    """A checksum of every table and view (stored or plain: a plain view
+    over a stale table would differ too) of ``schema`` and its truth schema
+    (by name, the schema left out), but those of ``NOT_DATA``."""
     from datagen.warehouse.schemas import table_checksum
     out = {}
     for name in (schema, f"{schema}_truth"):
         relations = conn.execute(
             "select relname from pg_catalog.pg_class where relnamespace = "
             "(select oid from pg_catalog.pg_namespace where nspname = %s) "
-            "and relkind in ('r', 'm') order by relname", [name]).fetchall()
+            "and relkind in ('r', 'm', 'v') order by relname", [name]
+        ).fetchall()
         for (relation,) in relations:
             if relation not in NOT_DATA:
                 key = relation if name == schema else f"truth.{relation}"

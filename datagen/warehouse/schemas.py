@@ -66,7 +66,7 @@ def lock(conn: psycopg.Connection, schema: str) -> None:
 
 def table_checksum(conn: psycopg.Connection, schema: str, table: str) -> str:
     """md5 of ``COPY (select * from t order by every column) TO STDOUT``
-    (a table's or a materialized view's)."""
+    (a table's or a view's)."""
     columns = [r[0] for r in conn.execute(
         "select attname from pg_catalog.pg_attribute "
         "where attrelid = %s::regclass and attnum > 0 and not attisdropped "

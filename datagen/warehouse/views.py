@@ -2,13 +2,16 @@
 
 Owns the views contract of DESIGN.md inside a warehouse schema: the
 ``analysis_setting`` row the views read (thresholds that are build
-parameters) and the view files, run after the keys and indexes. Every view
-is stored, filled when the build creates it, so the book reads each view
-at the cost of a small table at any scale, and the quality gate checks the
-very rows the book shows: a table that a refresh keeps up to date where the
-data changed (``maintain``: int_order_totals, the daily, channel and
-category views), or a materialized view that a refresh recomputes. A
-unique index on each view's grain holds the grain.
+parameters) and the view files, run after the keys and indexes. A view that
+aggregates the facts is stored, filled when the build creates it, so the
+book reads it at the cost of a small table at any scale, and the quality
+gate checks the very rows the book shows: a table that a refresh keeps up
+to date where the data changed (``maintain``: the intermediates that sum
+orders, channels, categories, customers, cohorts and product pairs), or a
+materialized view of them that a refresh recomputes. The customer views
+that only do arithmetic on a stored intermediate (the RFM base, scores and
+LTV tiers) are plain views of it, computed as they are read. A unique index
+on each stored view's grain holds the grain.
 
 ``int_order_totals`` (an intermediate, not in the contract) sums the lines
 per order once; the order-grain views read it instead of joining the lines
@@ -32,12 +35,13 @@ SETTING_FILE = "020_analysis_setting.sql"
 VIEW_FILES = (
     "021_int_order_totals.sql",
     "022_vw_daily_revenue.sql",
-    "023_vw_revenue_by_channel.sql",
-    "024_int_category_months.sql",
-    "025_vw_revenue_by_category.sql",
-    "026_vw_category_margin_monthly.sql",
-    "027_int_customer_orders.sql",
-    "028_int_customer_months.sql",
+    "023_int_channel_months.sql",
+    "024_vw_revenue_by_channel.sql",
+    "025_int_category_months.sql",
+    "026_vw_revenue_by_category.sql",
+    "027_vw_category_margin_monthly.sql",
+    "028_int_customer_orders.sql",
+    "029_int_cohort_activity.sql",
     "030_vw_customer_rfm_base.sql",
     "031_int_customer_ranks.sql",
     "032_vw_customer_rfm_scores.sql",
