@@ -9,9 +9,11 @@ gate checks the very rows the book shows: a table that a refresh keeps up
 to date where the data changed (``maintain``: the intermediates that sum
 orders, channels, categories, customers, cohorts and product pairs), or a
 materialized view of them that a refresh recomputes. The customer views
-that only do arithmetic on a stored intermediate (the RFM base, scores and
-LTV tiers) are plain views of it, computed as they are read. A unique index
-on each stored view's grain holds the grain.
+are plain views, computed as they are read, of stored intermediates that a
+refresh keeps small: each customer's orders, and the customers' ranks per
+value of recency, frequency and monetary value (a new order moves the
+ranks of many customers, but of few values). A unique index on each
+stored view's grain holds the grain.
 
 ``int_order_totals`` (an intermediate, not in the contract) sums the lines
 per order once; the order-grain views read it instead of joining the lines
@@ -43,10 +45,13 @@ VIEW_FILES = (
     "028_int_customer_orders.sql",
     "029_int_cohort_activity.sql",
     "030_vw_customer_rfm_base.sql",
-    "031_int_customer_ranks.sql",
-    "032_vw_customer_rfm_scores.sql",
-    "033_vw_customer_ltv_segments.sql",
-    "034_vw_cohort_retention.sql",
+    "031_int_recency_ranks.sql",
+    "032_int_frequency_ranks.sql",
+    "033_int_monetary_ranks.sql",
+    "034_int_customer_ranks.sql",
+    "035_vw_customer_rfm_scores.sql",
+    "036_vw_customer_ltv_segments.sql",
+    "037_vw_cohort_retention.sql",
     "039_int_product_pairs.sql",
     "040_vw_product_pairs.sql",
     "041_vw_product_association_rules.sql",

@@ -101,7 +101,7 @@ def test_inline_runs_in_the_order_given_on_one_connection(conn):
 
 def test_views_wait_for_the_views_they_read():
     assert views.reads("021_int_order_totals.sql") == ()
-    assert views.reads("032_vw_customer_rfm_scores.sql") == (
+    assert views.reads("035_vw_customer_rfm_scores.sql") == (
         "int_customer_ranks",)
     assert views.reads("041_vw_product_association_rules.sql") == (
         "vw_daily_revenue", "vw_product_pairs")

@@ -1,6 +1,6 @@
--- vw_customer_rfm_scores (a view of int_customer_ranks, which is stored: its
--- arithmetic is computed as it is read, so that a refresh ranks the
--- customers once, not once per view)
+-- vw_customer_rfm_scores (a view of int_customer_ranks: computed as it
+-- is read, from the customers' orders and the ranks of their values, which
+-- a refresh keeps up to date)
 -- grain: one row per customer with at least one completed order (the rows
 -- of vw_customer_rfm_base).
 -- purpose: RFM scores 1-5 (5 best) and a named segment for each customer.

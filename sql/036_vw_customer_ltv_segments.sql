@@ -1,6 +1,6 @@
--- vw_customer_ltv_segments (a view of int_customer_ranks, which is stored: its
--- arithmetic is computed as it is read, so that a refresh ranks the
--- customers once, not once per view)
+-- vw_customer_ltv_segments (a view of int_customer_ranks: computed as it
+-- is read, from the customers' orders and the ranks of their values, which
+-- a refresh keeps up to date)
 -- grain: one row per customer with at least one completed order.
 -- purpose: lifetime value to date and a tier for each customer.
 -- definitions:

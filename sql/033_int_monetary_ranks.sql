@@ -1,0 +1,38 @@
+-- int_monetary_ranks (materialized when the warehouse is built; an
+-- intermediate of int_customer_ranks, not part of the views contract)
+-- grain: one row per distinct monetary value (net revenue of completed
+-- orders) of the customers with at least one (int_customer_orders).
+-- purpose: where each value stands among the customers, counted once per
+-- value: int_customer_ranks gives each customer the counts of their value.
+-- A refresh recomputes it (a few values change, and the counts below them
+-- move): one pass over the customers, one row written per value.
+-- definitions:
+--   customers_tied  = customers with this monetary value; range [1, inf)
+--   customers_below = customers with less net revenue;
+--                     range [0, customers)
+
+create materialized view int_monetary_ranks as
+
+with
+
+customer_orders as (
+    select * from int_customer_orders
+),
+
+final as (
+    select
+        -- key
+        net_revenue as monetary,
+        -- counts
+        count(*) as customers_tied,
+        (sum(count(*)) over (order by net_revenue) - count(*))::bigint
+            as customers_below
+    from customer_orders
+    group by net_revenue
+)
+
+select * from final;
+
+-- the grain, enforced (int_customer_ranks finds each customer's value
+-- through it)
+create unique index on int_monetary_ranks (monetary);
