@@ -11,7 +11,7 @@ import re
 import psycopg
 import pytest
 
-from conftest import ROOT
+from conftest import NOT_DATA, ROOT
 from datagen.warehouse import (
     distribute,
     maintain,
@@ -39,10 +39,12 @@ def cluster(citus_url):
 
 
 def relations(conn, schema: str) -> list[str]:
-    """Every table and materialized view of ``schema``."""
+    """Every table and view of ``schema`` (stored or plain), but the gate's
+    checks (their results are in quality_check)."""
     return [r[0] for r in conn.execute(
         "select relname from pg_class where relnamespace = %s::regnamespace "
-        "and relkind in ('r', 'm', 'p') order by 1", [schema])]
+        "and (relkind in ('r', 'm', 'p') or relkind = 'v' "
+        r"and relname not like 'qc\_%%') order by 1", [schema])]
 
 
 def contents(conn, schema: str, relation: str) -> str:
@@ -116,6 +118,30 @@ def test_every_table_and_view_equals_one_node_at_scale_5(
     schema = warehouse(scale=5)
     assert citus_warehouse(scale=5) == schema
     equal_builds(conn, cluster, schema)
+
+
+def test_a_refresh_on_the_cluster_equals_its_full_build(cluster, citus_url):
+    """Issue 12 on the cluster: the refresh's temporary tables meet the
+    distributed facts, and the result is the full build's, table for table
+    and view for view."""
+    from datagen.params import parse_params
+    from datagen.warehouse.build import build
+    from datagen.warehouse.refresh import refresh
+    quiet = dict(url=citus_url, echo=lambda line: None)
+    for schema, end in (("c_refreshed", "2024-11-27"), ("c_full", "2024-12-03")):
+        build(parse_params(dict(seed=7, scale=0.3, end_date=end,
+                                schema=schema)), **quiet)
+    report = refresh("c_refreshed", "2024-12-03", **quiet)
+    assert report.rows["orders"] > 0 and report.rows["status_changes"] > 0
+    for side in ("", "_truth"):
+        names = relations(cluster, "c_refreshed" + side)
+        assert names == relations(cluster, "c_full" + side)
+        differ = [relation for relation in names if relation not in NOT_DATA
+                  and contents(cluster, "c_refreshed" + side, relation)
+                  != contents(cluster, "c_full" + side, relation)]
+        assert differ == []
+    assert cluster.execute("select end_date::text from c_refreshed.build_info"
+                           ).fetchone() == ("2024-12-03",)
 
 
 def test_the_gate_finds_a_key_the_cluster_does_not_enforce(cluster,
