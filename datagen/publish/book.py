@@ -77,16 +77,21 @@ def cover_parameters(params: BuildParams) -> dict:
     return params.as_dict()  # its empty source and mapping are left out
 
 
-def data_period(params: BuildParams, url: str):
-    """The first and last day of the book's data: a generated shop's are
-    its parameters; an imported one's are the source's (``build_info``)."""
-    if not params.imported:
-        return params.start_date, params.end_date
+def data_period(params: BuildParams, url: str) -> str:
+    """The book's data as its pages' banners state it: ``data from <first
+    day> as of <last day>`` (a generated shop's days are its parameters, an
+    imported one's the source's) and, after a refresh, the day it was
+    refreshed from (``build_info``)."""
     with server.connect(url) as conn:
-        return conn.execute(
-            psycopg.sql.SQL("select start_date, end_date from {}.build_info"
-                            ).format(psycopg.sql.Identifier(params.schema))
-        ).fetchone()
+        start, end, refreshed_from = conn.execute(
+            psycopg.sql.SQL("select start_date, end_date, refreshed_from "
+                            "from {}.build_info").format(
+                psycopg.sql.Identifier(params.schema))).fetchone()
+    text = f"data from {start.day} {start:%B %Y} as of {end.day} {end:%B %Y}"
+    if refreshed_from is not None:
+        text += (f", refreshed from {refreshed_from.day} "
+                 f"{refreshed_from:%B %Y}")
+    return text
 
 
 def build_book(params: BuildParams, out: Path = BUILD_DIR,
@@ -200,12 +205,9 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
 
     started = time.perf_counter()
     try:
-        start, end = data_period(params, url)
         printed = pdf.build_pdfs(
             staging / "_build" / "html", out / "pdf", staging,
-            cover_parameters(params),
-            f"data period {start.day} {start:%B %Y} to {end.day} {end:%B %Y}",
-            echo)
+            cover_parameters(params), data_period(params, url), echo)
     except pdf.PdfFailed as error:
         raise ChapterFailed(f"the book PDF failed: {error}") from None
     what = (f"printed {printed['printed']} pages," if printed["printed"]

@@ -5,10 +5,10 @@ the built site in the system Chromium, laid out as printed (print CSS in
 ``book/_static/book.css``, the charts drawn at the width they print at)
 and printed with ``Page.printToPDF`` (``chromium``). pypdf then makes
 
-- ``<site>/<book_pdf>``: a cover with the parameters and the data period,
-  the contents with page numbers, every page in the order of ``_toc.yml``,
-  an outline (one entry per chapter, its sections below it) and a page
-  number on every page after the cover;
+- ``<site>/<book_pdf>``: a cover with the parameters and the data's days
+  (from, as of, refreshed from), the contents with page numbers, every page
+  in the order of ``_toc.yml``, an outline (one entry per chapter, its
+  sections below it) and a page number on every page after the cover;
 - ``<site>/<docname>.pdf``: each page alone, numbered "page i of n".
 
 Each page is loaded once and printed twice (two tabs side by side): alone,

@@ -91,12 +91,13 @@ def test_one_section_per_chapter_in_the_order_of_the_toc(book, book_pdf):
 
 
 def test_the_cover_states_the_parameters_and_the_data_period(book, book_pdf):
+    """As the pages' banners do: the first day and the as-of date."""
     cover = collapsed(pdf_text(book_pdf, 1, 1))
     params = book.params
     assert f"seed {params.seed}" in cover
     assert f"schema {params.schema}" in cover
-    assert (f"{params.start_date.day} {params.start_date:%B %Y} to "
-            f"{params.end_date.day} {params.end_date:%B %Y}") in cover
+    assert (f"data from {params.start_date.day} {params.start_date:%B %Y} "
+            f"as of {params.end_date.day} {params.end_date:%B %Y}") in cover
 
 
 def test_the_kpi_headline_numbers_print_as_the_site_shows_them(book,
