@@ -79,7 +79,10 @@ select * from final
 order by order_id;
 
 -- the grain, enforced
-create unique index on int_order_totals (order_id);
+-- (the order and its customer: the key a citus cluster, where this table
+-- is distributed by customer_id, can enforce; order_id alone is unique as
+-- fact_order's key)
+create unique index on int_order_totals (order_id, customer_id);
 -- a refresh reads the orders of its customers (their columns that the
 -- customer intermediates read, in the index) and of its days
 create index on int_order_totals (customer_id)

@@ -71,28 +71,26 @@ customer_months as (
     group by customer_id, sign, order_month
 ),
 
-cohorts as (
+cohort_months as (
+    -- each with the customer's first month, their cohort (a window by
+    -- customer: on citus each worker finds its own customers' cohorts)
     select
-        customer_id,
         sign,
-        min(order_month) as cohort_month
+        order_month,
+        min(order_month) over (partition by customer_id, sign)
+            as cohort_month
     from customer_months
-    group by customer_id, sign
 ),
 
 final as (
     select
         -- keys
-        cohorts.cohort_month,
-        customer_months.order_month as activity_month,
+        cohort_month,
+        order_month as activity_month,
         -- counts
-        sum(customer_months.sign) as active_customers
-    from customer_months
-    inner join cohorts
-        on
-            customer_months.customer_id = cohorts.customer_id
-            and customer_months.sign = cohorts.sign
-    group by cohorts.cohort_month, customer_months.order_month
+        sum(sign) as active_customers
+    from cohort_months
+    group by cohort_month, order_month
 )
 
 select * from final;

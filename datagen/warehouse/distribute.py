@@ -34,6 +34,10 @@ REFERENCE_TABLES = ("dim_date", "dim_channel", "dim_customer",
 #: distributed tables, the first the one the others are co-located with
 DISTRIBUTED_TABLES = ("fact_order", "fact_order_item")
 DISTRIBUTION_COLUMN = "customer_id"
+#: the views' tables of one row per order or per customer, distributed
+#: with the facts (made empty, distributed, then filled on the workers):
+#: the rows that grow with the shop stay on the workers
+CO_LOCATED_VIEWS = ("int_order_totals", "int_customer_orders")
 #: the key files of a distributed build: the facts' keys from sql/citus/
 KEY_FILES = tuple(sql_files.for_server(name, True) for name in keys.KEY_FILES)
 
@@ -93,6 +97,17 @@ def distribute_tables(conn: psycopg.Connection, schema: str,
                      "colocate_with => %s)",
                      [sql.Identifier(schema, table).as_string(conn),
                       DISTRIBUTION_COLUMN, first])
+
+
+def co_locate(conn: psycopg.Connection, schema: str, table: str) -> None:
+    """Distribute the empty table ``schema.table`` (one of
+    ``CO_LOCATED_VIEWS``) by customer, co-located with the facts."""
+    conn.execute("select create_distributed_table(%s, %s, "
+                 "colocate_with => %s)",
+                 [sql.Identifier(schema, table).as_string(conn),
+                  DISTRIBUTION_COLUMN,
+                  sql.Identifier(schema, DISTRIBUTED_TABLES[0]).as_string(
+                      conn)])
 
 
 def describe(conn: psycopg.Connection, workers: int,

@@ -72,20 +72,26 @@ def is_maintained(name: str) -> bool:
     return bool(_DELETE.search(text) or _ADD.search(text))
 
 
-def _insert(name: str, incremental: bool) -> str:
+def insert(name: str, incremental: bool = False) -> str:
     """The file's query as an ``insert into`` its table."""
     text = sql_files.sql_file(name)
     first = sql_files.statements(text)[0]
-    insert = _CREATE.sub(r"insert into \1", first, count=1)
-    insert = _NO_DATA.sub("", insert)
-    return _LINE.sub(r"\1", insert) if incremental else insert
+    statement = _NO_DATA.sub("", _CREATE.sub(r"insert into \1", first,
+                                             count=1))
+    return _LINE.sub(r"\1", statement) if incremental else statement
+
+
+def create_empty(name: str) -> str:
+    """The file's ``create table ... as`` its query ``with no data`` (a
+    table to distribute before it is filled by ``insert``)."""
+    return sql_files.statements(sql_files.sql_file(name))[0] + \
+        "\nwith no data"
 
 
 def query(name: str, incremental: bool = False) -> str:
     """The file's query alone (for EXPLAIN): its select, no insert."""
-    insert = _insert(name, incremental)
-    return re.sub(r"^insert into \w+", "", insert, count=1,
-                  flags=re.MULTILINE).strip()
+    return re.sub(r"^insert into \w+", "", insert(name, incremental),
+                  count=1, flags=re.MULTILINE).strip()
 
 
 def recompute(conn: psycopg.Connection, schema: str, name: str) -> None:
@@ -98,7 +104,7 @@ def recompute(conn: psycopg.Connection, schema: str, name: str) -> None:
         return
     sql_files.set_search_path(conn, schema)
     conn.execute(sql.SQL("truncate {}").format(table))
-    conn.execute(_insert(name, incremental=False))
+    conn.execute(insert(name))
 
 
 def update(conn: psycopg.Connection, schema: str, name: str) -> None:
@@ -115,7 +121,7 @@ def update(conn: psycopg.Connection, schema: str, name: str) -> None:
     condition = _DELETE.search(text).group(1)
     conn.execute(sql.SQL("delete from {} where {}").format(
         sql.Identifier(schema, relation(name)), sql.SQL(condition)))
-    conn.execute(_insert(name, incremental=True))
+    conn.execute(insert(name, incremental=True))
 
 
 def _add(conn: psycopg.Connection, schema: str, name: str,
