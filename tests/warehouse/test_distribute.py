@@ -71,8 +71,8 @@ def contents(conn, schema: str, relation: str) -> str:
     return digest.hexdigest()
 
 
-def equal_builds(conn, cluster, schema: str) -> None:
-    for side in (schema, schema + "_truth"):
+def equal_builds(conn, cluster, schema: str, side: str = "_truth") -> None:
+    for side in (schema, schema + side):
         names = relations(conn, side)
         assert names == relations(cluster, side)
         for relation in names:
@@ -157,6 +157,30 @@ def test_a_refresh_on_the_cluster_equals_its_full_build(cluster, citus_url):
         assert differ == []
     assert cluster.execute("select end_date::text from c_refreshed.build_info"
                            ).fetchone() == ("2024-12-03",)
+
+
+def test_an_import_on_the_cluster_equals_one_node(conn, cluster, pg_url,
+                                                 citus_url, tmp_path):
+    """A shop's export (the real file's first 20,000 lines) imported on the
+    cluster: the same star, views and line outcomes as on one node."""
+    import gzip
+    import itertools
+
+    import real_data
+    from datagen.params import parse_params
+    from datagen.warehouse.build import build
+    from datagen.warehouse.import_build import Source
+    source = tmp_path / "retail_head.csv"
+    with gzip.open(real_data.real_file(), "rt", encoding="latin-1") as whole:
+        source.write_text("".join(itertools.islice(whole, 20_001)),
+                          encoding="latin-1")
+    for url in (pg_url, citus_url):
+        build(parse_params(dict(schema="c_import")), url=url,
+              echo=lambda line: None,
+              source=Source.open(source, "online-retail"))
+    assert cluster.execute("select count(*) from c_import.fact_order_item"
+                           ).fetchone()[0] > 10_000
+    equal_builds(conn, cluster, "c_import", side="_import")
 
 
 def test_the_gate_finds_a_key_the_cluster_does_not_enforce(cluster,
