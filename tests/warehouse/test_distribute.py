@@ -71,8 +71,10 @@ def contents(conn, schema: str, relation: str) -> str:
     return digest.hexdigest()
 
 
-def equal_builds(conn, cluster, schema: str, side: str = "_truth") -> None:
-    for side in (schema, schema + side):
+def equal_builds(conn, cluster, schema: str, beside: str = "_truth") -> None:
+    """The schema and the one beside it (its truth, or an import's source
+    lines) equal on one node and on the cluster, relation for relation."""
+    for side in (schema, schema + beside):
         names = relations(conn, side)
         assert names == relations(cluster, side)
         for relation in names:
@@ -167,6 +169,7 @@ def test_an_import_on_the_cluster_equals_one_node(conn, cluster, pg_url,
     import itertools
 
     import real_data
+
     from datagen.params import parse_params
     from datagen.warehouse.build import build
     from datagen.warehouse.import_build import Source
@@ -180,7 +183,7 @@ def test_an_import_on_the_cluster_equals_one_node(conn, cluster, pg_url,
               source=Source.open(source, "online-retail"))
     assert cluster.execute("select count(*) from c_import.fact_order_item"
                            ).fetchone()[0] > 10_000
-    equal_builds(conn, cluster, "c_import", side="_import")
+    equal_builds(conn, cluster, "c_import", beside="_import")
 
 
 def test_the_gate_finds_a_key_the_cluster_does_not_enforce(cluster,
