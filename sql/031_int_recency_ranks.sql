@@ -1,5 +1,7 @@
--- int_recency_ranks (materialized when the warehouse is built; an
--- intermediate of int_customer_ranks, not part of the views contract)
+-- int_recency_ranks (a table made when the warehouse is built and made
+-- again in full by a refresh; on a citus cluster a reference table, copied
+-- to every node, so that each worker joins its customers to their values'
+-- ranks; an intermediate of int_customer_ranks, not in the views contract)
 -- grain: one row per distinct last_order_date of the customers with at
 -- least one completed order (int_customer_orders).
 -- purpose: where each value stands among the customers, counted once per
@@ -13,7 +15,9 @@
 -- (by the last order's date, not the days since it: the same order of the
 -- customers, and a value that does not move as the days pass)
 
-create materialized view int_recency_ranks as
+-- incremental full
+
+create table int_recency_ranks as
 
 with
 

@@ -1,5 +1,7 @@
--- int_frequency_ranks (materialized when the warehouse is built; an
--- intermediate of int_customer_ranks, not part of the views contract)
+-- int_frequency_ranks (a table made when the warehouse is built and made
+-- again in full by a refresh; on a citus cluster a reference table, copied
+-- to every node, so that each worker joins its customers to their values'
+-- ranks; an intermediate of int_customer_ranks, not in the views contract)
 -- grain: one row per distinct frequency of the customers with at least one
 -- completed order (int_customer_orders).
 -- purpose: where each value stands among the customers, counted once per
@@ -12,7 +14,9 @@
 --   customers_below = customers with fewer completed orders;
 --                     range [0, customers)
 
-create materialized view int_frequency_ranks as
+-- incremental full
+
+create table int_frequency_ranks as
 
 with
 

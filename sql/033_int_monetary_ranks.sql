@@ -1,5 +1,7 @@
--- int_monetary_ranks (materialized when the warehouse is built; an
--- intermediate of int_customer_ranks, not part of the views contract)
+-- int_monetary_ranks (a table made when the warehouse is built and made
+-- again in full by a refresh; on a citus cluster a reference table, copied
+-- to every node, so that each worker joins its customers to their values'
+-- ranks; an intermediate of int_customer_ranks, not in the views contract)
 -- grain: one row per distinct monetary value (net revenue of completed
 -- orders) of the customers with at least one (int_customer_orders).
 -- purpose: where each value stands among the customers, counted once per
@@ -11,7 +13,9 @@
 --   customers_below = customers with less net revenue;
 --                     range [0, customers)
 
-create materialized view int_monetary_ranks as
+-- incremental full
+
+create table int_monetary_ranks as
 
 with
 

@@ -1,6 +1,6 @@
 """``python -m datagen cluster``: a Citus coordinator and two workers on
-this machine, and a build that stops, before touching anything, when a
-worker is down."""
+this machine, and a build or refresh that stops, before touching anything,
+when a worker is down."""
 
 from __future__ import annotations
 
@@ -74,6 +74,11 @@ def test_a_worker_down_stops_the_build_before_anything(own_cluster):
     port = int(PORT) + cluster.NODES.index("worker2")
     assert lines[0].startswith(f"error: Citus worker {folder}:{port} is "
                                "unreachable")
+    # a refresh stops the same way, before it draws or changes anything
+    refreshed = run_cli("refresh", "--schema", "kept", "--to", "2026-01-03",
+                        env={**env, "DATABASE_URL": url})
+    assert refreshed.returncode == 2
+    assert refreshed.stderr.strip().splitlines() == lines
     run_cli("cluster", "start", env=env)   # the worker back
     with psycopg.connect(url, autocommit=True) as conn:
         assert schema_checksums(conn, "kept", "kept_truth") == before

@@ -38,6 +38,10 @@ DISTRIBUTION_COLUMN = "customer_id"
 #: with the facts (made empty, distributed, then filled on the workers):
 #: the rows that grow with the shop stay on the workers
 CO_LOCATED_VIEWS = ("int_order_totals", "int_customer_orders")
+#: the views' tables that the per-customer ones are joined to, copied to
+#: every node (reference tables), so the workers make the joins
+REFERENCE_VIEWS = ("int_recency_ranks", "int_frequency_ranks",
+                   "int_monetary_ranks")
 #: the key files of a distributed build: the facts' keys from sql/citus/
 KEY_FILES = tuple(sql_files.for_server(name, True) for name in keys.KEY_FILES)
 
@@ -99,15 +103,19 @@ def distribute_tables(conn: psycopg.Connection, schema: str,
                       DISTRIBUTION_COLUMN, first])
 
 
-def co_locate(conn: psycopg.Connection, schema: str, table: str) -> None:
-    """Distribute the empty table ``schema.table`` (one of
+def distribute_view(conn: psycopg.Connection, schema: str,
+                    table: str) -> None:
+    """Distribute the empty table ``schema.table`` of a view: copied to
+    every node if it is one of ``REFERENCE_VIEWS``, else (one of
     ``CO_LOCATED_VIEWS``) by customer, co-located with the facts."""
+    name = sql.Identifier(schema, table).as_string(conn)
+    if table in REFERENCE_VIEWS:
+        conn.execute("select create_reference_table(%s)", [name])
+        return
     conn.execute("select create_distributed_table(%s, %s, "
                  "colocate_with => %s)",
-                 [sql.Identifier(schema, table).as_string(conn),
-                  DISTRIBUTION_COLUMN,
-                  sql.Identifier(schema, DISTRIBUTED_TABLES[0]).as_string(
-                      conn)])
+                 [name, DISTRIBUTION_COLUMN, sql.Identifier(
+                     schema, DISTRIBUTED_TABLES[0]).as_string(conn)])
 
 
 def describe(conn: psycopg.Connection, workers: int,

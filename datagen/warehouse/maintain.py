@@ -16,7 +16,10 @@ incremental model:
 
 So the one query of the file serves both: in full (``truncate``, then the
 query into the table) and for the changed keys (those rows deleted, then
-the query with its incremental lines into the table).
+the query with its incremental lines into the table). A table whose
+every row can move with any change, but which is kept a table (on a
+Citus cluster a table can be copied to every node, a materialized view
+cannot), says ``-- incremental full``: a refresh makes it again in full.
 
 A table of counts and sums can instead be maintained by addition (a dbt
 incremental model with a merge of deltas): its header names its key,
@@ -46,6 +49,7 @@ from . import sql_files
 _DELETE = re.compile(r"^-- incremental delete: (.+)$", re.MULTILINE)
 _ADD = re.compile(r"^-- incremental add: (.+)$", re.MULTILINE)
 _EMPTY = re.compile(r"^-- incremental empty: (.+)$", re.MULTILINE)
+_FULL = re.compile(r"^-- incremental full$", re.MULTILINE)
 _LINE = re.compile(r"^(\s*)-- incremental: ", re.MULTILINE)
 _CREATE = re.compile(
     r"^create (?:table|materialized view|view) (?:if not exists )?(\w+) "
@@ -69,7 +73,8 @@ def is_maintained(name: str) -> bool:
     """Whether the file's relation is a maintained table (else a
     materialized view, refreshed in full)."""
     text = sql_files.sql_file(name)
-    return bool(_DELETE.search(text) or _ADD.search(text))
+    return bool(_DELETE.search(text) or _ADD.search(text)
+                or _FULL.search(text))
 
 
 def insert(name: str, incremental: bool = False) -> str:
@@ -102,19 +107,29 @@ def recompute(conn: psycopg.Connection, schema: str, name: str) -> None:
     if not is_maintained(name):
         conn.execute(sql.SQL("refresh materialized view {}").format(table))
         return
+    # emptied, filled without its indexes, which are then made again from
+    # the file (one sorted build each, not a row at a time: the monetary
+    # ranks at scale 20 in 0.20 s instead of 0.30 s)
     sql_files.set_search_path(conn, schema)
     conn.execute(sql.SQL("truncate {}").format(table))
+    for (index,) in conn.execute(
+            "select indexname from pg_indexes where schemaname = %s "
+            "and tablename = %s", [schema, relation(name)]).fetchall():
+        conn.execute(sql.SQL("drop index {}").format(
+            sql.Identifier(schema, index)))
     conn.execute(insert(name))
+    for statement in sql_files.statements(sql_files.sql_file(name))[1:]:
+        conn.execute(statement)
 
 
 def update(conn: psycopg.Connection, schema: str, name: str) -> None:
     """The relation of ``name`` brought up to date where the refresh's key
     tables say the data changed (in full when it is not maintained)."""
-    if not is_maintained(name):
+    text = sql_files.sql_file(name)
+    if not is_maintained(name) or _FULL.search(text):
         recompute(conn, schema, name)
         return
     sql_files.set_search_path(conn, schema)
-    text = sql_files.sql_file(name)
     if _ADD.search(text):
         _add(conn, schema, name, text)
         return

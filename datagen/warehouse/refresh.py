@@ -35,7 +35,15 @@ from ..generate import changes, customers, dates
 from ..generate import feed as feed_files
 from ..params import BuildParams, ParamError, parse_date, parse_params
 from ..server import connect
-from . import copy_binary, copy_text, maintain, quality, schemas, views
+from . import (
+    copy_binary,
+    copy_text,
+    distribute,
+    maintain,
+    quality,
+    schemas,
+    views,
+)
 from .build import Steps, tune_session
 
 
@@ -77,6 +85,8 @@ def refresh(schema: str, to_date=None, url: str | None = None,
                  "waiting for it to finish")
             schemas.lock(lock_conn, schema)
         params = _params(conn, schema, to_date)
+        if distribute.is_distributed(conn):
+            distribute.check_cluster(conn)  # every worker, before anything
         since = as_of(conn, schema)
         if manifest is not None:
             _check_feed(manifest, feed, params, since, schema)

@@ -106,8 +106,9 @@ def create_views(conn: psycopg.Connection, schema: str,
                  [min_pair_orders, 1 if every_pair else min_pair_orders])
 
     files = dict(zip(VIEWS, view_files(distributed)))
-    made = {view: _view_tasks(schema, files[view], view, distributed and
-                              view in distribute.CO_LOCATED_VIEWS)
+    spread = distribute.CO_LOCATED_VIEWS + distribute.REFERENCE_VIEWS
+    made = {view: _view_tasks(schema, files[view], view,
+                              distributed and view in spread)
             for view in VIEWS}
     tasks = {}
     for view in _first(LONGEST_FIRST, files):
@@ -144,25 +145,25 @@ def _run(statement: str, schema: str, analyze: str | None = None):
     return task
 
 
-def _co_located(name: str, schema: str, view: str):
-    """The table of file ``name`` made empty, distributed with the facts
-    (``distribute.co_locate``), filled by its workers and analyzed."""
+def _distributed(name: str, schema: str, view: str):
+    """The table of file ``name`` made empty, distributed on the Citus
+    cluster (``distribute.distribute_view``), filled and analyzed."""
     def task(session: psycopg.Connection) -> None:
         sql_files.set_search_path(session, schema)
         session.execute(maintain.create_empty(name))
-        distribute.co_locate(session, schema, view)
+        distribute.distribute_view(session, schema, view)
         session.execute(maintain.insert(name))
         schemas.analyze(session, schema, view)
     return task
 
 
 def _view_tasks(schema: str, name: str, view: str,
-                co_located: bool = False) -> dict:
+                distributed: bool = False) -> dict:
     """``{task: function}``: the view of file ``name`` made and analyzed
-    (``co_located``: distributed with the facts on a Citus cluster), then
-    each of its indexes a task of its own (built side by side)."""
+    (``distributed``: spread over a Citus cluster), then each of its
+    indexes a task of its own (built side by side)."""
     create, *indexes = sql_files.statements(sql_files.sql_file(name))
-    tasks = {view: _co_located(name, schema, view) if co_located else _run(
+    tasks = {view: _distributed(name, schema, view) if distributed else _run(
         create, schema, analyze=view if maintain.is_stored(name) else None)}
     for number, statement in enumerate(indexes, start=1):
         tasks[f"{view} index {number}"] = _run(statement, schema)

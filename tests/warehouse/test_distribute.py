@@ -91,8 +91,8 @@ def test_the_build_is_distributed(cluster, citus_warehouse):
         "where logicalrelid::regclass::text like %s", [f"{schema}.%"]))
     assert {t.split(".")[1] for t in tables} == set(
         distribute.REFERENCE_TABLES + distribute.DISTRIBUTED_TABLES
-        + distribute.CO_LOCATED_VIEWS)
-    for table in distribute.REFERENCE_TABLES:
+        + distribute.CO_LOCATED_VIEWS + distribute.REFERENCE_VIEWS)
+    for table in distribute.REFERENCE_TABLES + distribute.REFERENCE_VIEWS:
         assert tables[f"{schema}.{table}"].startswith("n::")
     orders, *others = (tables[f"{schema}.{t}"] for t in (
         *distribute.DISTRIBUTED_TABLES, *distribute.CO_LOCATED_VIEWS))
