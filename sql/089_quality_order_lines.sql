@@ -97,7 +97,7 @@ order by order_id
 
 with no data;
 
--- the grain, enforced (made once the table is first filled: the refresh
--- and its checks find the orders they changed through it)
-create unique index if not exists quality_order_lines_order_id
+-- the grain, enforced (made after the table is filled in full: the
+-- refresh and its checks find the orders they changed through it)
+create unique index quality_order_lines_order_id
 on quality_order_lines (order_id);

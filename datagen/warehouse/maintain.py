@@ -89,8 +89,8 @@ def insert(name: str, incremental: bool = False) -> str:
 def create_empty(name: str) -> str:
     """The file's ``create table ... as`` its query ``with no data`` (a
     table to distribute before it is filled by ``insert``)."""
-    return sql_files.statements(sql_files.sql_file(name))[0] + \
-        "\nwith no data"
+    first = sql_files.statements(sql_files.sql_file(name))[0]
+    return _NO_DATA.sub("", first) + "\nwith no data"
 
 
 def query(name: str, incremental: bool = False) -> str:

@@ -69,13 +69,9 @@ class CheckResult:
 
 def create_inputs(conn: psycopg.Connection, schema: str) -> None:
     """Create what the checks read (without data), unless it is there; its
-    index comes when it is first filled (``refresh_tasks``)."""
+    index is made when it is filled (``maintain.recompute``)."""
     sql_files.set_search_path(conn, schema)
-    conn.execute(_inputs_statements()[0])
-
-
-def _inputs_statements() -> list[str]:
-    return sql_files.statements(sql_files.sql_file(INPUTS_FILE))
+    conn.execute(maintain.create_empty(INPUTS_FILE))
 
 
 IMPORT_CHECKS_FILE = "104_import_checks.sql"
@@ -149,8 +145,6 @@ def refresh_tasks(schema: str) -> dict:
     the tables as they are now."""
     def task(conn: psycopg.Connection) -> None:
         maintain.recompute(conn, schema, INPUTS_FILE)
-        for statement in _inputs_statements()[1:]:   # its index, once
-            conn.execute(statement)
         schemas.analyze(conn, schema, CHECK_INPUTS[0])
     return {CHECK_INPUTS[0]: (task, ())}
 
