@@ -81,12 +81,16 @@ def data_period(params: BuildParams, url: str) -> str:
     """The book's data as its pages' banners state it: ``data from <first
     day> as of <last day>`` (a generated shop's days are its parameters, an
     imported one's the source's) and, after a refresh, the day it was
-    refreshed from (``build_info``)."""
+    refreshed from (``build_info``; the parameters' days for a book whose
+    chapters built no warehouse)."""
+    start, end, refreshed_from = params.start_date, params.end_date, None
+    info = psycopg.sql.Identifier(params.schema, "build_info")
     with server.connect(url) as conn:
-        start, end, refreshed_from = conn.execute(
-            psycopg.sql.SQL("select start_date, end_date, refreshed_from "
-                            "from {}.build_info").format(
-                psycopg.sql.Identifier(params.schema))).fetchone()
+        if conn.execute("select to_regclass(%s)", [info.as_string(conn)]
+                        ).fetchone()[0] is not None:
+            start, end, refreshed_from = conn.execute(psycopg.sql.SQL(
+                "select start_date, end_date, refreshed_from from {}"
+            ).format(info)).fetchone()
     text = f"data from {start.day} {start:%B %Y} as of {end.day} {end:%B %Y}"
     if refreshed_from is not None:
         text += (f", refreshed from {refreshed_from.day} "
