@@ -12,12 +12,8 @@ import argparse
 import sys
 
 from . import server
-from .cluster import ClusterError
-from .generate.feed import FeedError
-from .ingest import MappingError, SourceError
+from .errors import DatagenError
 from .params import DEFAULTS, ParamError, parse_params
-from .publish.notebooks import ChapterFailed
-from .warehouse.quality import QualityGateFailed
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -117,13 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             print(server.database_url())
             return 0
         return _server(args.action)
-    except (ParamError, server.DatabaseUnavailable, ChapterFailed,
-            MappingError, SourceError, ClusterError, FeedError) as error:
+    except DatagenError as error:  # every stage's errors: one line
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    except QualityGateFailed as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 3
+        return error.exit_status
 
 
 def _build(args) -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import psycopg
 
+from .errors import DatagenError
 from .server import PROJECT_ROOT
 
 CITUS_VERSION = "14.0.1"
@@ -39,7 +40,7 @@ NODE_WORK_MEM = "16MB"
 SOCKET_PATH_LIMIT = 100
 
 
-class ClusterError(RuntimeError):
+class ClusterError(DatagenError, RuntimeError):
     """Citus cannot be built or the cluster cannot start; one line."""
 
 

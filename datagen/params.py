@@ -15,6 +15,8 @@ import math
 import re
 from pathlib import Path
 
+from .errors import DatagenError
+
 DEFAULTS = {
     "seed": 42,
     "scale": 1.0,
@@ -34,7 +36,7 @@ SCHEMA_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 RESERVED_SCHEMAS = {"public", "information_schema"}
 
 
-class ParamError(ValueError):
+class ParamError(DatagenError, ValueError):
     """A build parameter is not allowed; the message names it."""
 
     def __init__(self, name: str, allowed: str, value: object):

@@ -19,13 +19,15 @@ from urllib.parse import quote, urlencode
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from .errors import DatagenError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONNECT_TIMEOUT_S = 5
 LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
                    "PGSERVICE")
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(DatagenError, RuntimeError):
     """The server cannot be reached; the message is one line."""
 
 

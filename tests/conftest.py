@@ -172,3 +172,17 @@ def run_cli(*args, env=None, timeout=600):
     return subprocess.run([sys.executable, "-m", "datagen", *args],
                           cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def assert_refused(status: int, stderr: str, expected: str,
+                   exit_status: int = 2) -> str:
+    """A refused command: ``exit_status``, no traceback, and exactly one
+    error line (``error: ...``, the last line on stderr) that holds
+    ``expected``; returns that line. The hostile-input tables use it."""
+    lines = stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error:")]
+    assert "Traceback" not in stderr, stderr
+    assert status == exit_status, (status, stderr)
+    assert len(errors) == 1 and lines[-1] == errors[0], stderr
+    assert expected in errors[0], (expected, errors[0])
+    return errors[0]

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from ..errors import DatagenError
 from . import money
 from .changes import FEED_TABLES, Feed
 
@@ -33,7 +34,7 @@ ROWS_OF = {"products": "dim_product", "orders": "fact_order",
            "order_lines": "fact_order_item"}
 
 
-class FeedError(ValueError):
+class FeedError(DatagenError, ValueError):
     """A feed folder cannot be read as a feed; the message names it."""
 
 

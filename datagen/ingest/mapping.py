@@ -26,6 +26,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from ..errors import DatagenError
+
 BUILT_IN = Path(__file__).resolve().parent / "mappings"
 
 #: fields every mapping must give
@@ -47,7 +49,7 @@ RULES = ("returned_when", "cancelled_when", "missing_customer",
          "not_products", "duplicates", "zero_price")
 
 
-class MappingError(ValueError):
+class MappingError(DatagenError, ValueError):
     """A mapping that cannot be used; the message is one line."""
 
 

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from ..errors import DatagenError
 from .mapping import NUMBERS, REQUIRED, TIMES, Field, Mapping, Match
 
 #: data lines per block
@@ -49,7 +50,7 @@ _INTEGER = r"^\s*[-+]?\d+(\.0*)?\s*$"
 _DECIMAL = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
-class SourceError(ValueError):
+class SourceError(DatagenError, ValueError):
     """The file cannot be read as mapped; the message is one line."""
 
 

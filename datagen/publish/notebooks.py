@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from .. import server
+from ..errors import DatagenError
 
 #: notebooks that (re)build the warehouse rather than read it
 WAREHOUSE_PREFIX = "00_"
@@ -24,7 +25,7 @@ KEEP_WAREHOUSE_VARIABLE = "BOOK_KEEP_WAREHOUSE"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-class ChapterFailed(RuntimeError):
+class ChapterFailed(DatagenError, RuntimeError):
     """A notebook raised; the message names it and the error."""
 
 

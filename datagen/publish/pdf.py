@@ -35,6 +35,8 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import DatagenError
+
 #: A4 in inches, the margins and the scale pages print at
 PAPER = {"paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.5,
          "marginBottom": 0.7, "marginLeft": 0.55, "marginRight": 0.55}
@@ -53,7 +55,7 @@ TABS = 2
 CODE = (Path(__file__), Path(__file__).with_name("chromium.py"))
 
 
-class PdfFailed(RuntimeError):
+class PdfFailed(DatagenError, RuntimeError):
     """Chromium could not print the book (or is not installed)."""
 
 

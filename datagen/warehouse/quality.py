@@ -22,6 +22,7 @@ import functools
 import psycopg
 from psycopg import sql
 
+from ..errors import DatagenError
 from . import keys, maintain, schemas, sql_files
 from .parallel import SessionPool
 
@@ -39,8 +40,10 @@ CHECK_INPUTS = ("quality_order_lines",)
 SAMPLE_ROWS = 3
 
 
-class QualityGateFailed(RuntimeError):
+class QualityGateFailed(DatagenError, RuntimeError):
     """A quality check found violations; the message names it and its rows."""
+
+    exit_status = 3
 
     def __init__(self, schema: str, failed: list[CheckResult], total: int):
         self.schema = schema
