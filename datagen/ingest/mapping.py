@@ -1,9 +1,14 @@
 """Mapping files: how a shop's export becomes the warehouse's order lines.
 
 Owns the mapping format (TOML, documented in the README and by the
-built-in ``mappings/online-retail.toml``) and its validation: a mapping
-that names an unknown field, rule or option stops with one line naming the
-file and the key, before anything is read or touched.
+built-in ``mappings/online-retail.toml``) and its validation: the file is
+checked against a schema (``msgspec`` Structs: every table, key, type and
+list) and then against the rules a schema cannot say (one source per field,
+a format only for dates and times, each ``pattern`` compiled by the engine
+that runs it: Arrow's RE2, not Python's ``re``). A mapping that cannot be
+used stops with one line naming the file and the key path
+(``rules.returned_when.codes[0]: expected a string, got 1``), before
+anything is read or touched.
 
 A mapping has four tables:
 
@@ -17,6 +22,9 @@ A mapping has four tables:
 - ``[defaults]``: what the source lacks and the warehouse needs;
 - ``[rules]``: which lines are returns or cancellations, what happens to
   lines without a customer, which codes are not products, duplicates.
+
+Where a list is expected a list it must be: ``starts_with = "CX"`` is
+refused (it is not read as the prefixes C and X, nor as one prefix CX).
 """
 
 from __future__ import annotations
@@ -25,10 +33,18 @@ import dataclasses
 import re
 import tomllib
 from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import DatagenError
+from ..escape import clean, shown, shown_path
 
 BUILT_IN = Path(__file__).resolve().parent / "mappings"
+#: a mapping is a short text; a larger file is not one (and is not read)
+MAX_MAPPING_BYTES = 1 << 20
 
 #: fields every mapping must give
 REQUIRED = ("order_number", "sku", "quantity", "unit_price", "order_ts")
@@ -39,18 +55,108 @@ OPTIONAL = ("product_name", "customer_code", "country", "city", "region",
 #: fields that hold dates or times, and numbers
 TIMES = ("order_ts",)
 NUMBERS = ("quantity", "unit_price", "unit_cost")
-SOURCE_OPTIONS = {"format": ("csv", "parquet"), "encoding": None,
-                  "delimiter": None, "quote": None,
-                  "compression": ("infer", "gzip", "none"), "currency": None}
+FORMATS = ("csv", "parquet")
+COMPRESSIONS = ("infer", "gzip", "none")
+SOURCE_OPTIONS = {"format": FORMATS, "encoding": None, "delimiter": None,
+                  "quote": None, "compression": COMPRESSIONS,
+                  "currency": None}
 DEFAULTS = {"channel": "Online store", "channel_group": "Owned",
             "category": "All products"}
 CHANNEL_GROUPS = ("Owned", "Organic", "Paid")
 RULES = ("returned_when", "cancelled_when", "missing_customer",
          "not_products", "duplicates", "zero_price")
+REJECT_OR_GUEST = ("reject", "guest")
+REJECT_OR_KEEP = ("reject", "keep")
+FIELD_KEYS = ("column", "columns", "value", "format", "separator")
+MATCH_KEYS = ("column", "starts_with", "equals", "codes", "pattern")
+TABLES = ("name", "description", "source", "fields", "defaults", "rules")
 
 
 class MappingError(DatagenError, ValueError):
     """A mapping that cannot be used; the message is one line."""
+
+
+# -- the schema: what msgspec checks (types, lists, choices, unknown keys) --
+
+Text = Annotated[str, msgspec.Meta(min_length=1)]
+Character = Annotated[str, msgspec.Meta(min_length=1, max_length=1)]
+Texts = Annotated[list[Text], msgspec.Meta(min_length=1)]
+
+
+class _FieldTable(msgspec.Struct, forbid_unknown_fields=True):
+    column: Text | None = None
+    columns: Texts | None = None
+    value: str | int | float | None = None
+    format: Text | None = None
+    separator: str | None = None
+
+
+class _MatchTable(msgspec.Struct, forbid_unknown_fields=True):
+    column: Text
+    starts_with: list[Text] | None = None
+    equals: list[str] | None = None
+    codes: list[str] | None = None
+    pattern: Text | None = None
+
+
+class _SourceTable(msgspec.Struct, forbid_unknown_fields=True):
+    format: Literal[FORMATS] = "csv"
+    encoding: Text = "utf-8"
+    delimiter: Character = ","
+    quote: Character = '"'
+    compression: Literal[COMPRESSIONS] = "infer"
+    currency: Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")] = "USD"
+
+
+class _DefaultsTable(msgspec.Struct, forbid_unknown_fields=True):
+    channel: Text = DEFAULTS["channel"]
+    channel_group: Literal[CHANNEL_GROUPS] = DEFAULTS["channel_group"]
+    category: Text = DEFAULTS["category"]
+
+
+class _RulesTable(msgspec.Struct, forbid_unknown_fields=True):
+    returned_when: _MatchTable | None = None
+    cancelled_when: _MatchTable | None = None
+    missing_customer: Literal[REJECT_OR_GUEST] = "reject"
+    not_products: _MatchTable | None = None
+    duplicates: Literal[REJECT_OR_KEEP] = "reject"
+    zero_price: Literal[REJECT_OR_KEEP] = "reject"
+
+
+_FieldsTable = msgspec.defstruct(
+    "_FieldsTable",
+    [(name, Text | _FieldTable) for name in REQUIRED]
+    + [(name, Text | _FieldTable | None, None) for name in OPTIONAL],
+    forbid_unknown_fields=True)
+
+
+class _MappingFile(msgspec.Struct, forbid_unknown_fields=True):
+    fields: _FieldsTable
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | \
+        None = None
+    description: str = ""
+    source: _SourceTable = msgspec.field(default_factory=_SourceTable)
+    defaults: _DefaultsTable = msgspec.field(default_factory=_DefaultsTable)
+    rules: _RulesTable = msgspec.field(default_factory=_RulesTable)
+
+
+#: the keys each table knows (for "unknown key" lines), by key path; a
+#: ``*`` stands for any field or rule name
+KNOWN_KEYS = {"": TABLES, "source": tuple(SOURCE_OPTIONS),
+              "fields": REQUIRED + OPTIONAL, "fields.*": FIELD_KEYS,
+              "defaults": tuple(DEFAULTS), "rules": RULES,
+              "rules.*": MATCH_KEYS}
+#: the values a choice allows, by its key
+CHOICES = {"format": FORMATS, "compression": COMPRESSIONS,
+           "channel_group": CHANNEL_GROUPS,
+           "missing_customer": REJECT_OR_GUEST,
+           "duplicates": REJECT_OR_KEEP, "zero_price": REJECT_OR_KEEP}
+#: what a value must look like where the schema says it with a pattern
+PATTERNS = {"currency": "an ISO 4217 code such as GBP"}
+#: msgspec's names of types, in words
+TYPE_WORDS = {"str": "a string", "int": "a whole number",
+              "float": "a number", "array": "a list", "object": "a table",
+              "bool": "true or false"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +172,7 @@ class Field:
 @dataclasses.dataclass(frozen=True)
 class Match:
     """Lines whose ``column`` starts with or equals one of the values, or
-    matches ``pattern`` (a regular expression)."""
+    matches ``pattern`` (a regular expression, RE2 syntax)."""
     column: str
     starts_with: tuple[str, ...] = ()
     equals: tuple[str, ...] = ()
@@ -169,7 +275,7 @@ def resolve(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in BUILT_IN.glob("*.toml")))
-        raise MappingError(f"mapping {name_or_path!r}: no such built-in "
+        raise MappingError(f"mapping {shown(name_or_path)}: no such built-in "
                            f"mapping ({known}) or file")
     return path
 
@@ -177,136 +283,218 @@ def resolve(name_or_path: str) -> Path:
 def load(name_or_path: str) -> Mapping:
     """Read and validate a mapping; ``MappingError`` in one line if bad."""
     path = resolve(name_or_path)
+    where = f"mapping {shown_path(path)}"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise MappingError(f"mapping {path}: not valid TOML: "
-                           f"{' '.join(str(error).split())}") from None
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_MAPPING_BYTES + 1)
+    except OSError as error:
+        raise MappingError(f"{where}: cannot be read "
+                           f"({error.strerror or error})") from None
+    if len(data) > MAX_MAPPING_BYTES:
+        raise MappingError(f"{where}: larger than "
+                           f"{MAX_MAPPING_BYTES >> 20} MiB: not a mapping")
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise MappingError(f"{where}: not valid TOML: bytes that are not "
+                           f"utf-8 ({error.reason})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise MappingError(f"{where}: not valid TOML: "
+                           f"{shown(' '.join(str(error).split()), 120)}"
+                           ) from None
 
     def fail(key: str, why: str):
-        raise MappingError(f"mapping {path}: {key}: {why}")
+        raise MappingError(f"{where}: {key}: {why}")
 
-    unknown = set(raw) - {"name", "description", "source", "fields",
-                          "defaults", "rules"}
-    if unknown:
-        fail(sorted(unknown)[0], "unknown table or key (known: name, "
-             "description, source, fields, defaults, rules)")
-    source = raw.get("source", {})
-    for key, value in source.items():
-        if key not in SOURCE_OPTIONS:
-            fail(f"source.{key}", "unknown option (known: "
-                 + ", ".join(SOURCE_OPTIONS) + ")")
-        allowed = SOURCE_OPTIONS[key]
-        if allowed and value not in allowed:
-            fail(f"source.{key}", f"must be one of {', '.join(allowed)} "
-                 f"(got {value!r})")
-    currency = source.get("currency", "USD")
-    if not re.fullmatch(r"[A-Z]{3}", str(currency)):
-        fail("source.currency", f"must be an ISO 4217 code such as GBP "
-             f"(got {currency!r})")
-    delimiter = source.get("delimiter", ",")
-    quote = source.get("quote", '"')
-    for key, value in (("delimiter", delimiter), ("quote", quote)):
-        if not isinstance(value, str) or len(value) != 1:
-            fail(f"source.{key}", f"must be one character (got {value!r})")
-    encoding = source.get("encoding", "utf-8")
     try:
-        "".encode(encoding)
+        spec = msgspec.convert(raw, _MappingFile)
+    except msgspec.ValidationError as error:
+        fail(*_explain(str(error), raw))
+    return _mapping(spec, raw, path, fail)
+
+
+def _mapping(spec: _MappingFile, raw: dict, path: Path, fail) -> Mapping:
+    """The checks a schema cannot state, and the ``Mapping`` they pass."""
+    source = spec.source
+    try:
+        "".encode(source.encoding)
     except LookupError:
-        fail("source.encoding", f"unknown encoding {encoding!r}")
-
-    fields = {}
-    given = raw.get("fields", {})
-    for name, spec in given.items():
-        if name not in REQUIRED + OPTIONAL:
-            fail(f"fields.{name}", "not a warehouse field (known: "
-                 + ", ".join(REQUIRED + OPTIONAL) + ")")
-        fields[name] = _field(spec, name, fail)
-    for name in REQUIRED:
-        if name not in fields:
-            fail(f"fields.{name}", "missing: every mapping names the "
-                 "column of " + ", ".join(REQUIRED))
-
-    defaults = {**DEFAULTS, **raw.get("defaults", {})}
-    for key in set(defaults) - set(DEFAULTS):
-        fail(f"defaults.{key}", "unknown default (known: "
-             + ", ".join(DEFAULTS) + ")")
-    if defaults["channel_group"] not in CHANNEL_GROUPS:
-        fail("defaults.channel_group", "must be one of "
-             + ", ".join(CHANNEL_GROUPS))
-
-    rules = raw.get("rules", {})
-    for key in rules:
-        if key not in RULES:
-            fail(f"rules.{key}", "unknown rule (known: " + ", ".join(RULES)
-                 + ")")
-
-    def choice(key, allowed, default):
-        value = rules.get(key, default)
-        if value not in allowed:
-            fail(f"rules.{key}", f"must be one of {', '.join(allowed)} "
-                 f"(got {value!r})")
-        return value
-
+        fail("source.encoding", f"unknown encoding {shown(source.encoding)} "
+             "(any Python codec: utf-8, latin-1, cp1252, utf-16 ...)")
+    if source.delimiter == source.quote:
+        fail("source.quote", "the same character as the delimiter")
+    if source.delimiter in "\r\n" or source.quote in "\r\n":
+        fail("source.delimiter" if source.delimiter in "\r\n" else
+             "source.quote", "a line break cannot be one")
+    # the fields in the mapping's own order (the source columns' order)
+    names = [name for name in raw["fields"] if name in REQUIRED + OPTIONAL]
+    fields = {name: _field(getattr(spec.fields, name), name, fail)
+              for name in names}
+    if "customer_code" not in fields and \
+            spec.rules.missing_customer == "reject":
+        fail("fields.customer_code", "missing, and rules.missing_customer "
+             "is \"reject\" (the default): every line would be rejected; "
+             "map customer_code to the column of customer ids, or set "
+             "missing_customer = \"guest\" in [rules]")
+    rules = spec.rules
     return Mapping(
-        name=raw.get("name", path.stem), path=path,
-        description=raw.get("description", ""),
-        format=source.get("format", "csv"), encoding=encoding,
-        delimiter=delimiter, quote=quote,
-        compression=source.get("compression", "infer"), currency=currency,
-        fields=fields, defaults=defaults,
-        returned_when=_match(rules.get("returned_when"), "returned_when",
-                             fail),
-        cancelled_when=_match(rules.get("cancelled_when"), "cancelled_when",
-                              fail),
-        missing_customer=choice("missing_customer", ("reject", "guest"),
-                                "reject"),
-        not_products=_match(rules.get("not_products"), "not_products", fail),
-        duplicates=choice("duplicates", ("reject", "keep"), "reject"),
-        zero_price=choice("zero_price", ("reject", "keep"), "reject"),
-    )
+        name=spec.name or path.stem, path=path,
+        description=spec.description, format=source.format,
+        encoding=source.encoding, delimiter=source.delimiter,
+        quote=source.quote, compression=source.compression,
+        currency=source.currency, fields=fields,
+        defaults={"channel": spec.defaults.channel,
+                  "channel_group": spec.defaults.channel_group,
+                  "category": spec.defaults.category},
+        returned_when=_match(rules.returned_when, "returned_when", fail),
+        cancelled_when=_match(rules.cancelled_when, "cancelled_when", fail),
+        missing_customer=rules.missing_customer,
+        not_products=_match(rules.not_products, "not_products", fail),
+        duplicates=rules.duplicates, zero_price=rules.zero_price)
 
 
-def _field(spec, name: str, fail) -> Field:
+def _field(spec: str | _FieldTable, name: str, fail) -> Field:
     if isinstance(spec, str):
         return Field(columns=(spec,))
-    if not isinstance(spec, dict):
-        fail(f"fields.{name}", "a column name or a table")
-    unknown = set(spec) - {"column", "columns", "value", "format",
-                           "separator"}
-    if unknown:
-        fail(f"fields.{name}.{sorted(unknown)[0]}", "unknown key (known: "
-             "column, columns, value, format, separator)")
-    if "value" in spec:
-        return Field(value=str(spec["value"]))
-    if "columns" in spec:
-        return Field(columns=tuple(spec["columns"]),
-                     separator=spec.get("separator", " "))
-    if "column" not in spec:
-        fail(f"fields.{name}", "needs column, columns or value")
-    if "format" in spec and name not in TIMES:
-        fail(f"fields.{name}.format", "only dates and times take a format")
-    return Field(columns=(spec["column"],), format=spec.get("format"))
+    key = f"fields.{name}"
+    given = [k for k in ("column", "columns", "value")
+             if getattr(spec, k) is not None]
+    if len(given) != 1:
+        fail(key, "needs one of column, columns or value" if not given else
+             f"{' and '.join(given)} together: give one of them")
+    if spec.format is not None and name not in TIMES:
+        fail(f"{key}.format", "only dates and times take a format ("
+             + ", ".join(TIMES) + ")")
+    if spec.format is not None and spec.column is None:
+        fail(f"{key}.format", "a format reads one column: "
+             "{ column = \"...\", format = \"...\" }")
+    if spec.separator is not None and spec.columns is None:
+        fail(f"{key}.separator", "a separator joins columns: "
+             "{ columns = [\"...\", \"...\"], separator = \" \" }")
+    if name in TIMES and spec.column is None:
+        fail(key, "a date or time is read from one column: "
+             "{ column = \"...\" } (with a format if it needs one)")
+    if spec.value is not None:
+        return Field(value=str(spec.value))
+    if spec.columns is not None:
+        return Field(columns=tuple(spec.columns),
+                     separator=" " if spec.separator is None
+                     else spec.separator)
+    return Field(columns=(spec.column,), format=spec.format)
 
 
-def _match(spec, key: str, fail) -> Match | None:
+def _match(spec: _MatchTable | None, name: str, fail) -> Match | None:
     if spec is None:
         return None
-    if not isinstance(spec, dict) or "column" not in spec:
-        fail(f"rules.{key}", "a table with a column and starts_with, "
-             "equals (or codes) or pattern")
-    unknown = set(spec) - {"column", "starts_with", "equals", "codes",
-                           "pattern"}
-    if unknown:
-        fail(f"rules.{key}.{sorted(unknown)[0]}", "unknown key")
-    pattern = spec.get("pattern")
-    if pattern is not None:
+    key = f"rules.{name}"
+    if spec.equals is not None and spec.codes is not None:
+        fail(f"{key}.codes", "equals and codes are the same list: give one")
+    if not (spec.starts_with or spec.equals or spec.codes or spec.pattern):
+        fail(key, "matches no line: give starts_with, equals (or codes) "
+             "or pattern")
+    if spec.pattern is not None:
+        why = regex_error(spec.pattern)
+        if why:
+            fail(f"{key}.pattern", f"not a regular expression that Arrow's "
+                 f"engine (RE2) runs: {why}")
+    return Match(column=spec.column,
+                 starts_with=tuple(spec.starts_with or ()),
+                 equals=tuple(spec.equals or spec.codes or ()),
+                 pattern=spec.pattern)
+
+
+def regex_error(pattern: str) -> str | None:
+    """Why RE2 (which ``pyarrow.compute.match_substring_regex`` runs)
+    refuses ``pattern``, or None: Python's ``re`` accepts lookarounds and
+    backreferences that RE2 does not."""
+    try:
+        pc.match_substring_regex(pa.array([""], pa.string()), pattern)
+    except pa.ArrowInvalid as error:
+        reason = str(error).removeprefix("Invalid regular expression: ")
+        return shown(reason, 80)
+    return None
+
+
+def _explain(message: str, raw: dict) -> tuple[str, str]:
+    """msgspec's ``ValidationError`` text as (key path, why in words)."""
+    text, _, at = message.rpartition(" - at `$")
+    if not _:
+        text, at = message, "`"
+    path = at[:-1].lstrip(".")
+    steps = re.findall(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]", "." + path)
+    value = _value_at(raw, steps)
+    last = steps[-1][0] if steps else ""
+    quoted = re.search(r"`(.*)`", text)
+    if text.startswith("Object contains unknown field") and quoted:
+        shape = re.sub(r"^(fields|rules)\.\w+$", r"\1.*", path)
+        known = KNOWN_KEYS.get(shape, ())
+        return (_join(path, quoted[1]), "unknown key"
+                + (f" (known: {', '.join(known)})" if known else ""))
+    if text.startswith("Object missing required field") and quoted:
+        why = "missing" + (": every mapping names the column of "
+                           + ", ".join(REQUIRED) if path == "fields" else "")
+        return _join(path, quoted[1]), why
+    got = "" if value is _ABSENT else f", got {_shown_value(value)}"
+    if text.startswith("Invalid enum value"):
+        allowed = CHOICES.get(last, ())
+        return path, f"must be one of {', '.join(allowed)}{got}"
+    expected = re.match(r"Expected `([^`]*)`(.*)", text)
+    if not expected:
+        return path or "(top)", shown(text, 120)
+    kinds = [TYPE_WORDS.get(k.strip(), k.strip())
+             for k in expected[1].split("|") if k.strip() != "null"]
+    what = " or ".join(dict.fromkeys(kinds))
+    rest = expected[2]
+    if "matching regex" in rest:
+        what = PATTERNS.get(last, what + " " + rest.strip())
+    elif (length := re.search(r"of length ([<>]=) (\d+)", rest)):
+        what = _length_words(kinds[0], length[1], int(length[2]))
+    if what == "a list" and isinstance(value, str):
+        got += (f" (a list of strings: [{_shown_value(value)}])")
+    if "a table" in what and isinstance(value, str) and \
+            path.startswith("rules."):
+        got += " (a table: { column = \"...\", starts_with = [...] })"
+    return path or "(top)", f"expected {what}{got}"
+
+
+def _length_words(kind: str, sign: str, length: int) -> str:
+    if kind == "a string":
+        if sign == "<=" and length == 1:
+            return "one character"
+        return "a non-empty string" if length == 1 else \
+            f"a string of {'at least' if sign == '>=' else 'at most'} " \
+            f"{length} characters"
+    return (f"{kind} of {'at least' if sign == '>=' else 'at most'} "
+            f"{length} item{'s' if length > 1 else ''}")
+
+
+_ABSENT = object()
+
+
+def _value_at(raw, steps):
+    value = raw
+    for name, index in steps:
         try:
-            re.compile(pattern)
-        except re.error as error:
-            fail(f"rules.{key}.pattern", f"not a regular expression: "
-                 f"{error}")
-    return Match(column=spec["column"],
-                 starts_with=tuple(spec.get("starts_with", ())),
-                 equals=tuple(spec.get("equals", spec.get("codes", ()))),
-                 pattern=pattern)
+            value = value[int(index)] if index else value[name]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return _ABSENT
+    return value
+
+
+def _shown_value(value) -> str:
+    if isinstance(value, str):
+        return shown(value, 40)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return shown(value, 40).strip("'")
+    if isinstance(value, (list, dict)):
+        text = clean(value)
+        return text if len(text) <= 40 else text[:40] + "…"
+    return f"a {type(value).__name__}"
+
+
+def _join(path: str, name: str) -> str:
+    shown_name = name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) \
+        else shown(name, 40)
+    return f"{path}.{shown_name}" if path else shown_name
