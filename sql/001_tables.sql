@@ -145,12 +145,13 @@ create table fact_order_item (
 
 -- build_info: one row describing the build that made this schema; a
 -- refresh brings end_date (the "as of" date) forward and keeps the date
--- it came from in refreshed_from.
+-- it came from in refreshed_from. start_date .. end_date counts both ends:
+-- an import whose orders all fall on one day has start_date = end_date.
 create table build_info (
     seed              bigint      not null,
     scale             numeric     not null check (scale > 0),
     start_date        date        not null,
-    end_date          date        not null check (end_date > start_date),
+    end_date          date        not null check (end_date >= start_date),
     generator_version text        not null,
     built_at          timestamptz not null default now(),
     build_seconds     numeric,

@@ -6,9 +6,11 @@
 -- not a product, no customer (when the mapping rejects those), quantity
 -- zero, negative quantity outside a return, positive quantity in a return,
 -- price (rounded to the cent) zero or less (when the mapping rejects
--- those), an exact repeat of an earlier line of the same order (when the
--- mapping rejects those). an imported line's line_number is its place
--- among its order's imported lines, in source order.
+-- those), price below zero (when it keeps zero prices: the warehouse's
+-- amounts are zero or more), cost below zero, an exact repeat of an earlier
+-- line of the same order (when the mapping rejects those). an imported
+-- line's line_number is its place among its order's imported lines, in
+-- source order.
 
 create table source_line as
 
@@ -52,6 +54,8 @@ judged as (
             when round(repeats.unit_price, 2) <= 0
                 and settings.zero_price = 'reject'
                 then 'price is zero or less'
+            when round(repeats.unit_price, 2) < 0 then 'price is below zero'
+            when round(repeats.unit_cost, 2) < 0 then 'cost is below zero'
             when repeats.first_line_no < repeats.line_no
                 and settings.duplicates = 'reject'
                 then 'repeat of line ' || repeats.first_line_no
@@ -80,11 +84,13 @@ final as (
             when judged.reason is null then 'imported' else 'rejected'
         end as outcome,
         judged.reason,
-        -- the fact_order_item row it became
+        -- the fact_order_item row it became (an integer here: an order of
+        -- more lines than its smallint holds is refused after this, by
+        -- warehouse/import_build.py check_judged, in one line)
         case
             when judged.reason is null then judged.order_number
         end as order_number,
-        numbered.line_number::smallint as line_number
+        numbered.line_number::integer as line_number
     from judged
     left join numbered
         on judged.line_no = numbered.line_no

@@ -11,8 +11,11 @@
 --     in the order they first appear in the source
 --   a customer's sign-up date is the date of their first order, their
 --     country (and names, email, city, region where mapped) those of their
---     last line; a guest (a line without a customer, when the mapping keeps
---     those) is 'guest ' || order_number
+--     last line; an email that more than one customer gives, or one that
+--     is not an address (no '@' between two characters), is left unknown
+--     (dim_customer.email is unique and checked); a guest (a
+--     line without a customer, when the mapping keeps those) is
+--     'guest ' || order_number
 --   a product's name is the description most of its lines give (ties: the
 --     earliest), its category and brand likewise; its cost the latest
 --     known; list price unknown; launched the day it first sold
@@ -216,7 +219,12 @@ select
     firsts.customer_code,
     latest.first_name,
     latest.last_name,
-    latest.email,
+    case
+        when
+            latest.email like '%_@_%'
+            and count(*) over (partition by latest.email) = 1
+            then latest.email
+    end as email,
     latest.city,
     latest.region,
     coalesce(latest.country, 'unknown') as country,

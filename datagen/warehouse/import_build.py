@@ -5,9 +5,13 @@ Owns the steps that differ from a generated build (``build.build`` runs
 them when it is given a ``Source``): the import schema ``<schema>_import``
 (written as ``<schema>_import__new`` and swapped in with the warehouse),
 the copy of every mapped line into ``source_line_value``, the judgement of
-each line (``sql/101``: ``source_line``), the star built from the lines
-that are imported (``sql/102``, ``sql/103``) and ``import_info``. The keys,
-views, quality gate and swap are the generated build's own.
+each line (``sql/101``: ``source_line``), the limits of the warehouse that
+only the whole file can break (``check_judged``: some line imported, an
+order's lines, its total, the channels, the calendar's years), the star
+built from the lines that are imported (``sql/102``, ``sql/103``) and
+``import_info``. The keys, views, quality gate and swap are the generated
+build's own. Everything here writes into the staging schemas only: a file
+that breaks a rule half way leaves the live warehouse as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import psycopg
 from psycopg import sql
 
 from .. import ingest
-from ..ingest.source import file_digest
+from ..escape import shown, shown_path
+from ..ingest.source import SourceError, file_digest
 from . import copy_text, schemas, sql_files
 from .parallel import SessionPool, Task
 
@@ -28,6 +33,15 @@ TABLES_FILE = "100_import_tables.sql"
 LINES_FILE = "101_import_source_line.sql"
 UNKNOWNS_FILE = "102_import_unknowns.sql"
 STAR_FILE = "103_import_star.sql"
+#: what the warehouse holds: lines of one order (line_number is a
+#: smallint), channels (channel_id is one), an order's total (numeric(12,2))
+MAX_ORDER_LINES = 2 ** 15 - 1
+MAX_CHANNELS = 2 ** 15 - 1
+MAX_AMOUNT = 10 ** 10
+#: the longest period an import's orders may span: every day of it is a
+#: row of dim_date and every month a cohort of the dense retention view
+#: (months x months); a longer one is a mistyped year, not a shop's history
+MAX_PERIOD_YEARS = 100
 #: memory per sort or hash for the statements of ``sql/103``: with the
 #: build's 64MB the lines of a file such as the UCI Online Retail one (400k
 #: imported lines) are sorted and kept on disk (about 150MB of temporary
@@ -104,6 +118,83 @@ def judge_lines(conn: psycopg.Connection, import_staging: str) -> None:
     schemas.analyze(conn, import_staging, "source_line")
 
 
+#: the imported lines with their values (``check_judged``'s queries)
+_IMPORTED = """
+    select values.*
+    from source_line_value as values
+    inner join source_line as lines
+        on values.line_no = lines.line_no
+    where lines.outcome = 'imported'
+"""
+
+
+def check_judged(conn: psycopg.Connection, import_staging: str,
+                 source: Source) -> None:
+    """``SourceError`` in one line when the judged lines cannot make a
+    warehouse: none imported, an order of more lines or a larger total
+    than it holds, more channels than it numbers, orders that span more
+    than ``MAX_PERIOD_YEARS``. Runs before the star, in staging."""
+    where = shown_path(source.path)
+    _search_path(conn, import_staging)
+    imported, total = conn.execute(
+        "select count(*) filter (where outcome = 'imported'), count(*) "
+        "from source_line").fetchone()
+    if not imported:
+        reasons = conn.execute(
+            "select case when reason like 'not a product (%' "
+            "then 'not a product' when reason like 'repeat of line %' "
+            "then 'a repeat' else reason end as why, count(*) "
+            "from source_line group by why order by count(*) desc, why "
+            "limit 3").fetchall()
+        raise SourceError(
+            f"{where}: no line can be imported: all {total:,} are rejected "
+            "(" + ", ".join(f"{why}: {count:,}" for why, count in reasons)
+            + "): see the mapping's [rules] and fields")
+    big = conn.execute(
+        f"select order_number, count(*), min(line_no) from ({_IMPORTED}) "
+        "as imported group by order_number having count(*) > %s "
+        "order by min(line_no) limit 1", [MAX_ORDER_LINES]).fetchone()
+    if big:
+        raise SourceError(
+            f"{where}: line {big[2]}: order {shown(big[0], 40)} has "
+            f"{big[1]:,} lines, more than the {MAX_ORDER_LINES:,} an order "
+            "of the warehouse holds (is fields.order_number the right "
+            "column?)")
+    costly = conn.execute(
+        "select order_number, sum(abs(quantity) * round(unit_price, 2)), "
+        f"min(line_no) from ({_IMPORTED}) as imported group by order_number "
+        "having sum(abs(quantity) * round(unit_price, 2)) >= %s "
+        "order by min(line_no) limit 1", [MAX_AMOUNT]).fetchone()
+    if costly:
+        raise SourceError(
+            f"{where}: line {costly[2]}: order {shown(costly[0], 40)} totals "
+            f"{costly[1]:,.2f}, more than an amount the warehouse holds "
+            f"(less than {MAX_AMOUNT:,})")
+    channels = conn.execute(
+        "select count(distinct coalesce(imported.channel, "
+        f"settings.default_channel)) from ({_IMPORTED}) as imported "
+        "cross join import_setting as settings").fetchone()[0]
+    if channels > MAX_CHANNELS:
+        raise SourceError(
+            f"{where}: the lines name {channels:,} channels, more than the "
+            f"{MAX_CHANNELS:,} the warehouse numbers (is fields.channel the "
+            "right column?)")
+    first_line, first_day = conn.execute(
+        f"select line_no, order_ts::date from ({_IMPORTED}) as imported "
+        "order by order_ts, line_no limit 1").fetchone()
+    last_line, last_day = conn.execute(
+        f"select line_no, order_ts::date from ({_IMPORTED}) as imported "
+        "order by order_ts desc, line_no limit 1").fetchone()
+    years = last_day.year - first_day.year - (
+        (last_day.month, last_day.day) < (first_day.month, first_day.day))
+    if years >= MAX_PERIOD_YEARS:
+        raise SourceError(
+            f"{where}: the orders span {first_day} (line {first_line}) to "
+            f"{last_day} (line {last_line}), {years:,} years: more than "
+            f"the {MAX_PERIOD_YEARS} an import may span (is a year "
+            "mistyped?)")
+
+
 def star_tasks(staging: str, import_staging: str) -> dict[str, Task]:
     """The statements of ``sql/103`` as tasks (for ``SessionPool.run``):
     each waits for the earlier ones that write a table it reads or writes,
@@ -142,6 +233,7 @@ def build_star(conn: psycopg.Connection, staging: str, import_staging: str,
     """The star from the imported lines (its independent statements side
     by side on ``sessions``, if given), ``import_info`` and ``build_info``;
     returns the rows of each table."""
+    check_judged(conn, import_staging, source)
     (sessions or SessionPool.inline(conn)).run(
         star_tasks(staging, import_staging))
     _search_path(conn, staging, import_staging)
