@@ -450,7 +450,9 @@ def _explain(message: str, raw: dict) -> tuple[str, str]:
     elif (length := re.search(r"of length ([<>]=) (\d+)", rest)):
         what = _length_words(kinds[0], length[1], int(length[2]))
     if what == "a list" and isinstance(value, str):
-        got += (f" (a list of strings: [{_shown_value(value)}])")
+        got += (f" (one column: column = {_shown_value(value)})"
+                if last == "columns" else
+                f" (one value is a list too: [{_shown_value(value)}])")
     if "a table" in what and isinstance(value, str) and \
             path.startswith("rules."):
         got += " (a table: { column = \"...\", starts_with = [...] })"

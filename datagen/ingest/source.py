@@ -205,6 +205,8 @@ def _sniff(path: Path, mapping: Mapping) -> None:
     try:
         with open(path, "rb") as handle:
             start = handle.read(16)
+            handle.seek(max(handle.seek(0, 2) - 4, 0))
+            end = handle.read(4)
     except OSError as error:
         raise SourceError(f"{where}: cannot be read "
                           f"({error.strerror or error})") from None
@@ -219,6 +221,9 @@ def _sniff(path: Path, mapping: Mapping) -> None:
                 "PAR1" + (f"; it looks like {what}" if what else "") + ")"
                 + ("" if what else ": for a CSV export set format = "
                    "\"csv\" in the mapping's [source]"))
+        if end != b"PAR1":
+            raise SourceError(f"{where}: a Parquet file cut short (it does "
+                              "not end with PAR1): was the copy complete?")
         return
     compression = _compression(path, mapping)
     gzipped = start.startswith(b"\x1f\x8b")

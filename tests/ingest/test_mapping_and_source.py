@@ -137,3 +137,45 @@ def test_parquet_reads_the_same_lines(tmp_path):
                                             'format = "parquet"'))
     assert lines_of(path, str(mapping)) == lines_of(FIXTURE)
     assert pc is not None
+
+
+def test_the_readme_mapping_still_loads(tmp_path):
+    import re
+
+    from conftest import ROOT
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"```toml\n(.*?)```", readme, re.S)[1]
+    path = tmp_path / "my-shop.toml"
+    path.write_text(example)
+    mapping = ingest.load(str(path))
+    assert mapping.name == "my-shop" and mapping.delimiter == ";"
+    assert mapping.cancelled_when.equals == ("cancelled",)
+    assert mapping.fields["order_ts"].format == "%d.%m.%Y %H:%M"
+
+
+def test_a_parquet_time_with_a_zone_is_the_shops_wall_clock(tmp_path):
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    utc = dt.UTC
+    table = pa.table({
+        "InvoiceNo": ["1", "2"], "StockCode": ["A", "B"],
+        "Description": ["x", "y"], "Quantity": pa.array([1, 2], pa.int32()),
+        "UnitPrice": [2.5, 3.0], "CustomerID": pa.array([17850, None]),
+        "Country": pa.array(["UK", "UK"]).dictionary_encode(),
+        "InvoiceDate": pa.array(
+            [dt.datetime(2024, 7, 1, 10, 0, 0, 123456, tzinfo=utc),
+             dt.datetime(2024, 1, 1, 23, 30, 59, 999999, tzinfo=utc)],
+            pa.timestamp("ns", tz="Europe/London"))})
+    path = tmp_path / "zoned.parquet"
+    pq.write_table(table, path)
+    mapping = tmp_path / "parquet.toml"
+    mapping.write_text((ingest.mapping.BUILT_IN / "online-retail.toml")
+                       .read_text().replace('format = "csv"',
+                                            'format = "parquet"'))
+    rows = lines_of(path, str(mapping))
+    assert [r["order_ts"].isoformat() for r in rows] == [
+        "2024-07-01T11:00:00", "2024-01-01T23:30:59"]     # BST, then GMT
+    assert [(r["quantity"], r["unit_price"], r["customer_code"])
+            for r in rows] == [(1, "2.5", "17850"), (2, "3", None)]

@@ -3,6 +3,7 @@ the imported lines, the same gate, and a bad file changes nothing."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -132,4 +133,59 @@ def test_a_generated_build_replaces_an_imported_one_whole(pg_url):
             [schema + "%"])}
         assert names == {schema, schema + "_truth"}
         for name in names:
+            schemas.drop_schema(conn, name)
+
+
+def test_an_import_whose_orders_fall_on_one_day_builds(pg_url, tmp_path):
+    schema = "imp_one_day"
+    lines = FIXTURE.read_text().splitlines()
+    one_day = [lines[0]] + [re.sub(r"12/\d+/2010", "12/1/2010", line)
+                            for line in lines[1:]]
+    path = tmp_path / "one_day.csv"
+    path.write_text("\n".join(one_day) + "\n")
+    build(parse_params(schema=schema), url=pg_url, echo=lambda line: None,
+          source=Source.open(path, "online-retail"))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert rows(conn, "select start_date::text, end_date::text from "
+                    "build_info", schema) == [("2010-12-01", "2010-12-01")]
+        assert rows(conn, "select count(*) from dim_date", schema) == [(1,)]
+        assert rows(conn, "select count(*) from quality_check where not "
+                    "passed", schema) == [(0,)]
+        for name in (schema, schema + "_import"):
+            schemas.drop_schema(conn, name)
+
+
+def test_values_the_warehouse_cannot_hold_are_rejected_or_unknown(
+        pg_url, tmp_path):
+    """A price below zero (when zero prices are kept) and a cost below
+    zero are rejected lines; an email two customers give, or one that is
+    no address, is unknown (dim_customer.email is unique and checked)."""
+    schema = "imp_odd_values"
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        "Order,Sku,Qty,Price,Cost,When,Customer,Email\n"
+        "1,A,1,2.00,1.00,2024-05-01 10:00:00,c1,same@example.com\n"
+        "2,A,1,-2.00,1.00,2024-05-01 11:00:00,c2,same@example.com\n"
+        "3,A,1,2.00,-1.00,2024-05-02 10:00:00,c3,c3@example.com\n"
+        "4,A,1,0.00,1.00,2024-05-02 11:00:00,c2,same@example.com\n"
+        "5,B,2,3.00,,2024-05-03 10:00:00,c4,n/a\n"
+        "6,B,2,3.00,,2024-05-03 11:00:00,c5,c5@example.com\n")
+    mapping = tmp_path / "odd.toml"
+    mapping.write_text(
+        "[source]\ncurrency = \"EUR\"\n[fields]\norder_number = \"Order\"\n"
+        "sku = \"Sku\"\nquantity = \"Qty\"\nunit_price = \"Price\"\n"
+        "unit_cost = \"Cost\"\norder_ts = \"When\"\n"
+        "customer_code = \"Customer\"\nemail = \"Email\"\n"
+        "[rules]\nzero_price = \"keep\"\n")
+    build(parse_params(schema=schema), url=pg_url, echo=lambda line: None,
+          source=Source.open(path, str(mapping)))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert rows(conn, "select line_no, reason from source_line where "
+                    "outcome = 'rejected' order by line_no", schema) == [
+            (2, "price is below zero"), (3, "cost is below zero")]
+        assert rows(conn, "select customer_code, email from dim_customer "
+                    "order by customer_code", schema) == [
+            ("c1", None), ("c2", None), ("c4", None),
+            ("c5", "c5@example.com")]
+        for name in (schema, schema + "_import"):
             schemas.drop_schema(conn, name)
