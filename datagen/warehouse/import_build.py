@@ -132,13 +132,17 @@ def check_judged(conn: psycopg.Connection, import_staging: str,
                  source: Source) -> None:
     """``SourceError`` in one line when the judged lines cannot make a
     warehouse: none imported, an order of more lines or a larger total
-    than it holds, more channels than it numbers, orders that span more
-    than ``MAX_PERIOD_YEARS``. Runs before the star, in staging."""
+    than it holds, more channels than it numbers, orders that span
+    ``MAX_PERIOD_YEARS`` or more. Runs before the star, in staging; one
+    pass over each table finds that a file is within the limits (the sum
+    of every line's amount bounds every order's total, the first and last
+    line's time bound the orders'), and only a file that is not is looked
+    at order by order, to name the line."""
     where = shown_path(source.path)
     _search_path(conn, import_staging)
-    imported, total = conn.execute(
-        "select count(*) filter (where outcome = 'imported'), count(*) "
-        "from source_line").fetchone()
+    imported, total, most_lines = conn.execute(
+        "select count(*) filter (where outcome = 'imported'), count(*), "
+        "max(line_number) from source_line").fetchone()
     if not imported:
         reasons = conn.execute(
             "select case when reason like 'not a product (%' "
@@ -150,49 +154,62 @@ def check_judged(conn: psycopg.Connection, import_staging: str,
             f"{where}: no line can be imported: all {total:,} are rejected "
             "(" + ", ".join(f"{why}: {count:,}" for why, count in reasons)
             + "): see the mapping's [rules] and fields")
-    big = conn.execute(
-        f"select order_number, count(*), min(line_no) from ({_IMPORTED}) "
-        "as imported group by order_number having count(*) > %s "
-        "order by min(line_no) limit 1", [MAX_ORDER_LINES]).fetchone()
-    if big:
+    if most_lines > MAX_ORDER_LINES:
+        number, lines, first = conn.execute(
+            "select order_number, count(*), min(line_no) from source_line "
+            "where outcome = 'imported' group by order_number "
+            "having count(*) > %s order by min(line_no) limit 1",
+            [MAX_ORDER_LINES]).fetchone()
         raise SourceError(
-            f"{where}: line {big[2]}: order {shown(big[0], 40)} has "
-            f"{big[1]:,} lines, more than the {MAX_ORDER_LINES:,} an order "
+            f"{where}: line {first}: order {shown(number, 40)} has "
+            f"{lines:,} lines, more than the {MAX_ORDER_LINES:,} an order "
             "of the warehouse holds (is fields.order_number the right "
             "column?)")
-    costly = conn.execute(
-        "select order_number, sum(abs(quantity) * round(unit_price, 2)), "
-        f"min(line_no) from ({_IMPORTED}) as imported group by order_number "
-        "having sum(abs(quantity) * round(unit_price, 2)) >= %s "
-        "order by min(line_no) limit 1", [MAX_AMOUNT]).fetchone()
-    if costly:
-        raise SourceError(
-            f"{where}: line {costly[2]}: order {shown(costly[0], 40)} totals "
-            f"{costly[1]:,.2f}, more than an amount the warehouse holds "
-            f"(less than {MAX_AMOUNT:,})")
-    channels = conn.execute(
-        "select count(distinct coalesce(imported.channel, "
-        f"settings.default_channel)) from ({_IMPORTED}) as imported "
-        "cross join import_setting as settings").fetchone()[0]
-    if channels > MAX_CHANNELS:
-        raise SourceError(
-            f"{where}: the lines name {channels:,} channels, more than the "
-            f"{MAX_CHANNELS:,} the warehouse numbers (is fields.channel the "
-            "right column?)")
-    first_line, first_day = conn.execute(
-        f"select line_no, order_ts::date from ({_IMPORTED}) as imported "
-        "order by order_ts, line_no limit 1").fetchone()
-    last_line, last_day = conn.execute(
-        f"select line_no, order_ts::date from ({_IMPORTED}) as imported "
-        "order by order_ts desc, line_no limit 1").fetchone()
-    years = last_day.year - first_day.year - (
-        (last_day.month, last_day.day) < (first_day.month, first_day.day))
-    if years >= MAX_PERIOD_YEARS:
-        raise SourceError(
-            f"{where}: the orders span {first_day} (line {first_line}) to "
-            f"{last_day} (line {last_line}), {years:,} years: more than "
-            f"the {MAX_PERIOD_YEARS} an import may span (is a year "
-            "mistyped?)")
+    amounts, earliest, latest = conn.execute(
+        "select sum(abs(quantity) * abs(unit_price)), min(order_ts), "
+        "max(order_ts) from source_line_value").fetchone()
+    if amounts >= MAX_AMOUNT:
+        costly = conn.execute(
+            "select order_number, sum(abs(quantity) * round(unit_price, 2)),"
+            f" min(line_no) from ({_IMPORTED}) as imported "
+            "group by order_number having sum(abs(quantity) * "
+            "round(unit_price, 2)) >= %s order by min(line_no) limit 1",
+            [MAX_AMOUNT]).fetchone()
+        if costly:
+            raise SourceError(
+                f"{where}: line {costly[2]}: order {shown(costly[0], 40)} "
+                f"totals {costly[1]:,.2f}, more than an amount the "
+                f"warehouse holds (less than {MAX_AMOUNT:,})")
+    if "channel" in source.mapping.fields:
+        channels = conn.execute(
+            "select count(distinct coalesce(imported.channel, "
+            f"settings.default_channel)) from ({_IMPORTED}) as imported "
+            "cross join import_setting as settings").fetchone()[0]
+        if channels > MAX_CHANNELS:
+            raise SourceError(
+                f"{where}: the lines name {channels:,} channels, more than "
+                f"the {MAX_CHANNELS:,} the warehouse numbers (is "
+                "fields.channel the right column?)")
+    if _years(earliest, latest) >= MAX_PERIOD_YEARS:
+        first_line, first_day = conn.execute(
+            f"select line_no, order_ts::date from ({_IMPORTED}) as imported "
+            "order by order_ts, line_no limit 1").fetchone()
+        last_line, last_day = conn.execute(
+            f"select line_no, order_ts::date from ({_IMPORTED}) as imported "
+            "order by order_ts desc, line_no limit 1").fetchone()
+        years = _years(first_day, last_day)
+        if years >= MAX_PERIOD_YEARS:
+            raise SourceError(
+                f"{where}: the orders span {first_day} (line {first_line}) "
+                f"to {last_day} (line {last_line}), {years:,} years: more "
+                f"than the {MAX_PERIOD_YEARS} an import may span (is a year "
+                "mistyped?)")
+
+
+def _years(first, last) -> int:
+    """Whole years from ``first`` to ``last`` (dates or times)."""
+    return last.year - first.year - (
+        (last.month, last.day) < (first.month, first.day))
 
 
 def star_tasks(staging: str, import_staging: str) -> dict[str, Task]:

@@ -99,6 +99,15 @@ def one_order_of(count: int) -> Callable[[Path], Path]:
     return make
 
 
+def orders_of_a_channel_each(count: int) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = folder / "orders.csv"
+        path.write_bytes(csv_of(*(line(InvoiceNo=str(i), Country=f"C{i}")
+                                  for i in range(count))))
+        return path
+    return make
+
+
 def special(path: str) -> Callable[[Path], Path]:
     return lambda folder: Path(path)
 
@@ -246,6 +255,10 @@ CASES = [
                                          UnitPrice="6000")),
          "line 1: order '536365' totals 12,000,000,000.00, more than an "
          "amount the warehouse holds"),
+    Case("33,000 channels", orders_of_a_channel_each(33_000),
+         "the lines name 33,000 channels, more than the 32,767 the "
+         "warehouse numbers", mapping=mapping_with(
+             ('country = "Country"', 'channel = "Country"'))),
     Case("2,000 years", csv_of(LINES[0], line(InvoiceNo="9",
                                               InvoiceDate="12/1/0010 8:26")),
          "the orders span 0010-12-01 (line 2) to 2010-12-01 (line 1), "
