@@ -5,6 +5,10 @@ The rooms follow the data, and imports point one way, from an earlier
 stage to a later one (``tests/test_layout.py`` fails on an arrow the other
 way):
 
+- the ground floor, which every room may import and which imports no
+  room: ``errors`` (the one exception base: the command line reports any
+  of its subclasses in one line) and ``escape`` (outside text escaped for
+  the place it lands: a page, a table, a chart, a CSV, an error line);
 - at the top: ``cli`` (``python -m datagen``), ``params`` (the build
   parameters, validated before anything is touched), ``server`` (which
   PostgreSQL, connecting to it), ``cluster`` (a Citus cluster on this
