@@ -44,10 +44,11 @@ def clean(value) -> str:
 
 
 def markdown(value) -> Md:
-    """``value`` as literal text inside a MyST Markdown paragraph."""
+    """``value`` as literal text inside a MyST Markdown paragraph (its outer
+    blanks left out: inside ``**{}**`` they would undo the bold)."""
     if isinstance(value, Md):
         return value
-    return Md(_PUNCTUATION.sub(r"\\\1", clean(value)))
+    return Md(_PUNCTUATION.sub(r"\\\1", clean(value).strip()))
 
 
 def code(value) -> Md:

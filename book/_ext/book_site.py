@@ -3,7 +3,10 @@
 jupyter-book 1 always loads sphinx-thebe, whose configuration script ends up
 twice in every page (``const THEBE_JS_URL`` declared twice is a SyntaxError
 in the console). The book has no live-code (thebe) buttons, so this drops
-thebe's scripts from the pages and any other script added twice.
+thebe's scripts from the pages and any other script added twice, and the
+two blocks thebe writes into a page with code cells (its configuration and
+an inline ``kernelName`` script, which the site's Content-Security-Policy
+refuses inside an article: ``datagen/publish/csp.py``).
 
 The site's root ``index.html`` is written here too. sphinx-external-toc
 writes a one-line redirect there (no title, no icon, and only when the file
@@ -109,6 +112,15 @@ def landing_page(app) -> str:
                           target=html.escape(target))
 
 
+def drop_thebe_blocks(app, doctree, docname):
+    """The raw HTML sphinx-thebe appends to a page with code cells."""
+    from docutils import nodes
+    for node in list(doctree.findall(nodes.raw)):
+        text = node.astext()
+        if "text/x-thebe-config" in text or "<script>kernelName =" in text:
+            node.parent.remove(node)
+
+
 def write_landing_page(app, exception) -> None:
     if exception is not None or app.builder.name != "html":
         return
@@ -122,6 +134,8 @@ def setup(app):
     app.add_config_value("book_pdf", "book.pdf", "html")
     app.connect("html-page-context", clean_scripts, priority=900)
     app.connect("html-page-context", pdf_links, priority=900)
+    # after sphinx-thebe's update_thebe_context (priority 500)
+    app.connect("doctree-resolved", drop_thebe_blocks, priority=900)
     # before sphinx-external-toc's ensure_index_file (priority 500), which
     # then finds index.html present and leaves it
     app.connect("build-finished", write_landing_page, priority=400)

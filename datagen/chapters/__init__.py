@@ -6,6 +6,9 @@ with its own ``%%sql`` queries and keeps here only what two chapters share.
 - ``page``: set-up (parameters, jupysql, plotly) and the page banner;
 - ``formats``: numbers and dates as sentences say them;
 - ``narrative``: glued facts, key findings, paragraphs, KPI cards;
+  a sentence with Markdown is written ``md("**{}** sold most", name)``
+  (``datagen.escape``: the values are escaped as text, ``text`` and
+  ``code`` escape one value);
 - ``freshness``: what the last refresh brought (the KPI page), and whether
   ``make book`` kept a refreshed warehouse (the warehouse page);
 - ``tables``: sortable, searchable HTML tables;
@@ -18,6 +21,8 @@ below (``chapters.setup``, ``chapters.money``, ``chapters.table`` ...);
 ``chapters.methods`` holds the methods.
 """
 
+from ..escape import Md, code, md
+from ..escape import markdown as text
 from . import methods
 from .charts import COLORWAY, HEATMAP_SCALE, setup_plotly
 from .formats import (
@@ -49,10 +54,10 @@ from .schema_diagram import schema_svg
 from .tables import FORMATS, table, table_html
 
 __all__ = [
-    "COLORWAY", "FORMATS", "HEATMAP_SCALE", "Page", "banner_html", "change",
-    "day", "fact", "findings", "findings_markdown", "growth", "keeps_warehouse",
-    "kpi_cards", "listing", "methods", "money", "month", "number", "pct", "plain",
-    "plural", "say", "schema_svg", "setup", "setup_plotly", "show_html",
-    "since_last_refresh", "symbol",
-    "table", "table_html", "timestamp", "tone",
+    "COLORWAY", "FORMATS", "HEATMAP_SCALE", "Md", "Page", "banner_html",
+    "change", "code", "day", "fact", "findings", "findings_markdown",
+    "growth", "keeps_warehouse", "kpi_cards", "listing", "md", "methods",
+    "money", "month", "number", "pct", "plain", "plural", "say",
+    "schema_svg", "setup", "setup_plotly", "show_html", "since_last_refresh",
+    "symbol", "table", "table_html", "text", "timestamp", "tone",
 ]

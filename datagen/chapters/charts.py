@@ -1,17 +1,24 @@
 """Charts: plotly offline in the built site, in the book's colours.
 
 Owns how a chapter's charts render: ``plotly_mimetype`` for the notebook
-and an HTML renderer without the library for the site, which loads one
-``plotly.min.js`` from ``_static``, and a template readable in the light
-and the dark theme.
+and, for the site, each chart's figure as JSON data (``chart_html``) that
+``_static/charts.js`` draws with one ``plotly.min.js`` from ``_static``,
+and a template readable in the light and the dark theme.
 
 In a book build the renderer also writes the data each chart draws (its
 traces, one row per point, numbers raw) as ``chart-<title>.csv`` next to
 the page and links it under the chart (``chart_frame``, and
 ``tables.write_csv`` for where it goes).
+
+plotly draws its texts (ticks, legends, hover boxes, titles) as a small
+HTML: every text of a figure but its templates is escaped
+(``escaped_figure``) before it is written into a page or a notebook, so
+that a category such as ``<b>Toys</b>`` shows as written.
 """
 
 from __future__ import annotations
+
+import re
 
 #: qualitative colours with enough contrast on white and on the dark theme
 COLORWAY = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2",
@@ -47,7 +54,6 @@ def _values(value):
 
 
 def _text(value) -> str:
-    import re
     if isinstance(value, dict):
         value = value.get("text")
     return re.sub(r"<[^>]+>", " ", str(value or "")).strip()
@@ -98,14 +104,66 @@ def chart_frame(fig_dict: dict):
     return pd.concat(frames, ignore_index=True)
 
 
-def _book_renderer():
-    """An HTML renderer for the site: no plotly.js, no MathJax, no CDN.
+#: keys whose strings are plotly templates: a chapter writes their ``<br>``
+#: and ``%{x}``, but plotly express also writes a colour group's value into
+#: them, so only their markup is kept (``_TEMPLATE_TAGS``)
+_TEMPLATES = ("hovertemplate", "texttemplate")
+#: the tags a template may hold: no attributes, so no link and no style
+_TEMPLATE_TAGS = re.compile(r"<(?!/?(br|b|i|em|sup|sub|extra)\s*/?>)")
 
-    plotly's own ``HtmlRenderer`` always adds a MathJax ``<script>`` from a
-    CDN, which fails offline; this one writes only the chart's ``<div>`` and
-    the ``Plotly.newPlot`` call (the site loads ``_static/plotly.min.js``).
+
+def escaped_figure(value, key: str = ""):
+    """A figure's dict with every text escaped for plotly (``escape.chart``),
+    its templates keeping only the tags of ``_TEMPLATE_TAGS``, its theme
+    (``template``) as it is."""
+    from ..escape import chart
+    if key == "template":
+        return value
+    if key in _TEMPLATES and isinstance(value, str):
+        return _TEMPLATE_TAGS.sub("&lt;", value)
+    if isinstance(value, dict):
+        return {k: escaped_figure(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escaped_figure(v, key) for v in value]
+    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "OUS":
+        return [escaped_figure(v, key) for v in value.tolist()]
+    return chart(value)
+
+
+#: a chart's height in the site, in pixels
+CHART_HEIGHT = 440
+
+
+def chart_html(fig_dict: dict) -> str:
+    """A chart for the site: an empty ``<div>`` and its figure as JSON data
+    (``<script type="application/json">``, which a browser never runs);
+    ``_static/charts.js`` draws it with the site's ``plotly.min.js``.
+
+    plotly's own ``to_html`` writes an inline script per chart (and a
+    MathJax script from a CDN, which fails offline); pages without inline
+    scripts let the site's Content-Security-Policy refuse any
+    (``datagen.publish.csp``).
     """
-    from plotly.io import to_html
+    import uuid
+
+    from plotly.io import to_json
+    figure = escaped_figure(fig_dict)
+    figure["config"] = {"displaylogo": False, "responsive": True}
+    # the JSON sits inside a <script> element: no "<", ">" or "&" in it,
+    # so no "</script>" or "<!--" can end or change it
+    data = (to_json(figure, validate=False).replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("&", "\\u0026"))
+    ident = str(uuid.uuid4())
+    return (f'<div class="wh-chart" style="height:{CHART_HEIGHT}px; '
+            f'width:100%;"><div id="{ident}" class="plotly-graph-div" '
+            'style="height:100%; width:100%;"></div><script '
+            f'type="application/json" class="wh-chart-data" '
+            f'data-for="{ident}">{data}</script></div>')
+
+
+def _book_renderer():
+    """The renderer for the site: ``chart_html`` and, in a book build, the
+    link to the chart's CSV."""
     from plotly.io._base_renderers import MimetypeRenderer
 
     from .tables import write_csv
@@ -115,13 +173,20 @@ def _book_renderer():
             link = write_csv(chart_frame(fig_dict), "chart",
                              chart_title(fig_dict) or None,
                              "Download the data of this chart")
-            return {"text/html": to_html(
-                fig_dict, config={"displaylogo": False, "responsive": True},
-                include_plotlyjs=False, include_mathjax=False,
-                full_html=False, default_width="100%", default_height=440,
-                validate=False) + link}
+            return {"text/html": chart_html(fig_dict) + link}
 
     return BookRenderer()
+
+
+def _mimetype_renderer():
+    """plotly's own output for notebooks (``plotly_mimetype``), escaped."""
+    from plotly.io._base_renderers import PlotlyRenderer
+
+    class EscapedPlotlyRenderer(PlotlyRenderer):
+        def to_mimebundle(self, fig_dict):
+            return super().to_mimebundle(escaped_figure(fig_dict))
+
+    return EscapedPlotlyRenderer(config={"displaylogo": False})
 
 
 def setup_plotly() -> None:
@@ -130,7 +195,8 @@ def setup_plotly() -> None:
     import plotly.io as pio
 
     pio.renderers["book"] = _book_renderer()
-    pio.renderers.default = "plotly_mimetype+book"
+    pio.renderers["book_mimetype"] = _mimetype_renderer()
+    pio.renderers.default = "book_mimetype+book"
     template = go.layout.Template(pio.templates["plotly_white"])
     grid = "rgba(128, 128, 128, 0.25)"
     template.layout.update(

@@ -4,13 +4,18 @@ Owns what a chapter states. ``fact`` glues a number that a sentence states
 (the tests compare glued numbers with the warehouse); ``findings`` glues
 the key findings shown at the top of a page; ``say`` shows one paragraph
 of computed Markdown; ``kpi_cards`` shows headline numbers.
+
+A sentence is Markdown only where a chapter built it with ``md`` (a
+template whose values are escaped as text, ``datagen.escape``); any other
+string, an f-string included, is shown as the text it is, so that a
+category or a file name from a shop's export never becomes markup.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 
+from ..escape import Md, html, markdown
 from .formats import plain
 
 
@@ -26,16 +31,12 @@ def fact(name: str, value):
     return value
 
 
-def escape_dollars(text: str) -> str:
-    """``$`` as ``\\$``: MyST would read ``$5 and $6`` as inline math."""
-    return text.replace("$", "\\$")
+def findings_markdown(sentences: Iterable[str | Md]) -> str:
+    """One bullet per sentence: ``Md`` as written, any other text escaped."""
+    return "\n".join(f"- {markdown(s)}" for s in sentences if s)
 
 
-def findings_markdown(sentences: Iterable[str]) -> str:
-    return "\n".join(f"- {escape_dollars(s)}" for s in sentences if s)
-
-
-def findings(*sentences: str, key: str = "findings") -> None:
+def findings(*sentences: str | Md, key: str = "findings") -> None:
     """Glue the key findings (one bullet per sentence) under ``key``.
 
     The chapter shows them at its top with a ``{glue:md}`` directive, so
@@ -46,13 +47,14 @@ def findings(*sentences: str, key: str = "findings") -> None:
     glue(key, Markdown(findings_markdown(sentences)), display=False)
 
 
-def say(text: str) -> None:
-    """Show one paragraph of generated Markdown."""
+def say(text: str | Md) -> None:
+    """Show one paragraph: ``Md`` as Markdown, any other text escaped."""
     from IPython.display import Markdown, display
-    display(Markdown(escape_dollars(text)))
+    display(Markdown(markdown(text)))
 
 
 def show_html(markup: str) -> None:
+    """Show HTML the package wrote (its values escaped with ``html``)."""
     from IPython.display import HTML, display
     display(HTML(markup))
 
@@ -67,10 +69,10 @@ def kpi_cards(cards: Iterable[Mapping]) -> None:
         tone = card.get("tone")
         parts.append(
             '<div class="wh-kpi">'
-            f'<div class="wh-kpi-label">{html.escape(card["label"])}</div>'
-            f'<div class="wh-kpi-value">{html.escape(card["value"])}</div>'
+            f'<div class="wh-kpi-label">{html(card["label"])}</div>'
+            f'<div class="wh-kpi-value">{html(card["value"])}</div>'
             f'<div class="wh-kpi-note{" wh-" + tone if tone else ""}">'
-            f'{html.escape(card.get("note", ""))}</div></div>')
+            f'{html(card.get("note", ""))}</div></div>')
     show_html('<div class="wh-kpis">' + "".join(parts) + "</div>")
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import html
 from pathlib import Path
 
 import pandas as pd
 
 from .. import server
+from ..escape import html
 from ..params import BuildParams, check_injected, parse_params
 from .charts import setup_plotly
 from .formats import day, set_currency, timestamp
@@ -160,7 +160,7 @@ def banner_html(params: BuildParams, built_at: dt.datetime | None,
         f'<span class="wh-seed">Seed <strong>{params.seed}</strong></span>'
         f" &middot; scale {params.scale:g} &middot; "
         f"{as_of_html(params.start_date, params.end_date, refreshed_from)}"
-        f"{built} &middot; schema <code>{html.escape(params.schema)}</code>"
+        f"{built} &middot; schema <code>{html(params.schema)}</code>"
         "</div>")
 
 
@@ -172,8 +172,8 @@ def import_banner_html(source_file: str, mapping: str, currency: str,
              if built_at is not None else "")
     return (
         '<div class="wh-banner">'
-        f'<span class="wh-seed">Source <strong>{html.escape(source_file)}'
-        f"</strong></span> &middot; mapping <code>{html.escape(mapping)}"
+        f'<span class="wh-seed">Source <strong>{html(source_file)}'
+        f"</strong></span> &middot; mapping <code>{html(mapping)}"
         f"</code> &middot; {as_of_html(start, end)} &middot; amounts in "
-        f"{html.escape(currency)}{built}"
-        f" &middot; schema <code>{html.escape(schema)}</code></div>")
+        f"{html(currency)}{built}"
+        f" &middot; schema <code>{html(schema)}</code></div>")

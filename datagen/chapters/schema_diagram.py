@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 import pandas as pd
+
+from ..escape import html
 
 
 def schema_svg(columns: pd.DataFrame, foreign_keys: pd.DataFrame,
@@ -75,7 +76,7 @@ def schema_svg(columns: pd.DataFrame, foreign_keys: pd.DataFrame,
                      f'height="{head_h}" rx="6"/>')
         count = f" ({rows[table]:,} rows)" if table in rows else ""
         parts.append(f'<text class="wh-title" x="{x + 8}" y="{y + 17}">'
-                     f"{html.escape(table)}{html.escape(count)}</text>")
+                     f"{html(table)}{html(count)}</text>")
         table_columns = columns[columns["table_name"] == table]
         for i, r in enumerate(table_columns.itertuples()):
             marks = ("PK " if r.is_key else "") + (
@@ -83,10 +84,10 @@ def schema_svg(columns: pd.DataFrame, foreign_keys: pd.DataFrame,
             ty = y + head_h + line_h * (i + 1) - 3
             parts.append(
                 f'<text class="wh-col{" wh-key" if r.is_key else ""}" '
-                f'x="{x + 8}" y="{ty}">{html.escape(r.column_name)}</text>'
+                f'x="{x + 8}" y="{ty}">{html(r.column_name)}</text>'
                 f'<text class="wh-type" x="{x + width - 8}" y="{ty}" '
-                f'text-anchor="end">{html.escape(marks.strip() + " " if marks else "")}'
-                f"{html.escape(_short_type(r.data_type))}</text>")
+                f'text-anchor="end">{html(marks.strip() + " " if marks else "")}'
+                f"{html(_short_type(r.data_type))}</text>")
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)

@@ -10,12 +10,13 @@ runs a notebook it tells the kernel where that page's data goes
 ``<page>_data`` next to the page); each table is then written there whole,
 with raw numbers, as ``table-<caption>.csv``, and linked under it (the
 charts do the same in ``charts``). Outside a book build nothing is written.
+A text cell that a spreadsheet would run as a formula is written
+neutralised (``escape.csv_cell``); numbers stay numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..escape import csv_cell, html
 from .formats import money, number, pct
 from .narrative import show_html
 
@@ -85,6 +87,20 @@ def file_name(kind: str, title: str | None) -> str:
     return name
 
 
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text cells neutralised for a spreadsheet
+    (``escape.csv_cell``: ``=1+1`` as ``'=1+1``); numbers, dates and
+    booleans as they are."""
+    out = frame.copy()
+    for index in range(frame.shape[1]):
+        column = frame.iloc[:, index]
+        if not (pd.api.types.is_numeric_dtype(column)
+                or pd.api.types.is_datetime64_any_dtype(column)
+                or pd.api.types.is_bool_dtype(column)):
+            out.isetitem(index, column.map(csv_cell))
+    return out
+
+
 def write_csv(frame: pd.DataFrame, kind: str, title: str | None,
               label: str) -> str:
     """Write ``frame`` (raw values) as the page's CSV of this table or
@@ -95,12 +111,13 @@ def write_csv(frame: pd.DataFrame, kind: str, title: str | None,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     name = file_name(kind, title)
-    frame.to_csv(folder / name, index=False, date_format="%Y-%m-%d")
+    csv_frame(frame).to_csv(folder / name, index=False,
+                            date_format="%Y-%m-%d")
     href = f"{folder.name}/{name}"
     rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
     return (f'<p class="wh-download wh-{kind}-download"><a href="'
-            f'{html.escape(href)}" download="{html.escape(name)}">'
-            f"{html.escape(label)} (CSV, {rows})</a></p>")
+            f'{html(href)}" download="{html(name)}">'
+            f"{html(label)} (CSV, {rows})</a></p>")
 
 
 def table_html(frame: pd.DataFrame, formats: Mapping[str, str | Formatter]
@@ -122,19 +139,19 @@ def table_html(frame: pd.DataFrame, formats: Mapping[str, str | Formatter]
                or c in formatters and formats[c] not in ("date", "month")}
     head = "".join(
         f'<th class="{"wh-num" if c in numeric else ""}" scope="col">'
-        f"{html.escape(str(c))}</th>" for c in frame.columns)
+        f"{html(str(c))}</th>" for c in frame.columns)
     rows = []
     for record in frame.itertuples(index=False, name=None):
         cells = []
         for column, value in zip(frame.columns, record):
             text, key = _cell(value, formatters.get(column))
-            attributes = f' data-sort="{html.escape(key)}"' if key else ""
+            attributes = f' data-sort="{html(key)}"' if key else ""
             if column in numeric:
                 attributes += ' class="wh-num"'
-            cells.append(f"<td{attributes}>{html.escape(text)}</td>")
+            cells.append(f"<td{attributes}>{html(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     classes = "wh-table" + (" wh-search" if search else "")
-    cap = (f"<caption>{html.escape(caption)}</caption>" if caption else "")
+    cap = (f"<caption>{html(caption)}</caption>" if caption else "")
     link = write_csv(frame if data is None else data, "table", caption,
                      "Download the data of this table")
     return (f'<div class="{classes}"><table class="wh-sortable">{cap}'

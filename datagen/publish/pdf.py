@@ -25,7 +25,6 @@ the PDFs of the previous build are copied, and nothing is printed.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
 import re
@@ -36,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import DatagenError
+from ..escape import html
 
 #: A4 in inches, the margins and the scale pages print at
 PAPER = {"paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.5,
@@ -123,18 +123,18 @@ def _cover_html(title: str, parameters: dict, period: str,
                 parts: list[tuple[str | None, list[tuple[str, int]]]],
                 pages: int) -> str:
     # a parameter left empty (no source for a generated shop) says nothing
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}"
+    rows = "".join(f"<tr><th>{html(k)}</th><td>{html(str(v))}"
                    "</td></tr>" for k, v in parameters.items() if v != "")
     toc = []
     for caption, entries in parts:
         if caption:
-            toc.append(f"<h3>{html.escape(caption)}</h3>")
+            toc.append(f"<h3>{html(caption)}</h3>")
         toc.append("<ol>" + "".join(
-            f'<li><span class="t">{html.escape(name)}</span>'
+            f'<li><span class="t">{html(name)}</span>'
             f'<span class="p">{page}</span></li>' for name, page in entries)
             + "</ol>")
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>{html.escape(title)}</title><style>
+<title>{html(title)}</title><style>
 @page {{ size: 210mm 297mm; margin: 20mm 18mm 22mm; }}
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
   color: #222832; margin: 0; }}
@@ -151,8 +151,8 @@ ol {{ list-style: none; padding: 0; margin: 0; font-size: 12pt; }}
 li {{ display: flex; padding: 1.2mm 0; border-bottom: 1px dotted #d1d5da; }}
 li .t {{ flex: 1; }}
 </style></head><body>
-<div class="cover"><h1>{html.escape(title)}</h1>
-<div class="sub">{html.escape(period)} &middot; {pages} pages</div>
+<div class="cover"><h1>{html(title)}</h1>
+<div class="sub">{html(period)} &middot; {pages} pages</div>
 <table><tbody>{rows}</tbody></table></div>
 <div class="contents"><h2>Contents</h2>{''.join(toc)}</div>
 </body></html>"""
@@ -161,7 +161,7 @@ li .t {{ flex: 1; }}
 def _stamps_html(labels: list[str]) -> str:
     """One transparent A4 sheet per label, the label in the bottom
     margin."""
-    sheets = "".join(f'<div class="s"><span>{html.escape(label)}</span></div>'
+    sheets = "".join(f'<div class="s"><span>{html(label)}</span></div>'
                      for label in labels)
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><style>"
             "@page { size: 210mm 297mm; margin: 0; } body { margin: 0; }"

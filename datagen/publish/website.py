@@ -3,8 +3,9 @@
 Owns the HTML build. The sources (``_config.yml``, ``_toc.yml``, ``book/``
 without notebooks) and plotly's ``plotly.min.js`` are staged in a folder
 where the executed notebooks join them; jupyter-book builds the site there
-(``execute_notebooks: off``), and only a complete site replaces
-``<out>/html``, so a failed build leaves the previous one.
+(``execute_notebooks: off``), every page gets its Content-Security-Policy
+(``csp``), and only a complete site replaces ``<out>/html``, so a failed
+build leaves the previous one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from . import csp
 from .notebooks import ChapterFailed
 
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
@@ -74,6 +76,7 @@ def build_html(staging: Path) -> None:
     if result.returncode != 0:
         raise ChapterFailed("jupyter-book build failed: "
                             + (result.stderr or result.stdout).strip()[-2000:])
+    csp.protect(staging / "_build" / "html")
 
 
 def copy_data(staging: Path) -> None:
