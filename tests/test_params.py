@@ -34,6 +34,15 @@ BAD = [
     ("schema", "Robert'); drop table students;--"), ("schema", "two words"),
     ("schema", 'quo"ted'), ("schema", "public"), ("schema", "pg_catalog"),
     ("schema", "x" * 41),
+    # the names a build derives are not warehouses of their own
+    ("schema", "victim__new"), ("schema", "victim_truth"),
+    ("schema", "victim_import"), ("schema", "victim_truth__new"),
+    ("schema", "victim_import__new"),
+    # dates the chapters' pandas can hold; at most 20 years; a size the
+    # generator holds
+    ("end_date", "2045-01-01"), ("end_date", "2999-12-31"),
+    ("start_date", "1899-12-31"), ("end_date", "2043-01-01"),
+    ("end_date", "2200-01-01"),
 ]
 
 
@@ -44,6 +53,45 @@ def test_bad_value_names_the_parameter(name, value):
     message = str(error.value)
     assert error.value.name == name
     assert message.startswith(name) and "\n" not in message
+
+
+def test_a_long_value_is_quoted_short():
+    with pytest.raises(ParamError) as error:
+        parse_params(schema="x\n" * 5000)
+    message = str(error.value)
+    assert "\n" not in message and len(message) < 300
+    assert message.endswith("…)")
+
+
+def test_a_longer_period_counts_as_a_larger_scale():
+    """The generator's sign-ups grow 35% a year: the size of a build (the
+    scale of a three-year build as large) grows faster than its days."""
+    from datagen.params import latest_end, period_size
+    from datagen.warehouse.build import build_size, check_room
+    start, growth = dt.date(2023, 1, 1), 0.35
+    assert period_size(start, dt.date(2025, 12, 31), growth) \
+        == pytest.approx(1.0)
+    assert period_size(start, dt.date(2023, 12, 31), growth) < 0.3
+    assert period_size(start, dt.date(2042, 12, 31), growth) > 250
+    assert build_size(parse_params(end_date="2042-12-31")) > 250
+    assert build_size(parse_params(scale=1000)) == pytest.approx(1000)
+    # scale 10 over 17 years is as large as scale 1,119 over three
+    with pytest.raises(ParamError, match=r"end_date must be at most "
+                       r"2039-08-\d\d at scale 10 \(.*scale-1,1\d\d build"):
+        check_room(parse_params(scale=10, end_date="2040-01-01"))
+    last = latest_end(start, 10, 1000, growth)
+    assert build_size(parse_params(scale=10, end_date=last.isoformat())) \
+        <= 1000
+
+
+def test_a_build_names_its_family():
+    from datagen.params import family_base, schema_family
+    family = schema_family("shop")
+    assert set(family) == {"shop", "shop__new", "shop_truth",
+                           "shop_truth__new", "shop_import",
+                           "shop_import__new"}
+    assert {family_base(name) for name in family} == {"shop"}
+    assert family_base("shop__new__new") is None
 
 
 def test_unknown_parameter_is_rejected():
