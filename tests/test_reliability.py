@@ -171,6 +171,148 @@ def test_next_build_cleans_up_and_succeeds(conn, warehouse):
         f'select seed from "{schema}".build_info').fetchone()[0] == 4
 
 
+def staging_of(conn, schema):
+    from datagen.params import schema_family
+    return set(schema_family(schema)) & schemas(conn) - {
+        schema, f"{schema}_truth", f"{schema}_import"}
+
+
+def test_a_failed_build_drops_its_staging_schemas(conn, warehouse, pg_url,
+                                                  monkeypatch):
+    from datagen.params import parse_params
+    from datagen.warehouse import build as build_module
+    schema = warehouse(seed=3, scale=0.1, schema="rel_fail")
+    before = checksums(conn, schema)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the middle of the build")
+    monkeypatch.setattr(build_module.fact_load, "load_facts", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        build_module.build(parse_params(seed=4, scale=0.1, schema=schema),
+                           url=pg_url, echo=lambda line: None)
+    assert staging_of(conn, schema) == set()
+    assert checksums(conn, schema) == before
+
+
+def test_ctrl_c_is_one_line_and_drops_the_staging_schemas(conn, warehouse):
+    schema = warehouse(seed=3, scale=0.3, schema="rel_int")
+    before = checksums(conn, schema)
+    process = start_build(schema, 4, 0.3, "--chunk-orders", "500")
+    for line in process.stderr:
+        if "generate order timing" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    rest = process.stderr.read()
+    assert process.wait() == 130, rest
+    assert rest.strip().splitlines()[-1] == (
+        "error: build interrupted: the warehouse is as it was")
+    assert "Traceback" not in rest
+    assert staging_of(conn, schema) == set()
+    assert checksums(conn, schema) == before
+
+
+def test_a_killed_builds_staging_goes_with_the_next_build_of_any_schema(
+        conn, pg_url):
+    """kill -9 leaves <schema>__new (a build cannot clean up after its own
+    death); the next build of another schema drops it, but never the
+    staging schema of a build that runs (its family locked)."""
+    import psycopg
+
+    from datagen.warehouse import schemas as warehouse_schemas
+    process = start_build("rel_stale", 4, 0.3, "--chunk-orders", "500")
+    assert kill_after_line(process, "generate order timing", 0.2)
+    assert {"rel_stale__new", "rel_stale_truth__new"} <= schemas(conn)
+    with psycopg.connect(pg_url, autocommit=True) as running:
+        assert warehouse_schemas.try_lock(running, "rel_held")
+        warehouse_schemas.create_schema(running, "rel_held__new")
+        result = run_cli("build", "--schema", "rel_other", "--scale", "0.05")
+        assert result.returncode == 0, result.stderr
+        assert "rel_stale__new" in result.stderr  # it says what it dropped
+        left = schemas(conn)
+        assert "rel_stale__new" not in left
+        assert "rel_stale_truth__new" not in left
+        assert "rel_held__new" in left
+    warehouse_schemas.drop_schema(conn, "rel_held__new")
+
+
+def test_a_build_locks_every_name_it_writes(pg_url):
+    import psycopg
+
+    from datagen.warehouse import schemas as warehouse_schemas
+    with psycopg.connect(pg_url, autocommit=True) as first, \
+            psycopg.connect(pg_url, autocommit=True) as second:
+        assert warehouse_schemas.try_lock(first, "rel_family")
+        for name in ("rel_family", "rel_family_truth__new",
+                     "rel_family_import"):
+            assert not second.execute(
+                "select pg_try_advisory_lock(hashtextextended(%s, 0))",
+                [warehouse_schemas.lock_key(name)]).fetchone()[0]
+        assert not warehouse_schemas.try_lock(second, "rel_family")
+        warehouse_schemas.unlock(first, "rel_family")
+        assert warehouse_schemas.try_lock(second, "rel_family")
+
+
+# --- a disk that fills ------------------------------------------------------------
+
+@pytest.fixture
+def small_disk_url(pg_url, conn):
+    """A database of the test server whose default tablespace is a 12 MiB
+    tmpfs mounted here (a scale-0.01 warehouse fits, a scale-0.3 one does
+    not); its URL."""
+    reason = None
+    if os.geteuid() != 0:
+        reason = "mounting a small tmpfs needs root"
+    folder = Path(tempfile.mkdtemp(prefix="ewbf"))
+    if reason is None:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m",
+                                  "tmpfs", str(folder)], capture_output=True,
+                                 text=True)
+        if mounted.returncode != 0:
+            reason = f"mount -t tmpfs failed: {mounted.stderr.strip()}"
+            if os.environ.get("CI"):  # root in CI: it must work there
+                pytest.fail(f"CI must run the disk-full test: {reason}")
+    if reason is not None:
+        folder.rmdir()
+        pytest.skip(reason)
+    data = Path(conn.execute("show data_directory").fetchone()[0])
+    space = folder / "space"
+    space.mkdir()
+    os.chown(space, data.stat().st_uid, data.stat().st_gid)
+    try:
+        conn.execute(f"create tablespace rel_small location '{space}'")
+        conn.execute("create database rel_small tablespace rel_small")
+        yield pg_url.replace("/postgres?", "/rel_small?")
+    finally:
+        conn.execute("drop database if exists rel_small with (force)")
+        conn.execute("drop tablespace if exists rel_small")
+        subprocess.run(["umount", str(folder)], check=True)
+        folder.rmdir()
+
+
+def test_a_disk_that_fills_during_a_build_is_one_line(small_disk_url):
+    import psycopg
+
+    from conftest import assert_refused, data_checksums
+    env = {"DATABASE_URL": small_disk_url}
+    first = run_cli("build", "--schema", "small", "--scale", "0.01", env=env)
+    assert first.returncode == 0, first.stderr
+    with psycopg.connect(small_disk_url, autocommit=True) as small:
+        before = data_checksums(small, "small")
+        result = run_cli("build", "--schema", "small", "--scale", "0.3",
+                         "--seed", "8", env=env)
+        assert_refused(
+            result.returncode, result.stderr,
+            "error: the database server's disk is full while building "
+            "schema 'small' (could not extend file")
+        assert result.stderr.strip().endswith(
+            "it stopped, its staging schemas were dropped, and schema "
+            "'small' is as it was")
+        assert data_checksums(small, "small") == before
+        assert {r[0] for r in small.execute(
+            "select nspname from pg_namespace where nspname like 'small%'")
+        } == {"small", "small_truth"}
+
+
 # --- concurrent builds ---------------------------------------------------------
 
 def test_two_seeds_into_two_schemas_at_once(conn, warehouse):

@@ -13,8 +13,13 @@ their new status and its time. Then the views are brought up to date
 
 Everything happens in one transaction on one session: a refresh that is
 interrupted (even killed) or fails its gate leaves the warehouse as it
-was, and readers see the old state until the commit. An advisory lock per
-schema keeps a build and a refresh of the same schema apart.
+was, and readers see the old state until the commit; a server that fails
+under it (a full disk, a crash) is one line (``build.BuildStopped``). The
+advisory locks of the schema's family (``schemas.try_lock``) keep a build
+and a refresh of the same schema apart. The new date is checked as a
+build's end date is (``params.check_period``: less than 20 years after the
+start; ``build.check_room``: a size the generator holds, the days it adds
+on the embedded server's disk) before anything changes.
 """
 
 from __future__ import annotations
@@ -33,7 +38,13 @@ from psycopg import sql
 from .. import __version__, generate
 from ..generate import changes, customers, dates
 from ..generate import feed as feed_files
-from ..params import BuildParams, ParamError, parse_date, parse_params
+from ..params import (
+    BuildParams,
+    ParamError,
+    check_period,
+    parse_date,
+    parse_params,
+)
 from ..server import connect
 from . import (
     copy_binary,
@@ -44,7 +55,7 @@ from . import (
     schemas,
     views,
 )
-from .build import Steps, tune_session
+from .build import BuildStopped, Steps, check_room, tune_session
 
 
 @dataclasses.dataclass
@@ -96,32 +107,36 @@ def refresh(schema: str, to_date=None, url: str | None = None,
         echo(f"refreshing schema {schema!r}: as of {since} -> {to_date}")
         steps = Steps(echo)
         tune_session(conn)
-        with conn.transaction():
-            if feed is None:
-                with steps.step(f"generate as of {to_date}"):
-                    feed = changes.changes(generate.plan(params), since)
-            with steps.step("apply the changes"):
-                apply_feed(conn, schema, feed)
+        try:
+            with conn.transaction():
+                if feed is None:
+                    with steps.step(f"generate as of {to_date}"):
+                        feed = changes.changes(generate.plan(params), since)
+                with steps.step("apply the changes"):
+                    apply_feed(conn, schema, feed)
+                    conn.execute(sql.SQL(
+                        "update {}.build_info set end_date = %s, refreshed_from "
+                        "= %s, refreshed_at = now()").format(
+                            sql.Identifier(schema)), [to_date, since])
+                with steps.step("views"):
+                    _changed_keys(conn, schema, feed)
+                    views.refresh_changed(conn, schema)
+                    maintain.update(conn, schema, quality.INPUTS_FILE)
+                with steps.step("quality checks"):
+                    try:
+                        quality.run_checks(conn, schema, refresh=False,
+                                           changed_only=True)
+                    except quality.QualityGateFailed:
+                        echo(f"  quality gate failed: schema {schema!r} was "
+                             f"left as of {since}")
+                        raise
                 conn.execute(sql.SQL(
-                    "update {}.build_info set end_date = %s, refreshed_from "
-                    "= %s, refreshed_at = now()").format(
-                        sql.Identifier(schema)), [to_date, since])
-            with steps.step("views"):
-                _changed_keys(conn, schema, feed)
-                views.refresh_changed(conn, schema)
-                maintain.update(conn, schema, quality.INPUTS_FILE)
-            with steps.step("quality checks"):
-                try:
-                    quality.run_checks(conn, schema, refresh=False,
-                                       changed_only=True)
-                except quality.QualityGateFailed:
-                    echo(f"  quality gate failed: schema {schema!r} was "
-                         f"left as of {since}")
-                    raise
-            conn.execute(sql.SQL(
-                "update {}.build_info set refresh_seconds = %s").format(
-                    sql.Identifier(schema)),
-                [round(time.perf_counter() - started, 2)])
+                    "update {}.build_info set refresh_seconds = %s").format(
+                        sql.Identifier(schema)),
+                    [round(time.perf_counter() - started, 2)])
+        except psycopg.OperationalError as error:  # rolled back: as it was
+            raise BuildStopped(schema, error, url, None,
+                               "refreshing") from None
     rows = feed.rows()
     report = RefreshReport(schema, since, to_date, rows,
                            time.perf_counter() - started, steps.seconds)
@@ -173,7 +188,10 @@ def _params(conn: psycopg.Connection, schema: str,
                          f"{schema!r} is already as of (a refresh goes "
                          "forward only; build it again as of an earlier "
                          "date)", to_date.isoformat())
-    return dataclasses.replace(built, end_date=to_date)
+    check_period(start, to_date, name="to")
+    params = dataclasses.replace(built, end_date=to_date)
+    check_room(params, since=end, name="to")
+    return params
 
 
 def _check_feed(manifest: dict, feed: changes.Feed, params: BuildParams,
