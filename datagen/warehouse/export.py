@@ -2,7 +2,9 @@
 written for other pipelines.
 
 Owns checking what is asked against the warehouse ``schema`` (a generated
-one, the days within what it holds) before anything is written; the
+one, the days within what it holds) and the folder ``out`` (absent, empty
+or holding only a feed it wrote: ``feed.check_out``) before anything is
+written; the
 events themselves are the generator's (``generate.changes``), the files
 ``generate.feed``'s. A warehouse as of ``since`` with the feed applied
 (``datagen refresh --feed``) is the warehouse as of ``to``.
@@ -31,6 +33,7 @@ def export(schema: str, since, to, out: str | Path,
     if file_format not in feed_files.FORMATS:
         raise ParamError("format", " or ".join(feed_files.FORMATS),
                          file_format)
+    feed_files.check_out(out)  # before the database: absent, empty or a feed
     with connect(url, autocommit=True) as conn:
         params = refresh.warehouse_params(conn, schema)
     start, as_of = params.start_date, params.end_date
