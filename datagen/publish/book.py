@@ -24,21 +24,34 @@ Each page's CSV downloads (``<page>_data/``, written by its kernel) are
 kept with its executed copy and copied next to the page in the site; the
 PDFs of the book and of every page are printed last (``pdf``), before the
 site is swapped in, and reused when no page changed.
+
+Before anything runs, the server is reached once (a wrong password or a
+server that is down is one line, not a failing notebook), and one build at
+a time writes an output folder: a second ``make book`` into the same
+folder stops at once with one line naming the process that holds it
+(``BookBusy``), rather than wait for a minute-long build and then redo
+what it did. The hold is an OS file lock (``flock`` on ``<out>/.book.lock``),
+which the kernel lets go when its process ends, however it ends, so a
+killed build never leaves a stale one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg.sql
 
 from .. import server
+from ..errors import DatagenError
+from ..escape import shown_path
 from ..params import BuildParams
 from . import pdf, website
 from .notebooks import (
@@ -61,6 +74,39 @@ from .reuse import (
 )
 
 BUILD_DIR = server.PROJECT_ROOT / "_build"
+#: the file whose lock one book build holds, in its output folder
+LOCK_FILE = ".book.lock"
+
+
+class BookBusy(DatagenError, RuntimeError):
+    """Another book build writes the same output folder."""
+
+
+@contextlib.contextmanager
+def one_build_at_a_time(out: Path) -> Iterator[None]:
+    """Hold the output folder ``out`` for this build (an exclusive
+    ``flock`` on ``<out>/.book.lock``, which holds the pid), or stop with
+    ``BookBusy`` naming the process that holds it."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / LOCK_FILE, "a+")  # not inherited by the kernels
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        raise BookBusy(
+            f"another book build is writing {shown_path(out)} (pid "
+            f"{holder if holder.isdigit() else 'unknown'}): wait for it to "
+            "finish, or stop it") from None
+    try:
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.truncate(0)
+        handle.close()  # and with it the lock
 
 
 def notebook_parameters(params: BuildParams) -> dict:
@@ -103,13 +149,21 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
                lambda line: print(line, file=sys.stderr, flush=True),
                root: Path = server.PROJECT_ROOT) -> Path:
     """Execute the chapters that need it and build the site; returns
-    ``out/html``."""
+    ``out/html``. One build at a time per ``out`` (``BookBusy``)."""
     out = Path(out)
     try:
         pdf.check_browser()  # before anything is run
     except pdf.PdfFailed as error:
         raise ChapterFailed(str(error)) from None
     url = server.database_url()
+    with server.connect(url):  # a wrong password: one line, nothing run
+        pass
+    with one_build_at_a_time(out):
+        return _build_book(params, out, echo, root, url)
+
+
+def _build_book(params: BuildParams, out: Path,
+                echo: Callable[[str], None], root: Path, url: str) -> Path:
     os.environ["DATABASE_URL"] = url  # one server for every notebook
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(root), os.environ.get("PYTHONPATH")]))

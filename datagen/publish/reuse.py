@@ -3,13 +3,14 @@
 Owns the reuse cache. The inputs of a notebook are its source, the
 parameters, the database it talks to, the pinned environment
 (``requirements.txt``), the code of the package that runs in its kernel
-and ``sql/`` (for the warehouse notebook, without the modules only the
-chapters use), and for the chapters the stamp of the warehouse they read:
-``build_info`` with its ``built_at`` and, after a ``datagen refresh``, its
-``end_date``, ``refreshed_from`` and ``refreshed_at``; for an import, the
-contents of the source file and of the mapping file (a file changed in
-place under the same name is a new input). The command line and the benchmark
-do not run in a kernel and are left out. Fingerprints are kept in
+and ``sql/`` with its subfolders (``sql/citus/``; for the warehouse
+notebook, without the modules only the chapters use), and for the
+chapters the stamp of the warehouse they read: ``build_info`` with its
+``built_at`` and, after a ``datagen refresh``, its ``end_date``,
+``refreshed_from`` and ``refreshed_at``; for an import, the contents of
+the source file and of the mapping file (a file changed in place under the
+same name is a new input). The command line and the benchmark do not run
+in a kernel and are left out. Fingerprints are kept in
 ``<out>/executed/manifest.json`` beside the executed notebooks.
 
 A refresh equals a full build as of its date, so the warehouse notebook
@@ -29,7 +30,7 @@ from .. import server
 from .notebooks import WAREHOUSE_PREFIX
 
 #: what a notebook's kernel runs: a change re-runs every notebook
-CODE_GLOBS = ("datagen/**/*.py", "datagen/**/*.toml", "sql/*.sql",
+CODE_GLOBS = ("datagen/**/*.py", "datagen/**/*.toml", "sql/**/*.sql",
               "requirements.txt")
 #: files that never run in a kernel (the command line, the benchmark)
 NOT_IN_KERNELS = ("datagen/__main__.py", "datagen/cli.py", "datagen/bench.py")

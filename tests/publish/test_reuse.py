@@ -32,6 +32,7 @@ def changed(project, path: str, warehouse_only: bool = False) -> bool:
 
 @pytest.mark.parametrize("path", [
     "requirements.txt", "sql/022_vw_daily_revenue.sql",
+    "sql/citus/039_int_product_pairs.sql",
     "datagen/generate/planted.py", "datagen/warehouse/views.py",
     "datagen/params.py", "datagen/ingest/mappings/online-retail.toml"])
 def test_what_a_kernel_runs_reruns_every_notebook(project, path):
