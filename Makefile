@@ -1,11 +1,12 @@
 # The e-commerce analytics warehouse book.
 #   make book      set up, generate and load the warehouse, run the chapters,
-#                  build the site into _build/html
+#                  build the site into _build/html (one build at a time)
 #   make test      run the whole test suite (starts its own PostgreSQL)
 #   make check     the fast tier: all but the book builds, the browser and
 #                  the tests that start a process (under 2 minutes)
 #   make lint      Python (ruff) and SQL (sqlfluff) style
-#   make serve     serve _build/html on http://localhost:$(PORT)
+#   make serve     serve _build/html on http://127.0.0.1:$(PORT) (HOST=
+#                  another address to listen on; folders are not listed)
 #   make bench     performance figures (see README)
 #   make clean     remove _build (the warehouse database is kept)
 #   make cluster   a Citus coordinator and two workers on this machine
@@ -18,7 +19,14 @@
 #                  keeps it and re-runs the chapters
 # Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS;
 # SOURCE and MAPPING import a shop's own orders instead (see README); TO is
-# the date make refresh brings the warehouse to.
+# the date make refresh brings the warehouse to; PORT and HOST for make
+# serve; PYTEST_ARGS for make test and make check.
+#
+# No variable is pasted into a shell command line: each reaches the program
+# through the environment (DATAGEN_<NAME>, read by `python -m datagen
+# --from-env`; PYTEST_ARGS as pytest's PYTEST_ADDOPTS), as written,
+# whatever it holds (quotes, $, spaces, semicolons, a $(shell ...)):
+# $(value ...) keeps a $ that make would expand.
 
 SEED ?= 42
 SCALE ?= 1
@@ -30,15 +38,35 @@ SOURCE ?=
 MAPPING ?=
 TO ?=
 PORT ?= 8000
+HOST ?= 127.0.0.1
 PYTHON ?= python3
 
-VENV := .venv
-PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
-PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
-          --end-date '$(END_DATE)' --schema '$(SCHEMA)' \
-          --min-pair-orders '$(MIN_PAIR_ORDERS)' \
-          --source '$(SOURCE)' --mapping '$(MAPPING)'
+override export DATAGEN_SEED := $(value SEED)
+override export DATAGEN_SCALE := $(value SCALE)
+override export DATAGEN_START_DATE := $(value START_DATE)
+override export DATAGEN_END_DATE := $(value END_DATE)
+override export DATAGEN_SCHEMA := $(value SCHEMA)
+override export DATAGEN_MIN_PAIR_ORDERS := $(value MIN_PAIR_ORDERS)
+override export DATAGEN_SOURCE := $(value SOURCE)
+override export DATAGEN_MAPPING := $(value MAPPING)
+override export DATAGEN_TO := $(value TO)
+override export DATAGEN_PORT := $(value PORT)
+override export DATAGEN_HOST := $(value HOST)
+override export DATAGEN_PYTHON := $(value PYTHON)
+# make exports a variable given on its command line or in the environment,
+# expanding it first (a $(shell ...) in it would run): these are not
+unexport SEED SCALE START_DATE END_DATE SCHEMA MIN_PAIR_ORDERS SOURCE \
+         MAPPING TO PORT HOST PYTHON PYTEST_ARGS
+# the server's URL, given here too (make book DATABASE_URL=...): as written
+ifneq ($(origin DATABASE_URL),undefined)
+override export DATABASE_URL := $(value DATABASE_URL)
+endif
+
+# the project's own paths: not parameters
+override VENV := .venv
+override PY := $(VENV)/bin/python
+override STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+override DATAGEN := $(PY) -m datagen --from-env
 
 .PHONY: book warehouse import refresh test check lint serve bench clean setup \
         cluster
@@ -46,36 +74,38 @@ PARAMS := --seed '$(SEED)' --scale '$(SCALE)' --start-date '$(START_DATE)' \
 setup: $(STAMP)
 
 $(STAMP): requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || "$$DATAGEN_PYTHON" -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $@
 
 warehouse: $(STAMP)
-	$(PY) -m datagen build $(PARAMS)
+	$(DATAGEN) build
 
 import: $(STAMP)
-	$(PY) -m datagen import '$(SOURCE)' --mapping '$(MAPPING)' \
-	    --schema '$(SCHEMA)' --min-pair-orders '$(MIN_PAIR_ORDERS)'
+	$(DATAGEN) import
 
 refresh: $(STAMP)
-	$(PY) -m datagen refresh --schema '$(SCHEMA)' --to '$(TO)'
+	$(DATAGEN) refresh
 
 book: $(STAMP)
-	$(PY) -m datagen book $(PARAMS)
+	$(DATAGEN) book
+
+test check: override export PYTEST_ADDOPTS := $(value PYTEST_ADDOPTS) $(value PYTEST_ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest
 
 check: $(STAMP)
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/sqlfluff lint sql/
 
+# the standard library only: any python3 serves a built site
 serve:
-	$(PYTHON) -m http.server $(PORT) --directory _build/html
+	"$$DATAGEN_PYTHON" -m datagen.publish.serve --from-env --directory _build/html
 
 cluster: $(STAMP)
 	$(PY) -m datagen cluster start
