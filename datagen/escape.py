@@ -35,6 +35,8 @@ _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 #: what a spreadsheet reads as the start of a formula (OWASP, CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: a path that reads the same unquoted in an error line
+_PLAIN_PATH = re.compile(r"[\w/.+@:,-]+")
 
 
 def clean(value) -> str:
@@ -117,14 +119,13 @@ def shown(value, limit: int = 60) -> str:
 
 
 def shown_path(path, limit: int = 100) -> str:
-    """A file's path for an error line: as given when short and plain, else
-    quoted, its end (the file's name) kept when cut."""
+    """A file's path for an error line: as given when short and plain
+    (letters, digits, ``/ . _ - + @ : ,``), else quoted; its end (the file's
+    name) kept when cut."""
     text = str(path)
     if len(text) > limit:
         return "…" + repr(text[-limit:])
-    if _CONTROLS.search(text) or _BIDI.search(text) or text != text.strip():
-        return repr(text)
-    return text
+    return text if _PLAIN_PATH.fullmatch(text) else repr(text)
 
 
 __all__ = ["FORMULA_STARTS", "Md", "chart", "clean", "code", "csv_cell",

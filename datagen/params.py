@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 
 from .errors import DatagenError
-from .escape import shown
+from .escape import shown, shown_path
 
 DEFAULTS = {
     "seed": 42,
@@ -67,9 +67,12 @@ DERIVED_SUFFIXES = (*SIDE_SUFFIXES, STAGING_SUFFIX)
 class ParamError(DatagenError, ValueError):
     """A build parameter is not allowed; the message names it."""
 
-    def __init__(self, name: str, allowed: str, value: object):
+    def __init__(self, name: str, allowed: str, value: object,
+                 quote=shown):
+        """``quote``: how the value is quoted (``escape.shown_path`` for a
+        file's path, which keeps its end)."""
         self.name = name
-        got = shown(value) if isinstance(value, str) else repr(value)[:60]
+        got = quote(value) if isinstance(value, str) else repr(value)[:60]
         super().__init__(f"{name} must be {allowed} (got {got})")
 
     @classmethod
@@ -300,12 +303,12 @@ def parse_source(source, mapping) -> tuple[str, str]:
     if not source:
         if mapping:
             raise ParamError("source", "the file to import with mapping "
-                             f"{mapping!r}", source)
+                             f"{shown_path(mapping)}", source)
         return "", ""
     path = Path(source).expanduser()
     if not path.is_file():
         raise ParamError("source", "a readable file (a CSV or Parquet "
-                         "export)", source)
+                         "export)", source, quote=shown_path)
     if not mapping:
         raise ParamError("mapping", "a built-in mapping (online-retail) or a "
                          "mapping file, to read the source with", mapping)

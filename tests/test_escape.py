@@ -146,7 +146,8 @@ def test_csv_download_keeps_numbers_and_neutralises_text(tmp_path,
 def test_error_quotes_are_short_and_one_line():
     line = shown("evil';touch PWNED;'\n" * 20, limit=30)
     assert "\n" not in line and len(line) < 40 and line.endswith("…")
-    assert shown_path("/tmp/a b.csv") == "/tmp/a b.csv"
+    assert shown_path("/tmp/orders.csv") == "/tmp/orders.csv"
+    assert shown_path("/tmp/a b.csv") == "'/tmp/a b.csv'"
     assert "\n" not in shown_path("/tmp/a\nb.csv")
     assert shown_path("/x/" + "d" * 300 + "/orders.csv").endswith(
         "orders.csv'")

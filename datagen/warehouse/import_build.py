@@ -119,13 +119,13 @@ def judge_lines(conn: psycopg.Connection, import_staging: str) -> None:
 
 
 #: the imported lines with their values (``check_judged``'s queries)
-_IMPORTED = """
+_IMPORTED = sql.SQL("""
     select values.*
     from source_line_value as values
     inner join source_line as lines
         on values.line_no = lines.line_no
     where lines.outcome = 'imported'
-"""
+""")
 
 
 def check_judged(conn: psycopg.Connection, import_staging: str,
@@ -169,34 +169,37 @@ def check_judged(conn: psycopg.Connection, import_staging: str,
         "select sum(abs(quantity) * abs(unit_price)), min(order_ts), "
         "max(order_ts) from source_line_value").fetchone()
     if amounts >= MAX_AMOUNT:
-        costly = conn.execute(
+        costly = conn.execute(sql.SQL(
             "select order_number, sum(abs(quantity) * round(unit_price, 2)),"
-            f" min(line_no) from ({_IMPORTED}) as imported "
+            " min(line_no) from ({}) as imported "
             "group by order_number having sum(abs(quantity) * "
-            "round(unit_price, 2)) >= %s order by min(line_no) limit 1",
-            [MAX_AMOUNT]).fetchone()
+            "round(unit_price, 2)) >= %s order by min(line_no) limit 1"
+        ).format(_IMPORTED), [MAX_AMOUNT]).fetchone()
         if costly:
             raise SourceError(
                 f"{where}: line {costly[2]}: order {shown(costly[0], 40)} "
                 f"totals {costly[1]:,.2f}, more than an amount the "
                 f"warehouse holds (less than {MAX_AMOUNT:,})")
     if "channel" in source.mapping.fields:
-        channels = conn.execute(
+        channels = conn.execute(sql.SQL(
             "select count(distinct coalesce(imported.channel, "
-            f"settings.default_channel)) from ({_IMPORTED}) as imported "
-            "cross join import_setting as settings").fetchone()[0]
+            "settings.default_channel)) from ({}) as imported "
+            "cross join import_setting as settings").format(_IMPORTED)
+        ).fetchone()[0]
         if channels > MAX_CHANNELS:
             raise SourceError(
                 f"{where}: the lines name {channels:,} channels, more than "
                 f"the {MAX_CHANNELS:,} the warehouse numbers (is "
                 "fields.channel the right column?)")
     if _years(earliest, latest) >= MAX_PERIOD_YEARS:
-        first_line, first_day = conn.execute(
-            f"select line_no, order_ts::date from ({_IMPORTED}) as imported "
-            "order by order_ts, line_no limit 1").fetchone()
-        last_line, last_day = conn.execute(
-            f"select line_no, order_ts::date from ({_IMPORTED}) as imported "
-            "order by order_ts desc, line_no limit 1").fetchone()
+        first_line, first_day = conn.execute(sql.SQL(
+            "select line_no, order_ts::date from ({}) as imported "
+            "order by order_ts, line_no limit 1").format(_IMPORTED)
+        ).fetchone()
+        last_line, last_day = conn.execute(sql.SQL(
+            "select line_no, order_ts::date from ({}) as imported "
+            "order by order_ts desc, line_no limit 1").format(_IMPORTED)
+        ).fetchone()
         years = _years(first_day, last_day)
         if years >= MAX_PERIOD_YEARS:
             raise SourceError(

@@ -106,7 +106,7 @@ def get_book(pg_url: str, tmp_path_factory, seed: int, source: str = "",
            tuple(sorted(dates.items())))
     if key not in _books:
         code = code_fingerprint()
-        schema = ("book_test_import" if source else f"book_test_s{seed}"
+        schema = ("book_test_imported" if source else f"book_test_s{seed}"
                   + ("_short" if dates else ""))
         out = tmp_path_factory.mktemp(f"book{seed}")
         log: list[str] = []

@@ -176,12 +176,12 @@ def test_an_import_on_the_cluster_equals_one_node(conn, cluster, pg_url,
         source.write_text("".join(itertools.islice(whole, 20_001)),
                           encoding="latin-1")
     for url in (pg_url, citus_url):
-        build(parse_params(dict(schema="c_import")), url=url,
+        build(parse_params(dict(schema="c_imported")), url=url,
               echo=lambda line: None,
               source=Source.open(source, "online-retail"))
-    assert cluster.execute("select count(*) from c_import.fact_order_item"
+    assert cluster.execute("select count(*) from c_imported.fact_order_item"
                            ).fetchone()[0] > 10_000
-    equal_builds(conn, cluster, "c_import", beside="_import")
+    equal_builds(conn, cluster, "c_imported", beside="_import")
 
 
 def test_the_gate_finds_a_key_the_cluster_does_not_enforce(cluster,
