@@ -17,18 +17,26 @@ FIXTURE = ROOT / "tests" / "ingest" / "fixtures" / "quirks.csv"
 MAPPING = ROOT / "datagen" / "ingest" / "mappings" / "online-retail.toml"
 
 
+#: what a make around this test run (make test) hands its children: a
+#: make inside it would be a sub-make (make[1]) with the outer options
+OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
+              "PYTEST_ADDOPTS")
+
+
 def make(*arguments, env=None, timeout=300):
+    outer = {name: value for name, value in os.environ.items()
+             if name not in OUTER_MAKE and not name.startswith("DATAGEN_")}
     return subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT), *arguments],
         capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})})
+        env={**outer, **(env or {})})
 
 
 def refused(result, expected: str) -> str:
     """The program's one line; make's own ``*** ... Error 2`` after it
     left out."""
     stderr = "\n".join(line for line in result.stderr.splitlines()
-                       if not line.startswith("make: ***"))
+                       if not line.startswith(("make: ***", "make[")))
     assert result.returncode != 0
     return assert_refused(2, stderr, expected)
 
