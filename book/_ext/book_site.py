@@ -18,7 +18,8 @@ redirects to the root page and links it for readers without redirects.
 The PDFs (``datagen/publish/pdf.py`` prints them after this build): the
 download menu of every page links the page's own PDF (in place of the
 theme's "print this page") and the whole book's (``book_pdf`` in
-``_config.yml``), and the introduction page says where both are.
+``_config.yml``), and the introduction page says where both are. A book
+built without PDFs (no Chromium: ``book_pdf`` empty) links none.
 """
 
 from __future__ import annotations
@@ -67,9 +68,16 @@ def clean_scripts(app, pagename, templatename, context, doctree):
 
 
 def pdf_links(app, pagename, templatename, context, doctree):
-    """The download menu: this page's PDF and the book's."""
+    """The download menu: this page's PDF and the book's (none when the
+    book was built without PDFs: ``book_pdf`` empty)."""
     pathto = context.get("pathto")
     if pathto is None:
+        return
+    if not app.config.book_pdf:
+        for group in context.get("header_buttons", []):
+            if group.get("label") == "download-buttons":
+                group["buttons"] = [b for b in group["buttons"] if b.get(
+                    "label") != "download-pdf-button"]
         return
     page_pdf = pathto(f"{pagename}.pdf", 1)
     book_pdf = pathto(app.config.book_pdf, 1)

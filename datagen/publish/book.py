@@ -23,7 +23,9 @@ kept in ``<out>/failed/``.
 Each page's CSV downloads (``<page>_data/``, written by its kernel) are
 kept with its executed copy and copied next to the page in the site; the
 PDFs of the book and of every page are printed last (``pdf``), before the
-site is swapped in, and reused when no page changed.
+site is swapped in, and reused when no page changed. Without a Chromium to
+print them the site is built all the same, without PDFs and without links
+to them, and one line says so and how to get them (``pdf.LEFT_OUT``).
 
 Before anything runs, the server is reached once (a wrong password or a
 server that is down is one line, not a failing notebook), and one build at
@@ -151,10 +153,6 @@ def build_book(params: BuildParams, out: Path = BUILD_DIR,
     """Execute the chapters that need it and build the site; returns
     ``out/html``. One build at a time per ``out`` (``BookBusy``)."""
     out = Path(out)
-    try:
-        pdf.check_browser()  # before anything is run
-    except pdf.PdfFailed as error:
-        raise ChapterFailed(str(error)) from None
     url = server.database_url()
     with server.connect(url):  # a wrong password: one line, nothing run
         pass
@@ -172,7 +170,8 @@ def _build_book(params: BuildParams, out: Path,
     failed = out / "failed"
     executed.mkdir(parents=True, exist_ok=True)
     pages = notebooks(root, imported=params.imported)
-    website.stage_sources(staging, root, pages)
+    pdfs = pdf.can_print()  # without a Chromium: the site, without PDFs
+    website.stage_sources(staging, root, pages, pdfs=pdfs)
 
     manifest_path = executed / "manifest.json"
     manifest = load_manifest(manifest_path)
@@ -261,6 +260,9 @@ def _build_book(params: BuildParams, out: Path,
     echo(f"  built the site                       "
          f"{time.perf_counter() - started:6.1f} s")
 
+    if not pdfs:
+        echo(f"  {pdf.LEFT_OUT}")
+        return website.swap_in(staging, out)
     started = time.perf_counter()
     try:
         printed = pdf.build_pdfs(

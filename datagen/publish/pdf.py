@@ -59,10 +59,21 @@ class PdfFailed(DatagenError, RuntimeError):
     """Chromium could not print the book (or is not installed)."""
 
 
+#: what ``make book`` says when it leaves the PDFs out
+LEFT_OUT = ("PDFs left out: no Chromium to print them with (apt-get install "
+            "chromium, then make book again: only the PDFs are made)")
+
+
+def can_print() -> bool:
+    """Whether a Chromium is here to print the PDFs with; without one the
+    book is built without them (``LEFT_OUT``)."""
+    from .chromium import find_browser
+    return find_browser() is not None
+
+
 def check_browser() -> None:
     """``PdfFailed`` in one line when there is no Chromium to print with."""
-    from .chromium import find_browser
-    if find_browser() is None:
+    if not can_print():
         raise PdfFailed("no chromium found to print the book PDF "
                         "(apt-get install chromium)")
 

@@ -29,9 +29,12 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def stage_sources(staging: Path, root: Path, pages: list[Path]) -> None:
+def stage_sources(staging: Path, root: Path, pages: list[Path],
+                  pdfs: bool = True) -> None:
     """The sources in ``staging``; its ``_toc.yml`` lists only ``pages``
-    (the notebooks of this kind of book) of those the project's lists."""
+    (the notebooks of this kind of book) of those the project's lists.
+    Without ``pdfs`` its ``_config.yml`` names no book PDF, so that the
+    pages link none (``book/_ext/book_site.py``)."""
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name in BOOK_SOURCES:
@@ -48,6 +51,13 @@ def stage_sources(staging: Path, root: Path, pages: list[Path]) -> None:
         + yaml.safe_dump(only_pages(toc, {f"book/{path.stem}"
                                           for path in pages}),
                          sort_keys=False))
+    if not pdfs:
+        config = yaml.safe_load((root / "_config.yml").read_text())
+        config["sphinx"]["config"]["book_pdf"] = ""
+        (staging / "_config.yml").write_text(
+            "# written by datagen.publish.website: the project's _config.yml"
+            " for a book without PDFs\n" + yaml.safe_dump(config,
+                                                         sort_keys=False))
     (staging / "_static").mkdir(exist_ok=True)
     shutil.copy2(plotly_js(), staging / "_static" / "plotly.min.js")
 

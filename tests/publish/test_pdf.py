@@ -41,6 +41,8 @@ def _need(tool: str) -> None:
 def book(pg_url, tmp_path_factory):
     _need("pdftotext")
     _need("pdftoppm")
+    if not pdf.can_print():  # the book is then built without its PDFs
+        _need("chromium")
     return get_book(pg_url, tmp_path_factory, 42)
 
 
