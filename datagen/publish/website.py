@@ -32,7 +32,8 @@ def plotly_js() -> Path:
 def stage_sources(staging: Path, root: Path, pages: list[Path],
                   pdfs: bool = True) -> None:
     """The sources in ``staging``; its ``_toc.yml`` lists only ``pages``
-    (the notebooks of this kind of book) of those the project's lists.
+    (the notebooks of this kind of book) and the guide's pages of those the
+    project's lists.
     Without ``pdfs`` its ``_config.yml`` names no book PDF, so that the
     pages link none (``book/_ext/book_site.py``)."""
     shutil.rmtree(staging, ignore_errors=True)
@@ -49,7 +50,8 @@ def stage_sources(staging: Path, root: Path, pages: list[Path],
         "# this book's pages (written by datagen.publish.website from the "
         "project's _toc.yml)\n"
         + yaml.safe_dump(only_pages(toc, {f"book/{path.stem}"
-                                          for path in pages}),
+                                          for path in pages}
+                                    | guide_pages(root)),
                          sort_keys=False))
     if not pdfs:
         config = yaml.safe_load((root / "_config.yml").read_text())
@@ -60,6 +62,12 @@ def stage_sources(staging: Path, root: Path, pages: list[Path],
                                                          sort_keys=False))
     (staging / "_static").mkdir(exist_ok=True)
     shutil.copy2(plotly_js(), staging / "_static" / "plotly.min.js")
+
+
+def guide_pages(root: Path) -> set[str]:
+    """The guide's markdown pages (``book/guide/*.md``), in every book."""
+    return {path.relative_to(root).with_suffix("").as_posix()
+            for path in (root / "book" / "guide").glob("*.md")}
 
 
 def only_pages(toc: dict, docnames: set[str]) -> dict:

@@ -1,7 +1,7 @@
 """The analytic views: which ``sql/`` files make them, in which order.
 
-Owns the views contract of DESIGN.md inside a warehouse schema: the
-``analysis_setting`` row the views read (thresholds that are build
+Owns the views contract (book/guide/data_model.md) inside a warehouse
+schema: the ``analysis_setting`` row the views read (thresholds that are build
 parameters) and the view files, run after the keys and indexes. A view that
 aggregates the facts is stored, filled when the build creates it, so the
 book reads it at the cost of a small table at any scale, and the quality

@@ -81,15 +81,17 @@ def glued(notebook: nbformat.NotebookNode) -> dict[str, object]:
     return values
 
 
-def toc_pages(imported: bool = False) -> list[str]:
-    """Every page of a generated (or ``imported``) book, as its staged
-    ``_toc.yml`` lists them (docnames such as ``book/02_kpi...``)."""
+def toc_pages(imported: bool = False, guide: bool = False) -> list[str]:
+    """Every chapter of a generated (or ``imported``) book, as its staged
+    ``_toc.yml`` lists them (docnames such as ``book/02_kpi...``); with
+    ``guide`` the guide's pages too (``book/guide/...``), in their place."""
     from datagen.publish.notebooks import notebooks
     from datagen.publish.pdf import parts_of
-    from datagen.publish.website import only_pages
+    from datagen.publish.website import guide_pages, only_pages
     toc = only_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()),
                      {f"book/{path.stem}"
-                      for path in notebooks(ROOT, imported=imported)})
+                      for path in notebooks(ROOT, imported=imported)}
+                     | (guide_pages(ROOT) if guide else set()))
     return [docname for _, docnames in parts_of(toc) for docname in docnames]
 
 

@@ -1,6 +1,7 @@
 """The warehouse on a Citus cluster (coordinator and two workers started by
-the suite, ``citus_url``): distributed as DESIGN.md says, the same rows as
-on one node, and no join between the facts through the coordinator."""
+the suite, ``citus_url``): distributed as book/guide/scaling_out.md says,
+the same rows as on one node, and no join between the facts through the
+coordinator."""
 
 from __future__ import annotations
 
