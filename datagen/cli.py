@@ -43,7 +43,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
-        prog="python -m datagen",
+        prog="datagen",
         description="Synthetic e-commerce warehouse in PostgreSQL.")
     parser.add_argument(FROM_ENV, action="store_true",
                         help="read the command's options from DATAGEN_* "
@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                 *argv[2:]]
     command = argv[1:] if argv[:1] == [FROM_ENV] else argv
     if command[:1] == ["bench"]:
+        if server.source_tree() is None:
+            return _needs_clone("bench")
         from .bench import main as bench
         return bench(command[1:])
     args, extra = parser.parse_known_args(argv)
@@ -234,7 +236,18 @@ def _export(args) -> int:
     return 0
 
 
+def _needs_clone(command: str) -> int:
+    """``book`` and ``bench`` read the repository (its chapters, its
+    ``_config.yml``): installed as a package, one line says so."""
+    print(f"error: datagen {command} runs from a clone of the repository "
+          "(its book/, _config.yml and _toc.yml): clone it and run "
+          f"make {command} there", file=sys.stderr)
+    return 2
+
+
 def _book(args) -> int:
+    if server.source_tree() is None:
+        return _needs_clone("book")
     from .publish.book import build_book
     params = parse_params({name: getattr(args, name) for name in DEFAULTS})
     if params.imported:  # the file and mapping checked before anything runs

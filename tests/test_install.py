@@ -163,3 +163,17 @@ def test_the_installed_command_imports_into_its_embedded_server(
     finally:
         _run(datagen, "server", "stop", cwd=elsewhere, env=env)
         shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+@pytest.mark.process
+def test_the_installed_command_says_the_book_needs_a_clone(installed,
+                                                           elsewhere):
+    for command in ("book", "bench"):
+        result = _run(installed / "bin" / "datagen", command, cwd=elsewhere,
+                      env=_env(installed))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"error: datagen {command} runs from a clone of the repository "
+            "(its book/, _config.yml and _toc.yml): clone it and run make "
+            f"{command} there"]
+        assert not (elsewhere / "_build").exists()

@@ -139,18 +139,21 @@ def test_parquet_reads_the_same_lines(tmp_path):
     assert pc is not None
 
 
-def test_the_readme_mapping_still_loads(tmp_path):
+def test_the_guides_mapping_still_loads(tmp_path):
+    """The example of the guide's mapping reference is a mapping."""
     import re
 
     from conftest import ROOT
-    readme = (ROOT / "README.md").read_text()
-    example = re.search(r"```toml\n(.*?)```", readme, re.S)[1]
+    guide = (ROOT / "book" / "guide" / "own_orders.md").read_text()
+    example = re.search(r"```toml\n(.*?)```", guide, re.S)[1]
     path = tmp_path / "my-shop.toml"
     path.write_text(example)
     mapping = ingest.load(str(path))
     assert mapping.name == "my-shop" and mapping.delimiter == ";"
     assert mapping.cancelled_when.equals == ("cancelled",)
     assert mapping.fields["order_ts"].format == "%d.%m.%Y %H:%M"
+    assert mapping.fields["first_name"].columns == ("First", "Middle")
+    assert mapping.fields["channel"].value == "Web shop"
 
 
 def test_a_parquet_time_with_a_zone_is_the_shops_wall_clock(tmp_path):

@@ -21,6 +21,8 @@ import pytest
 from book_build import get_book, toc_pages
 from tools import browser as chromium
 
+pytestmark = [pytest.mark.book, pytest.mark.browser]
+
 
 @pytest.fixture(scope="module")
 def book(pg_url, tmp_path_factory):
@@ -159,3 +161,19 @@ def test_charts_are_readable_in_the_dark_theme(book, browser):
         assert page.errors == []
     finally:
         page.close()
+
+
+def test_the_guide_is_in_the_site_and_its_search(book, browser):
+    guide = [docname for docname in toc_pages(guide=True)
+             if docname.startswith("book/guide/")]
+    assert len(guide) >= 6
+    for docname in guide:
+        page = open_page(browser, (book.html / f"{docname}.html").as_uri())
+        try:
+            assert page.errors == [], (docname, page.errors)
+            title = page.evaluate("document.querySelector('h1').textContent")
+            assert title.strip(), docname
+        finally:
+            page.close()
+    index = (book.html / "searchindex.js").read_text()
+    assert "Bring your own orders" in index and "own_orders" in index
