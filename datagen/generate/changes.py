@@ -148,10 +148,13 @@ def _product_changes(plan: Plan, since: dt.date) -> pa.Table:
             parts.append(changed.assign(event_date=(
                 plan.params.start_date + dt.timedelta(days=day))))
         previous = today
-    if not parts:
-        empty = catalogue.as_of(max(since_index, 0)).iloc[:0]
-        return pa.Table.from_pandas(empty.assign(event_date=pd.Series(
-            [], dtype="object")), preserve_index=False)
+    if not parts:  # no product changed: no rows, the types of a change's
+        # (pandas gives a column of no rows of dates no type: Arrow's null,
+        # which a feed cannot be read back with)
+        sample = catalogue.as_of(max(since_index, 0)).iloc[:1].assign(
+            event_date=plan.params.start_date)
+        return pa.Table.from_pandas(sample, preserve_index=False
+                                    ).schema.empty_table()
     frame = pd.concat(parts, ignore_index=True)
     return pa.Table.from_pandas(frame, preserve_index=False)
 
