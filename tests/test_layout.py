@@ -4,7 +4,10 @@
 publish``, ``chapters`` beside them needing only ``params`` and ``server``,
 the command line and the benchmark on top. Every import of every module is
 read (``ast``, also the ones inside functions) and checked against it, and
-the generator must not import a database driver.
+the generator must not import a database driver. The benchmark, a package
+of one module per figure, calls only the entry points the command line
+calls (``BENCH_MAY_CALL``), never the steps behind them, and none of its
+modules is over ``MAX_LINES``.
 """
 
 from __future__ import annotations
@@ -90,7 +93,8 @@ def test_every_room_is_a_package_or_a_top_module():
     rooms = {room(".".join(p.relative_to(ROOT).with_suffix("").parts))
              for p in PACKAGE.rglob("*.py")}
     assert rooms == set(MAY_IMPORT)
-    for name in ("generate", "ingest", "warehouse", "chapters", "publish"):
+    for name in ("generate", "ingest", "warehouse", "chapters", "publish",
+                 "bench"):
         assert (PACKAGE / name / "__init__.py").read_text().startswith('"""')
 
 
@@ -137,3 +141,119 @@ def test_no_module_shadows_the_standard_library():
     shadows = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
                if p.stem in stdlib and p.stem != "__main__"]
     assert shadows == []
+
+
+#: what the benchmark may take from the rooms below it (generate, ingest,
+#: warehouse, publish, chapters): the entry points the command line calls
+#: and what they report, never a step behind them (keys, views, fact_load,
+#: copy_text, schemas, sql_files ...), so the order of a build's steps is
+#: written once, in the build; the top rooms (params, server, cluster) and
+#: the ground floor it may import whole
+BENCH_MAY_CALL = {
+    "datagen.generate": {"plan"},
+    "datagen.warehouse.build": {"build", "BuildReport", "check_room"},
+    "datagen.warehouse.refresh": {"refresh", "RefreshReport"},
+    "datagen.warehouse.export": {"export"},
+    # what datagen import opens before it calls build(params, source=...)
+    "datagen.warehouse.import_build": {"Source"},
+    "datagen.publish.book": {"build_book"},
+    # the chapters the book runs: P3 times their %%sql cells
+    "datagen.publish.notebooks": {"notebooks"},
+}
+BENCH_LOWER_ROOMS = {"generate", "ingest", "warehouse", "publish",
+                     "chapters"}
+#: the longest module the benchmark may have
+MAX_LINES = 400
+BENCH = PACKAGE / "bench"
+
+
+def imported_names(path: Path) -> list[tuple[int, str, str | None]]:
+    """(line, absolute module, name) of every import in the file: ``from M
+    import n`` gives (M, n), ``import M`` gives (M, None)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                module = ".".join(base + ([module] if module else []))
+            found += [(node.lineno, module, alias.name)
+                      for alias in node.names]
+    return found
+
+
+def internal(module: str, name: str | None) -> str | None:
+    """Why the benchmark's ``from module import name`` reaches behind an
+    entry point, if it does."""
+    if module == "datagen" and name:  # from datagen import warehouse
+        module, name = f"{module}.{name}", None
+    if not module.startswith("datagen.") or room(module) not in \
+            BENCH_LOWER_ROOMS:
+        return None
+    if name in BENCH_MAY_CALL.get(module, ()):
+        return None
+    what = f"{module}.{name}" if name else module
+    return f"bench uses {what}, not an entry point the command line calls"
+
+
+def test_the_benchmark_is_a_package_of_figures():
+    assert not (PACKAGE / "bench.py").exists()
+    figures = sorted(p.stem for p in BENCH.glob("p[0-9]_*.py"))
+    assert [f[:2] for f in figures] == [f"p{n}" for n in range(1, 8)]
+    for path in sorted(BENCH.glob("*.py")):
+        assert ast.get_docstring(ast.parse(path.read_text())), path.name
+
+
+def test_the_benchmark_calls_only_entry_points():
+    """A figure times what ``build``, ``refresh``, ``datagen book`` report;
+    it does not drive their steps itself."""
+    wrong = [f"{path.relative_to(ROOT)}:{line}: {why}"
+             for path in sorted(BENCH.rglob("*.py"))
+             for line, module, name in imported_names(path)
+             if (why := internal(module, name))]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("module, name", [
+    ("datagen.warehouse.keys", "add_keys"),
+    ("datagen.warehouse.views", "create_views"),
+    ("datagen.warehouse.fact_load", "load_facts"),
+    ("datagen.warehouse.copy_text", "copy_frame"),
+    ("datagen.warehouse.copy_binary", "copy_frozen"),
+    ("datagen.warehouse.schemas", "drop_schema"),
+    ("datagen.warehouse.sql_files", "set_search_path"),
+    ("datagen.warehouse.parallel", "SessionPool"),
+    ("datagen.warehouse.build", "tune_session"),
+    ("datagen.warehouse", "keys"),
+    ("datagen", "warehouse"),
+    ("datagen.warehouse.keys", None),
+    ("datagen.publish.pdf", "build_pdfs"),
+])
+def test_the_check_sees_a_step_behind_an_entry_point(module, name):
+    assert internal(module, name)
+
+
+@pytest.mark.parametrize("module, name", [
+    ("datagen.warehouse.build", "build"),
+    ("datagen.warehouse.refresh", "refresh"),
+    ("datagen.warehouse.import_build", "Source"),
+    ("datagen.publish.book", "build_book"),
+    ("datagen", "server"),
+    ("datagen.params", "schema_family"),
+    ("datagen.bench.measure", "quiet"),
+    ("psycopg", "sql"),
+])
+def test_the_check_lets_entry_points_through(module, name):
+    assert internal(module, name) is None
+
+
+def test_no_module_of_the_benchmark_is_over_max_lines():
+    long = {str(path.relative_to(ROOT)): n for path in BENCH.rglob("*.py")
+            if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
