@@ -2,8 +2,9 @@
 #   make book      set up, generate and load the warehouse, run the chapters,
 #                  build the site into _build/html (one build at a time)
 #   make test      run the whole test suite (starts its own PostgreSQL)
-#   make check     the fast tier: all but the book builds, the browser and
-#                  the tests that start a process (under 2 minutes)
+#   make check     the fast tier (under 2 minutes): the tests without a
+#                  marker (book, browser, cluster, process, real_data); an
+#                  unmarked test that takes more than a few seconds fails it
 #   make lint      Python (ruff) and SQL (sqlfluff) style
 #   make serve     serve _build/html on http://127.0.0.1:$(PORT) (HOST=
 #                  another address to listen on; folders are not listed)
@@ -97,7 +98,8 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 check: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest --fast-tier \
+	    -m "not (book or browser or cluster or process or real_data)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

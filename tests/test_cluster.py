@@ -32,6 +32,8 @@ def own_cluster(citus_url):
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.cluster
+@pytest.mark.process
 def test_start_status_stop(own_cluster):
     folder, env = own_cluster
     started = run_cli("cluster", "start", env=env)
@@ -54,6 +56,8 @@ def test_start_status_stop(own_cluster):
     assert run_cli("cluster", "stop", env=env).stdout.strip() == "not running"
 
 
+@pytest.mark.cluster
+@pytest.mark.process
 def test_a_worker_down_stops_the_build_before_anything(own_cluster):
     folder, env = own_cluster
     url = run_cli("cluster", "start", env=env).stdout.strip()

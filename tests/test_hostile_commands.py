@@ -11,6 +11,8 @@ import pytest
 
 from conftest import assert_refused, data_checksums, run_cli
 
+pytestmark = pytest.mark.process  # the CLI
+
 VICTIM = "hostile_victim"
 FEED = ["--from", "2024-04-01", "--to", "2024-04-20"]
 SCHEMA_LINE = "not ending in _truth, _import, __new (the names a build derives)"

@@ -13,6 +13,8 @@ import pytest
 
 from conftest import ROOT, assert_refused
 
+pytestmark = pytest.mark.process  # make
+
 FIXTURE = ROOT / "tests" / "ingest" / "fixtures" / "quirks.csv"
 MAPPING = ROOT / "datagen" / "ingest" / "mappings" / "online-retail.toml"
 

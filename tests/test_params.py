@@ -106,6 +106,7 @@ def test_unknown_parameter_is_rejected():
     (["--start-date", "2024-06-01", "--end-date", "2024-01-01"], "end_date"),
     (["--schema", "bad name"], "schema"),
 ])
+@pytest.mark.process
 def test_cli_fails_with_one_line_before_touching_the_database(
         args, name, conn):
     schemas_before = _schemas(conn)
@@ -116,6 +117,7 @@ def test_cli_fails_with_one_line_before_touching_the_database(
     assert _schemas(conn) == schemas_before
 
 
+@pytest.mark.process
 def test_cli_param_error_comes_before_connecting():
     # the server named here does not exist: the parameter must fail first
     result = run_cli("build", "--scale", "0", env={
@@ -154,6 +156,7 @@ def test_a_source_needs_a_readable_file_and_a_mapping(tmp_path):
     assert not parse_params().imported
 
 
+@pytest.mark.process
 def test_make_book_on_an_export_it_cannot_read_stops_in_one_line(tmp_path):
     """The file and mapping are checked before any server is asked (the
     URL here reaches none) and before any notebook runs."""

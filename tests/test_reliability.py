@@ -55,6 +55,7 @@ CLI_CASES = {
 
 
 @pytest.mark.parametrize("case", CLI_CASES)
+@pytest.mark.process
 def test_bad_parameter_is_one_line_and_changes_nothing(case, conn):
     args, name = CLI_CASES[case]
     before = schemas(conn)
@@ -63,6 +64,7 @@ def test_bad_parameter_is_one_line_and_changes_nothing(case, conn):
     assert schemas(conn) == before
 
 
+@pytest.mark.process
 def test_scale_beyond_the_disk_is_refused_before_starting_anything():
     if not Path("/dev/shm").is_dir():
         pytest.skip("needs a small filesystem (/dev/shm) to point at")
@@ -75,6 +77,7 @@ def test_scale_beyond_the_disk_is_refused_before_starting_anything():
     assert not folder.parent.exists()  # no server was started
 
 
+@pytest.mark.process
 def test_unreachable_url_names_the_server_and_fails_fast():
     started = time.monotonic()
     result = run_cli("build", env={
@@ -85,6 +88,7 @@ def test_unreachable_url_names_the_server_and_fails_fast():
     assert ":pw@" not in line
 
 
+@pytest.mark.process
 def test_wrong_password_is_one_line(conn, pg_url):
     hba = Path(conn.execute("show hba_file").fetchone()[0])
     original = hba.read_text()
@@ -104,6 +108,7 @@ def test_wrong_password_is_one_line(conn, pg_url):
         conn.execute("drop role if exists pw_user")
 
 
+@pytest.mark.process
 def test_make_book_rejects_a_bad_variable_before_running_anything():
     result = subprocess.run(["make", "--no-print-directory", "book",
                              "SCALE=-1"], cwd=ROOT, capture_output=True,
@@ -145,6 +150,7 @@ def kill_after_line(process, marker, delay):
 
 @pytest.mark.parametrize("marker,delay", KILL_MOMENTS,
                          ids=[m for m, _ in KILL_MOMENTS])
+@pytest.mark.process
 def test_sigkill_leaves_the_previous_warehouse_intact(conn, warehouse,
                                                       marker, delay):
     schema = warehouse(seed=3, scale=0.3, schema="rel_kill")
@@ -157,6 +163,7 @@ def test_sigkill_leaves_the_previous_warehouse_intact(conn, warehouse,
         f'select count(*) from "{schema}".fact_order').fetchone()[0] > 0
 
 
+@pytest.mark.process
 def test_next_build_cleans_up_and_succeeds(conn, warehouse):
     schema = warehouse(seed=3, scale=0.3, schema="rel_kill2")
     process = start_build(schema, 4, 0.3, "--chunk-orders", "500")
@@ -194,6 +201,7 @@ def test_a_failed_build_drops_its_staging_schemas(conn, warehouse, pg_url,
     assert checksums(conn, schema) == before
 
 
+@pytest.mark.process
 def test_ctrl_c_is_one_line_and_drops_the_staging_schemas(conn, warehouse):
     schema = warehouse(seed=3, scale=0.3, schema="rel_int")
     before = checksums(conn, schema)
@@ -211,6 +219,7 @@ def test_ctrl_c_is_one_line_and_drops_the_staging_schemas(conn, warehouse):
     assert checksums(conn, schema) == before
 
 
+@pytest.mark.process
 def test_a_killed_builds_staging_goes_with_the_next_build_of_any_schema(
         conn, pg_url):
     """kill -9 leaves <schema>__new (a build cannot clean up after its own
@@ -289,6 +298,7 @@ def small_disk_url(pg_url, conn):
         folder.rmdir()
 
 
+@pytest.mark.process
 def test_a_disk_that_fills_during_a_build_is_one_line(small_disk_url):
     import psycopg
 
@@ -315,6 +325,7 @@ def test_a_disk_that_fills_during_a_build_is_one_line(small_disk_url):
 
 # --- concurrent builds ---------------------------------------------------------
 
+@pytest.mark.process
 def test_two_seeds_into_two_schemas_at_once(conn, warehouse):
     a = start_build("rel_conc_a", 21, 0.3)
     b = start_build("rel_conc_b", 22, 0.3)
@@ -325,6 +336,7 @@ def test_two_seeds_into_two_schemas_at_once(conn, warehouse):
         conn, warehouse(seed=22, scale=0.3, schema="rel_alone_b"))
 
 
+@pytest.mark.process
 def test_two_builds_of_one_schema_never_mix(conn, warehouse):
     first = start_build("rel_same", 31, 0.3)
     time.sleep(0.3)
@@ -358,6 +370,7 @@ def own_embedded():
     shutil.rmtree(folder.parent, ignore_errors=True)
 
 
+@pytest.mark.process
 def test_stopped_server_fails_within_5_s_saying_which_and_how(own_embedded):
     url = run_cli("dsn", env=own_embedded).stdout.strip()
     assert run_cli("server", "stop", env=own_embedded).stdout.strip() \
@@ -372,6 +385,7 @@ def test_stopped_server_fails_within_5_s_saying_which_and_how(own_embedded):
         assert "embedded" in line
 
 
+@pytest.mark.process
 def test_stopped_embedded_server_is_started_again(own_embedded):
     assert run_cli("dsn", env=own_embedded).returncode == 0
     run_cli("server", "stop", env=own_embedded)
@@ -417,6 +431,7 @@ PAPERMILL_CASES = {
 
 
 @pytest.mark.parametrize("case", PAPERMILL_CASES)
+@pytest.mark.process
 def test_papermill_rejects_bad_parameters_before_the_database(
         case, conn, tmp_path):
     args, message = PAPERMILL_CASES[case]

@@ -14,6 +14,7 @@ from conftest import ROOT, run_cli
 from datagen import server
 
 
+@pytest.mark.process
 def test_database_url_is_used_as_given(pg_url):
     result = run_cli("dsn", env={"DATABASE_URL": pg_url})
     assert result.returncode == 0
@@ -27,6 +28,7 @@ def test_postgres_scheme_is_normalised(monkeypatch):
     assert server.sqlalchemy_url().startswith("postgresql+psycopg://")
 
 
+@pytest.mark.process
 def test_embedded_server_starts_once_and_is_reused():
     folder = Path(tempfile.mkdtemp(prefix="ewbe")) / "pg"
     env = {"DATABASE_URL": "", "WAREHOUSE_PGDATA": str(folder)}
@@ -50,6 +52,7 @@ def test_embedded_folder_is_git_ignored():
     assert ".pgdata/" in ignored
 
 
+@pytest.mark.process
 def test_unreachable_server_fails_fast_with_one_line():
     started = time.monotonic()
     result = run_cli("build", "--scale", "0.1", env={
@@ -114,7 +117,7 @@ def test_redaction_keeps_what_names_the_server():
         "host=db.example port=5 password=***"
 
 
-@pytest.mark.slow
+@pytest.mark.process
 @pytest.mark.parametrize("conninfo, secret", [
     ("postgresql://me@127.0.0.1:9/shop?password=hunter2", "hunter2"),
     ("host=127.0.0.1 port=9 user=me password=hunter2 dbname=shop",

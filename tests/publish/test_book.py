@@ -98,6 +98,7 @@ def test_queries_are_sql_cells_and_code_is_folded():
 
 # --- the built book --------------------------------------------------------------
 
+@pytest.mark.book
 def test_every_toc_page_is_in_the_site(book):
     for page in toc_pages():
         assert (book.html / f"{page}.html").is_file(), page
@@ -106,6 +107,7 @@ def test_every_toc_page_is_in_the_site(book):
     assert (book.html / "_static" / "tables.js").is_file()
 
 
+@pytest.mark.book
 def test_every_page_links_an_icon_and_the_root_redirects(book):
     # a page without an icon link makes a browser ask for /favicon.ico,
     # a failed request on the served site (test_browser)
@@ -123,6 +125,7 @@ def test_every_page_links_an_icon_and_the_root_redirects(book):
     assert f'<a href="{target}">' in root
 
 
+@pytest.mark.book
 def test_no_executed_notebook_has_an_error(book, book7):
     for which in (book, book7):
         executed = which.executed()
@@ -135,6 +138,7 @@ def test_no_executed_notebook_has_an_error(book, book7):
                         assert output.name != "stderr", (name, output.text)
 
 
+@pytest.mark.book
 def test_every_page_has_a_chart_and_states_seed_and_period(book):
     period = (f"data from {chapters.day(book.params.start_date)} as of "
               f"{chapters.day(book.params.end_date)} ")
@@ -151,11 +155,13 @@ def test_every_page_has_a_chart_and_states_seed_and_period(book):
         assert "mathjax" not in source.lower(), page
 
 
+@pytest.mark.book
 def test_every_chapter_opens_with_key_findings(book):
     for page in toc_pages():
         assert len(findings_text(book.page(page))) > 40, page
 
 
+@pytest.mark.book
 def test_two_seeds_state_their_own_seed_and_differ(book, book7):
     for which in (book, book7):
         page = which.page("book/02_kpi_dashboard")
@@ -185,6 +191,7 @@ def _check(facts, name, expected, text=None, formatted=None):
         assert formatted(value) in text, (name, formatted(value), text)
 
 
+@pytest.mark.book
 def test_narrative_numbers_equal_the_warehouse(book, pg_url):
     params = book.params
     with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -302,6 +309,7 @@ def test_narrative_numbers_equal_the_warehouse(book, pg_url):
             "where name = 'annual_signup_growth'")))
 
 
+@pytest.mark.book
 def test_the_methods_recover_what_was_planted(book):
     facts = book.facts("11_truth_check")
     assert facts["bundles_found"] >= facts["bundles_planted"] - 1
@@ -309,6 +317,7 @@ def test_the_methods_recover_what_was_planted(book):
     assert abs(facts["estimated_growth"] - facts["planted_growth"]) < 0.15
 
 
+@pytest.mark.book
 def test_a_second_run_reuses_every_notebook(book):
     from datagen.publish.reuse import code_fingerprint
     if code_fingerprint() != book.code:
@@ -350,6 +359,7 @@ def _scratch_project(tmp_path: Path, cells_by_name: dict[str, str]) -> Path:
     return root
 
 
+@pytest.mark.book
 def test_a_failing_chapter_stops_the_build_and_keeps_the_site(
         tmp_path, pg_url):
     params = parse_params(dict(seed=3, scale=BOOK_SCALE, schema="book_none"))
@@ -376,6 +386,7 @@ def test_a_failing_chapter_stops_the_build_and_keeps_the_site(
     assert (out / "html" / "book" / "01_fine.html").read_text() == page
 
 
+@pytest.mark.book
 def test_only_changed_notebooks_run_again(tmp_path, pg_url):
     params = parse_params(dict(seed=3, scale=BOOK_SCALE, schema="book_none"))
     root = _scratch_project(tmp_path, {"01_a": "print('a')",
@@ -438,6 +449,7 @@ def short_book(pg_url, tmp_path_factory):
                     refreshed_from=SHORT_REFRESHED_FROM, **SHORT)
 
 
+@pytest.mark.book
 def test_a_one_month_book_builds_and_says_nothing_of_more_months(short_book):
     for docname in toc_pages():
         text = re.sub(r"<[^>]+>", " ", short_book.page(docname))
@@ -484,6 +496,7 @@ def since_counts(conn, schema: str, since: dt.date) -> dict[str, int]:
     }
 
 
+@pytest.mark.book
 def test_a_refreshed_warehouse_is_kept_and_the_chapters_run_again(
         short_book, pg_url):
     """make refresh TO=... then make book END_DATE=...: the warehouse
@@ -519,6 +532,7 @@ def test_a_refreshed_warehouse_is_kept_and_the_chapters_run_again(
                 ROOT / "book" / f"{name}.ipynb", parameters, pg_url, stamp)}
 
 
+@pytest.mark.book
 def test_every_page_says_as_of_and_refreshed_from(short_book):
     said = (f"as of {chapters.day(short_book.params.end_date)}, refreshed "
             f"from {chapters.day(dt.date.fromisoformat(SHORT_REFRESHED_FROM))}")
@@ -529,6 +543,7 @@ def test_every_page_says_as_of_and_refreshed_from(short_book):
             " ,", ","), docname
 
 
+@pytest.mark.book
 def test_the_kpi_page_counts_what_the_refresh_brought(short_book, pg_url):
     since = dt.date.fromisoformat(SHORT_REFRESHED_FROM)
     facts = short_book.facts("02_kpi_dashboard")
@@ -545,6 +560,7 @@ def test_the_kpi_page_counts_what_the_refresh_brought(short_book, pg_url):
     assert "no refresh to report" not in text
 
 
+@pytest.mark.book
 def test_a_full_build_shows_its_last_day_instead(book, pg_url):
     since = book.params.end_date - dt.timedelta(days=1)
     facts = book.facts("02_kpi_dashboard")

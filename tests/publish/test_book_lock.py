@@ -15,6 +15,7 @@ from conftest import ROOT, assert_refused, run_cli
 from datagen.publish.book import BookBusy, one_build_at_a_time
 
 
+@pytest.mark.process
 def test_a_second_book_build_stops_in_one_line(pg_url, tmp_path):
     out = tmp_path / "_build"
     with one_build_at_a_time(out):   # a first build, running
@@ -34,6 +35,7 @@ def test_the_same_process_cannot_hold_it_twice(tmp_path):
                 pass
 
 
+@pytest.mark.process
 def test_a_killed_build_leaves_no_lock(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c",

@@ -20,8 +20,9 @@ from datagen.publish.book import notebook_parameters
 from datagen.publish.notebooks import WAREHOUSE_PREFIX, data_dir, notebooks
 from datagen.server import PROJECT_ROOT as ROOT
 
+pytestmark = [pytest.mark.book, pytest.mark.cluster]
 
-@pytest.mark.slow  # builds the book on one node (shared with test_book)
+
 def test_every_chapter_states_the_same_numbers_on_the_cluster(
         pg_url, citus_url, tmp_path_factory, tmp_path, monkeypatch):
     book = get_book(pg_url, tmp_path_factory, 42)   # on one node

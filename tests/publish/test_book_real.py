@@ -20,6 +20,8 @@ from book_build import get_book, toc_pages
 
 MAPPING = "online-retail"
 
+pytestmark = [pytest.mark.book, pytest.mark.browser, pytest.mark.real_data]
+
 
 @pytest.fixture(scope="module")
 def book(pg_url, tmp_path_factory):

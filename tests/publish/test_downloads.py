@@ -20,7 +20,7 @@ import pytest
 
 from book_build import get_book, toc_pages
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.book
 
 LINK = re.compile(r'<p class="wh-download wh-(table|chart)-download"><a '
                   r'href="([^"]+)"[^>]*>[^<]*\(CSV, ([\d,]+) rows?\)</a>')

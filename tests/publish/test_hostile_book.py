@@ -33,7 +33,7 @@ import pytest
 from book_build import toc_pages
 from tools import browser as chromium
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 #: one word, so that a page that showed it highlighted as code still holds
 #: it whole
@@ -177,6 +177,7 @@ def test_no_file_from_outside_the_build_is_in_the_site(book):
     assert leaked == []
 
 
+@pytest.mark.process
 def test_the_pdf_shows_the_payloads_as_text(book):
     pdf = next((book / "html").glob("*.pdf"))
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"],

@@ -26,7 +26,8 @@ import pytest
 from book_build import ROOT, get_book, toc_pages
 from datagen.publish import pdf
 
-pytestmark = pytest.mark.slow
+# printed by Chromium, read by pdftotext and pdftoppm
+pytestmark = [pytest.mark.book, pytest.mark.browser, pytest.mark.process]
 
 
 def _need(tool: str) -> None:

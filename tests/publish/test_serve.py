@@ -13,6 +13,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.process  # make serve
+
 
 @pytest.fixture
 def site(tmp_path):

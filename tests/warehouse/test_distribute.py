@@ -39,6 +39,8 @@ GLOBAL_ORDER = {"04_customer_value:lorenz"}
 #: the orders that quality_order_lines flagged (none in a good warehouse)
 VIOLATIONS_ONLY = {"qc_dates_in_period", "qc_order_totals_match_lines"}
 
+pytestmark = pytest.mark.cluster
+
 
 @pytest.fixture
 def cluster(citus_url):
@@ -130,7 +132,6 @@ def test_every_table_and_view_equals_one_node(conn, cluster, warehouse,
     equal_builds(conn, cluster, schema)
 
 
-@pytest.mark.slow
 def test_every_table_and_view_equals_one_node_at_scale_5(
         conn, cluster, warehouse, citus_warehouse):
     schema = warehouse(scale=5)
@@ -160,6 +161,7 @@ def test_a_refresh_on_the_cluster_equals_its_full_build(cluster, citus_url):
                            ).fetchone() == ("2024-12-03",)
 
 
+@pytest.mark.real_data
 def test_an_import_on_the_cluster_equals_one_node(conn, cluster, pg_url,
                                                  citus_url, tmp_path):
     """A shop's export (the real file's first 20,000 lines) imported on the

@@ -14,7 +14,7 @@ from datagen.warehouse.build import build
 from datagen.warehouse.import_build import Source
 
 SCHEMA = "imp_real"
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.real_data
 
 
 @pytest.fixture(scope="module")
