@@ -33,7 +33,7 @@ from .notebooks import WAREHOUSE_PREFIX
 CODE_GLOBS = ("datagen/**/*.py", "datagen/**/*.toml", "sql/**/*.sql",
               "requirements.txt")
 #: files that never run in a kernel (the command line, the benchmark)
-NOT_IN_KERNELS = ("datagen/__main__.py", "datagen/cli.py", "datagen/bench.py")
+NOT_IN_KERNELS = ("datagen/__main__.py", "datagen/cli.py", "datagen/bench/")
 #: code that only the chapters run: a change re-runs them, not the build
 CHAPTER_CODE = ("datagen/chapters/", "datagen/publish/")
 MANIFEST_VERSION = 2
@@ -61,7 +61,7 @@ def code_fingerprint(root: Path = server.PROJECT_ROOT,
 
 
 def _counts(path: str, warehouse_only: bool) -> bool:
-    if path in NOT_IN_KERNELS or "__pycache__" in path:
+    if path.startswith(NOT_IN_KERNELS) or "__pycache__" in path:
         return False
     return not (warehouse_only and path.startswith(CHAPTER_CODE))
 
