@@ -154,11 +154,26 @@ def chart_html(fig_dict: dict) -> str:
     data = (to_json(figure, validate=False).replace("<", "\\u003c")
             .replace(">", "\\u003e").replace("&", "\\u0026"))
     ident = str(uuid.uuid4())
-    return (f'<div class="wh-chart" style="height:{CHART_HEIGHT}px; '
-            f'width:100%;"><div id="{ident}" class="plotly-graph-div" '
+    # the figure's own size where it sets one (its layout's, else its
+    # theme's), as plotly's to_html sizes its <div>
+    layout = fig_dict.get("layout", {})
+    theme = layout.get("template", {}).get("layout", {})
+    height = _css_size(layout.get("height", theme.get("height",
+                                                      CHART_HEIGHT)))
+    width = _css_size(layout.get("width", theme.get("width", "100%")))
+    return (f'<div class="wh-chart" style="height:{height}; width:{width};">'
+            f'<div id="{ident}" class="plotly-graph-div" '
             'style="height:100%; width:100%;"></div><script '
             f'type="application/json" class="wh-chart-data" '
             f'data-for="{ident}">{data}</script></div>')
+
+
+def _css_size(value) -> str:
+    """A plotly size as CSS: a number in pixels, else as given (``100%``)."""
+    try:
+        return f"{float(value):g}px"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _book_renderer():
