@@ -159,3 +159,15 @@ create table build_info (
     refreshed_at      timestamptz,
     refresh_seconds   numeric
 );
+
+-- data_known: what the data knows, one row per capability (the names of
+-- datagen.ingest.mapping.CAPABILITIES: prices, costs, returns,
+-- cancellations, channels, categories, customers, customer_names, places,
+-- dates); known is false where the source lacks it and the warehouse holds
+-- a stated default or a placeholder in its place; how says where it comes
+-- from. A generated shop knows every one; an import what its mapping maps.
+create table data_known (
+    capability text    primary key,
+    known      boolean not null,
+    how        text    not null
+);

@@ -52,6 +52,12 @@ REQUIRED = ("order_number", "sku", "quantity", "unit_price", "order_ts")
 OPTIONAL = ("product_name", "customer_code", "country", "city", "region",
             "email", "first_name", "last_name", "category", "brand",
             "unit_cost", "channel")
+#: what a warehouse's data may or may not know (``Mapping.known``, the
+#: warehouse's ``data_known``): the chapters show what needs only what is
+#: known
+CAPABILITIES = ("prices", "costs", "returns", "cancellations", "channels",
+                "categories", "customers", "customer_names", "places",
+                "dates")
 #: fields that hold dates or times, and numbers
 TIMES = ("order_ts",)
 NUMBERS = ("quantity", "unit_price", "unit_cost")
@@ -218,6 +224,50 @@ class Mapping:
             if match is not None:
                 names.append(match.column)
         return list(dict.fromkeys(names))
+
+    def known(self) -> dict[str, tuple[bool, str]]:
+        """What the data this mapping reads knows, per capability
+        (``CAPABILITIES``): (known, how), as the warehouse's ``data_known``
+        records it for the chapters."""
+        def given(*names: str) -> str | None:
+            found = [self.fields[n] for n in names if n in self.fields]
+            if not found:
+                return None
+            field = found[0]
+            if field.value is not None:
+                return f"always {field.value!r}"
+            return "column " + ", ".join(repr(c) for c in field.columns)
+
+        def rule(match: Match | None) -> str | None:
+            return f"lines whose {match.describe()}" if match else None
+
+        sources = {
+            "prices": given("unit_price"),
+            "costs": given("unit_cost"),
+            "returns": rule(self.returned_when),
+            "cancellations": rule(self.cancelled_when),
+            "channels": given("channel"),
+            "categories": given("category"),
+            "customers": given("customer_code"),
+            "customer_names": given("first_name", "last_name"),
+            "places": given("country", "region", "city"),
+            "dates": given("order_ts"),
+        }
+        lacking = {
+            "returns": "not in the source: no order is known to be returned",
+            "cancellations": "not in the source: no order is known to be "
+                             "cancelled",
+            "channels": "not in the source: every order is in the channel "
+                        f"{self.defaults['channel']!r}",
+            "categories": "not in the source: every product is in the "
+                          f"category {self.defaults['category']!r}",
+            "customers": "not in the source: each order is a guest "
+                         "customer of its own",
+            "costs": "not in the source: costs and margins are unknown",
+        }
+        return {name: (how is not None,
+                       how or lacking.get(name, "not in the source"))
+                for name, how in sources.items()}
 
     def fields_text(self) -> list[str]:
         """Where each warehouse field comes from, in words (one entry per

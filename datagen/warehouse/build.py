@@ -26,6 +26,7 @@ import psycopg
 from .. import __version__, generate, server
 from ..errors import DatagenError
 from ..generate import planted
+from ..ingest.mapping import CAPABILITIES
 from ..params import BuildParams, check_size, period_size
 from ..server import connect, scrub
 from . import (
@@ -227,6 +228,8 @@ def build(params: BuildParams, url: str | None = None,
                             "currency = %s",
                             [source.path.name, params.mapping or source.mapping.name,
                              source.mapping.currency])
+                    write_known(conn, source.mapping.known() if source
+                                else GENERATED_KNOWS)
                 with steps.step("views"):
                     # the quality checks' one pass over the fact tables is made
                     # beside the views (both only read the tables)
@@ -344,6 +347,21 @@ def _import(conn, staging: str, import_staging: str,
         rows.update(import_build.build_star(conn, staging, import_staging,
                                             source, lines, sessions))
     return import_build.data_period(conn, staging)
+
+
+#: a generated shop knows every capability
+GENERATED_KNOWS = {name: (True, "generated") for name in CAPABILITIES}
+
+
+def write_known(conn, known: dict[str, tuple[bool, str]]) -> None:
+    """``data_known``: what the data knows, per capability (the search path
+    on the warehouse being built)."""
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "insert into data_known (capability, known, how) "
+            "values (%s, %s, %s)",
+            [(name, known[name][0], known[name][1])
+             for name in CAPABILITIES])
 
 
 def tune_session(conn) -> None:

@@ -189,3 +189,20 @@ def test_values_the_warehouse_cannot_hold_are_rejected_or_unknown(
             ("c5", "c5@example.com")]
         for name in (schema, schema + "_import"):
             schemas.drop_schema(conn, name)
+
+
+def test_the_warehouse_records_what_its_data_knows(conn, warehouse, pg_url):
+    """data_known: a generated shop knows every capability; an import knows
+    what its mapping maps (online-retail: prices, returns, customers, places
+    and dates, no costs, cancellations, channels, categories or names)."""
+    from datagen.ingest.mapping import CAPABILITIES, load
+    generated = warehouse()
+    rows = conn.execute(f"select capability, known, how from "
+                        f"{generated}.data_known").fetchall()
+    assert {row[0] for row in rows} == set(CAPABILITIES)
+    assert all(known and how == "generated" for _, known, how in rows)
+    known = load("online-retail").known()
+    assert {name for name, (is_known, _) in known.items() if is_known} == {
+        "prices", "returns", "customers", "places", "dates"}
+    assert "'UnitPrice'" in known["prices"][1]
+    assert "costs and margins are unknown" in known["costs"][1]
