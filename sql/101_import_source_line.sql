@@ -1,16 +1,37 @@
--- source_line: what became of each data line of the source.
+-- source_line: what became of each data line of the source, and its
+-- amounts.
 -- grain: one row per data line (line_no from 1).
 -- outcome = 'imported' (it is the fact_order_item row order_number,
 -- line_number) or 'rejected' (reason says why). the first rule that a line
 -- breaks is its reason, in this order: no order number, no product code,
--- not a product, no customer (when the mapping rejects those), quantity
--- zero, negative quantity outside a return, positive quantity in a return,
--- price (rounded to the cent) zero or less (when the mapping rejects
--- those), price below zero (when it keeps zero prices: the warehouse's
--- amounts are zero or more), cost below zero, an exact repeat of an earlier
--- line of the same order (when the mapping rejects those). an imported
--- line's line_number is its place among its order's imported lines, in
--- source order.
+-- not a product, a status the mapping does not list (when it lists the
+-- completed ones), no customer (when the mapping rejects those), no order
+-- time, quantity zero, negative quantity outside a return, positive
+-- quantity in a return, no price, price zero or less (when the mapping
+-- rejects those and the source has prices), price below zero, a line
+-- total above quantity times price, a discount above the line's amount,
+-- cost below zero, an exact repeat of an earlier line of the same order
+-- (when the mapping rejects those). an imported line's line_number is its
+-- place among its order's imported lines, in source order.
+-- definitions (money numeric(12,2) in the warehouse; here unbounded):
+--   a return's line (rules.returned_when) has its quantity and its line
+--     amounts made positive: quantity = |quantity|
+--   unit_price: the source's unit price rounded to the cent; else, from
+--     line amounts, the line's amount before discount (line_subtotal, or
+--     line_total + line_discount, or line_total / (1 - discount_rate), or
+--     line_total) divided by the quantity and rounded up to the cent;
+--     0.00 when the source has no price (a placeholder)
+--   net_amount = quantity * unit_price - discount_amount; with a line
+--     total it is the total rounded to the cent, and discount_amount the
+--     difference (the source's discount and the cents of rounding the
+--     unit price up, so never below zero); else discount_amount is the
+--     source's discount rounded to the cent (line_discount, or
+--     quantity * unit_price * discount_rate), or 0.00
+--   unit_cost: the source's unit cost rounded to the cent, or line_cost /
+--     quantity, or (net_amount - profit) / quantity, rounded to the cent
+--   order_status: returned (a return's line, or a status listed as
+--     returned), cancelled (rules.cancelled_when, or a status listed as
+--     cancelled), else completed
 
 create table source_line as
 
@@ -24,6 +45,10 @@ settings as (
     select * from import_setting
 ),
 
+statuses as (
+    select * from import_status
+),
+
 repeats as (
     select
         line_values.*,
@@ -34,33 +59,147 @@ repeats as (
     from line_values
 ),
 
+classified as (
+    select
+        repeats.*,
+        statuses.status as listed_status,
+        abs(repeats.quantity) as units,
+        case when repeats.is_returned then -1 else 1 end as sign
+    from repeats
+    left join statuses
+        on lower(repeats.status) = statuses.value
+),
+
+gross as (
+    select
+        classified.*,
+        case
+            when classified.line_subtotal is not null
+                then classified.sign * classified.line_subtotal
+            when classified.line_total is null then null
+            when classified.line_discount is not null
+                then classified.sign
+                * (classified.line_total + classified.line_discount)
+            when classified.discount_rate is null
+                then classified.sign * classified.line_total
+            when classified.discount_rate < 1
+                then classified.sign * classified.line_total
+                / (1 - classified.discount_rate)
+        end as gross_amount,
+        case
+            when classified.line_total is not null
+                then round(classified.sign * classified.line_total, 2)
+            when classified.line_subtotal is null then null
+            when classified.line_discount is not null
+                then round(classified.sign * (
+                    classified.line_subtotal - classified.line_discount
+                ), 2)
+            when classified.discount_rate is not null
+                then round(classified.sign * classified.line_subtotal
+                    * (1 - classified.discount_rate), 2)
+            else round(classified.sign * classified.line_subtotal, 2)
+        end as net_given
+    from classified
+),
+
+priced as (
+    select
+        gross.*,
+        case
+            when settings.prices = 'none' then 0.00
+            when gross.unit_price is not null then round(gross.unit_price, 2)
+            when gross.units > 0
+                then ceil(gross.gross_amount * 100 / gross.units) / 100
+        end as price
+    from gross
+    cross join settings
+),
+
+discounted as (
+    select
+        priced.*,
+        case
+            when priced.net_given is not null
+                then priced.units * priced.price - priced.net_given
+            when priced.line_discount is not null
+                then round(priced.sign * priced.line_discount, 2)
+            when priced.discount_rate is not null
+                then round(
+                    priced.units * priced.price * priced.discount_rate, 2
+                )
+            else 0.00
+        end as discount
+    from priced
+),
+
+costed as (
+    select
+        discounted.*,
+        discounted.units * discounted.price - discounted.discount as net,
+        case
+            when discounted.unit_cost is not null
+                then round(discounted.unit_cost, 2)
+            when discounted.units = 0 then null
+            when discounted.line_cost is not null
+                then round(discounted.sign * discounted.line_cost
+                    / discounted.units, 2)
+            when discounted.profit is not null
+                then round((discounted.units * discounted.price
+                    - discounted.discount
+                    - discounted.sign * discounted.profit)
+                / discounted.units, 2)
+        end as cost
+    from discounted
+),
+
 judged as (
     select
-        repeats.line_no,
-        repeats.order_number,
+        costed.line_no,
+        costed.order_number,
+        costed.units,
+        costed.price,
+        costed.discount,
+        costed.net,
+        costed.cost,
         case
-            when repeats.order_number is null then 'no order number'
-            when repeats.sku is null then 'no product code'
-            when repeats.not_product
-                then 'not a product (' || repeats.sku || ')'
-            when repeats.customer_code is null
+            when costed.is_returned then 'returned'
+            when costed.is_cancelled then 'cancelled'
+            else coalesce(costed.listed_status, 'completed')
+        end as order_status,
+        case
+            when costed.order_number is null then 'no order number'
+            when costed.sku is null then 'no product code'
+            when costed.not_product
+                then 'not a product (' || costed.sku || ')'
+            when settings.status_other = 'reject'
+                and costed.listed_status is null
+                and not (costed.is_returned or costed.is_cancelled)
+                then 'status not listed ('
+                || coalesce(costed.status, 'none') || ')'
+            when costed.customer_code is null
                 and settings.missing_customer = 'reject'
                 then 'no customer'
-            when repeats.quantity = 0 then 'quantity is zero'
-            when repeats.quantity < 0 and not repeats.is_returned
+            when costed.order_ts is null then 'no order time'
+            when costed.quantity = 0 then 'quantity is zero'
+            when costed.quantity < 0 and not costed.is_returned
                 then 'negative quantity outside a return'
-            when repeats.quantity > 0 and repeats.is_returned
+            when costed.quantity > 0 and costed.is_returned
                 then 'positive quantity in a return'
-            when round(repeats.unit_price, 2) <= 0
+            when costed.price is null then 'no price'
+            when costed.price <= 0
                 and settings.zero_price = 'reject'
+                and settings.prices != 'none'
                 then 'price is zero or less'
-            when round(repeats.unit_price, 2) < 0 then 'price is below zero'
-            when round(repeats.unit_cost, 2) < 0 then 'cost is below zero'
-            when repeats.first_line_no < repeats.line_no
+            when costed.price < 0 then 'price is below zero'
+            when costed.discount < 0
+                then 'line total above quantity times price'
+            when costed.net < 0 then 'discount above the line amount'
+            when costed.cost < 0 then 'cost is below zero'
+            when costed.first_line_no < costed.line_no
                 and settings.duplicates = 'reject'
-                then 'repeat of line ' || repeats.first_line_no
+                then 'repeat of line ' || costed.first_line_no
         end as reason
-    from repeats
+    from costed
     cross join settings
 ),
 
@@ -90,7 +229,14 @@ final as (
         case
             when judged.reason is null then judged.order_number
         end as order_number,
-        numbered.line_number::integer as line_number
+        numbered.line_number::integer as line_number,
+        -- its amounts, as the warehouse holds them
+        judged.units as quantity,
+        judged.price as unit_price,
+        judged.discount as discount_amount,
+        judged.net as net_amount,
+        judged.cost as unit_cost,
+        judged.order_status
     from judged
     left join numbered
         on judged.line_no = numbered.line_no

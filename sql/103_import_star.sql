@@ -23,9 +23,14 @@
 --     the order's (cancelled_ts, returned_ts)
 --   a customer's history is one version, valid from sign-up (a source
 --     gives one state of its customers)
---   amounts: unit price and cost rounded to the cent, quantities positive;
---     no discount, shipping or tax (the source has none); a cost the
---     source lacks stays null, and so does every margin built on it
+--   amounts: each line's quantity, unit price, discount, net amount and
+--     cost as 101 derives them (source_line); an order's discount is the
+--     sum of its lines'; no shipping or tax (an order total is its lines'
+--     net amounts); a cost the source lacks stays null, and so does every
+--     margin built on it; a source without prices has every unit price
+--     0.00, a placeholder (data_known says prices are unknown)
+--   a product's category, subcategory and brand are those of its first
+--     line
 
 insert into dim_channel (channel_id, channel_name, channel_group)
 with
@@ -93,6 +98,7 @@ joined as (
         lines.sku,
         lines.product_name,
         coalesce(lines.category, settings.default_category) as category,
+        lines.subcategory,
         lines.brand,
         channels.channel_id,
         coalesce(lines.customer_code, 'guest ' || lines.order_number)
@@ -104,14 +110,12 @@ joined as (
         lines.first_name,
         lines.last_name,
         lines.order_ts,
-        abs(lines.quantity) as quantity,
-        round(lines.unit_price, 2) as unit_price,
-        round(lines.unit_cost, 2) as unit_cost,
-        case
-            when lines.is_returned then 'returned'
-            when lines.is_cancelled then 'cancelled'
-            else 'completed'
-        end as line_status
+        source_lines.quantity,
+        source_lines.unit_price,
+        source_lines.unit_cost,
+        source_lines.discount_amount,
+        source_lines.net_amount,
+        source_lines.order_status as line_status
     from source_lines
     inner join lines
         on source_lines.line_no = lines.line_no
@@ -299,6 +303,7 @@ categories as (
     select distinct on (sku)
         sku,
         category,
+        subcategory,
         brand
     from lines
     order by sku, line_no
@@ -318,7 +323,7 @@ select
     firsts.sku,
     coalesce(names.product_name, firsts.sku) as product_name,
     categories.category,
-    null as subcategory,
+    categories.subcategory,
     categories.brand,
     costs.unit_cost,
     null as list_price,
@@ -352,7 +357,8 @@ orders as (
         lines.order_channel_id as channel_id,
         lines.order_order_ts as order_ts,
         lines.order_status,
-        sum(lines.quantity * lines.unit_price) as items_subtotal
+        sum(lines.quantity * lines.unit_price) as items_subtotal,
+        sum(lines.discount_amount) as discount_amount
     from lines
     inner join customers
         on lines.order_customer_code = customers.customer_code
@@ -380,10 +386,10 @@ select
         when orders.order_status = 'returned' then orders.order_ts
     end as returned_ts,
     orders.items_subtotal,
-    0.00 as discount_amount,
+    orders.discount_amount,
     0.00 as shipping_amount,
     0.00 as tax_amount,
-    orders.items_subtotal as order_total
+    orders.items_subtotal - orders.discount_amount as order_total
 from orders
 order by orders.order_id;
 
@@ -398,8 +404,8 @@ select
     lines.quantity,
     lines.unit_price,
     lines.unit_cost,
-    0.00 as discount_amount,
-    lines.quantity * lines.unit_price as net_amount
+    lines.discount_amount,
+    lines.net_amount
 from import_line as lines
 inner join dim_customer as customers
     on lines.order_customer_code = customers.customer_code

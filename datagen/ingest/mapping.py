@@ -1,24 +1,32 @@
 """Mapping files: how a shop's export becomes the warehouse's order lines.
 
-Owns the mapping format (TOML, documented in the README and by the
-built-in ``mappings/online-retail.toml``) and its validation: the file is
-checked against a schema (``msgspec`` Structs: every table, key, type and
-list) and then against the rules a schema cannot say (one source per field,
-a format only for dates and times, each ``pattern`` compiled by the engine
-that runs it: Arrow's RE2, not Python's ``re``). A mapping that cannot be
-used stops with one line naming the file and the key path
-(``rules.returned_when.codes[0]: expected a string, got 1``), before
-anything is read or touched.
+Owns reading a mapping (TOML, documented in the guide's "Bring your own
+orders" and by the built-in ``mappings/*.toml``) and checking it: first
+against a schema (``msgspec`` Structs: every table, key, type and list),
+then against the rules a schema cannot say (one source per field, a
+format only for dates and times, a status's value lists only on
+``status``, a discount or a profit only with a price, each ``pattern``
+compiled by the engine that runs it: Arrow's RE2, not Python's ``re``). A
+mapping that cannot be used stops with one line naming the file and the
+key path (``rules.returned_when.codes[0]: expected a string, got 1``),
+before anything is read or touched. What a checked mapping holds is
+``spec.Mapping``.
 
-A mapping has four tables:
+A mapping has these tables:
 
-- ``[source]``: ``format`` (``csv`` or ``parquet``), for CSV ``encoding``,
-  ``delimiter``, ``quote`` and ``compression`` (``infer`` from the name,
-  ``gzip`` or ``none``), and the ``currency`` of every amount;
-- ``[fields]``: for each warehouse field, the source column (its header
-  name) or a table: ``{ column = "X", format = "%d.%m.%Y %H:%M" }`` (a date
-  or time written that way), ``{ value = "..." }`` (a constant) or
-  ``{ columns = ["First", "Last"], separator = " " }`` (joined);
+- ``[source]``: how the lines file is written (``format`` csv or
+  parquet, ``encoding``, ``delimiter`` (one character, or ``"blanks"``
+  for columns apart by runs of blanks), ``quote``, ``compression``,
+  ``header`` and the ``columns`` of a file without one, ``decimal`` and
+  ``thousands``, ``order_fields``) and the ``currency`` of every amount;
+- ``[fields]``: for each warehouse field, the lines file's column (its
+  header name) or a table: ``{ column = "X", format = "%d.%m.%Y" }``,
+  ``{ value = "..." }``, ``{ columns = ["A", "B"], separator = " " }``,
+  ``{ column = "Status", cancelled = [...], returned = [...] }``;
+- ``[orders]``, ``[products]``, ``[customers]``: other files of the
+  export (``path``, the options of ``[source]`` where they differ, and
+  their own ``[<file>.fields]``), joined to the lines by order number,
+  product code and customer id;
 - ``[defaults]``: what the source lacks and the warehouse needs;
 - ``[rules]``: which lines are returns or cancellations, what happens to
   lines without a customer, which codes are not products, duplicates.
@@ -29,291 +37,57 @@ refused (it is not read as the prefixes C and X, nor as one prefix CX).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
 
 import msgspec
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..errors import DatagenError
-from ..escape import clean, shown, shown_path
+from ..escape import shown, shown_path
+from .schema import (
+    READ_OPTIONS,
+    _FieldTable,
+    _MappingFile,
+    _MatchTable,
+    _RulesTable,
+    explain,
+    regex_error,
+)
+from .spec import (
+    DEFAULTS,
+    FIELDS,
+    NUMBERS,
+    ONE_OF,
+    OPTIONAL,
+    ORDER_LEVEL,
+    PARTS,
+    REQUIRED,
+    TIMES,
+    Field,
+    Mapping,
+    Match,
+    Part,
+    Status,
+)
 
 BUILT_IN = Path(__file__).resolve().parent / "mappings"
 #: a mapping is a short text; a larger file is not one (and is not read)
 MAX_MAPPING_BYTES = 1 << 20
-
-#: fields every mapping must give
-REQUIRED = ("order_number", "sku", "quantity", "unit_price", "order_ts")
-#: fields a mapping may give; what it leaves out gets the stated default
-OPTIONAL = ("product_name", "customer_code", "country", "city", "region",
-            "email", "first_name", "last_name", "category", "brand",
-            "unit_cost", "channel")
 #: what a warehouse's data may or may not know (``Mapping.known``, the
 #: warehouse's ``data_known``): the chapters show what needs only what is
-#: known
+#: known. quantities, times, subcategories and discounts were added with
+#: exports that lack them (a basket list, dates without times)
 CAPABILITIES = ("prices", "costs", "returns", "cancellations", "channels",
                 "categories", "customers", "customer_names", "places",
-                "dates")
-#: fields that hold dates or times, and numbers
-TIMES = ("order_ts",)
-NUMBERS = ("quantity", "unit_price", "unit_cost")
-FORMATS = ("csv", "parquet")
-COMPRESSIONS = ("infer", "gzip", "none")
-SOURCE_OPTIONS = {"format": FORMATS, "encoding": None, "delimiter": None,
-                  "quote": None, "compression": COMPRESSIONS,
-                  "currency": None}
-DEFAULTS = {"channel": "Online store", "channel_group": "Owned",
-            "category": "All products"}
-CHANNEL_GROUPS = ("Owned", "Organic", "Paid")
-RULES = ("returned_when", "cancelled_when", "missing_customer",
-         "not_products", "duplicates", "zero_price")
-REJECT_OR_GUEST = ("reject", "guest")
-REJECT_OR_KEEP = ("reject", "keep")
-FIELD_KEYS = ("column", "columns", "value", "format", "separator")
-MATCH_KEYS = ("column", "starts_with", "equals", "codes", "pattern")
-TABLES = ("name", "description", "source", "fields", "defaults", "rules")
+                "dates", "quantities", "times", "subcategories",
+                "discounts")
+#: strftime codes that read a time of day
+TIME_OF_DAY = re.compile(r"%[HIMSTXcrRlkp]")
 
 
 class MappingError(DatagenError, ValueError):
     """A mapping that cannot be used; the message is one line."""
-
-
-# -- the schema: what msgspec checks (types, lists, choices, unknown keys) --
-
-Text = Annotated[str, msgspec.Meta(min_length=1)]
-Character = Annotated[str, msgspec.Meta(min_length=1, max_length=1)]
-Texts = Annotated[list[Text], msgspec.Meta(min_length=1)]
-
-
-class _FieldTable(msgspec.Struct, forbid_unknown_fields=True):
-    column: Text | None = None
-    columns: Texts | None = None
-    value: str | int | float | None = None
-    format: Text | None = None
-    separator: str | None = None
-
-
-class _MatchTable(msgspec.Struct, forbid_unknown_fields=True):
-    column: Text
-    starts_with: list[Text] | None = None
-    equals: list[str] | None = None
-    codes: list[str] | None = None
-    pattern: Text | None = None
-
-
-class _SourceTable(msgspec.Struct, forbid_unknown_fields=True):
-    format: Literal[FORMATS] = "csv"
-    encoding: Text = "utf-8"
-    delimiter: Character = ","
-    quote: Character = '"'
-    compression: Literal[COMPRESSIONS] = "infer"
-    currency: Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")] = "USD"
-
-
-class _DefaultsTable(msgspec.Struct, forbid_unknown_fields=True):
-    channel: Text = DEFAULTS["channel"]
-    channel_group: Literal[CHANNEL_GROUPS] = DEFAULTS["channel_group"]
-    category: Text = DEFAULTS["category"]
-
-
-class _RulesTable(msgspec.Struct, forbid_unknown_fields=True):
-    returned_when: _MatchTable | None = None
-    cancelled_when: _MatchTable | None = None
-    missing_customer: Literal[REJECT_OR_GUEST] = "reject"
-    not_products: _MatchTable | None = None
-    duplicates: Literal[REJECT_OR_KEEP] = "reject"
-    zero_price: Literal[REJECT_OR_KEEP] = "reject"
-
-
-_FieldsTable = msgspec.defstruct(
-    "_FieldsTable",
-    [(name, Text | _FieldTable) for name in REQUIRED]
-    + [(name, Text | _FieldTable | None, None) for name in OPTIONAL],
-    forbid_unknown_fields=True)
-
-
-class _MappingFile(msgspec.Struct, forbid_unknown_fields=True):
-    fields: _FieldsTable
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | \
-        None = None
-    description: str = ""
-    source: _SourceTable = msgspec.field(default_factory=_SourceTable)
-    defaults: _DefaultsTable = msgspec.field(default_factory=_DefaultsTable)
-    rules: _RulesTable = msgspec.field(default_factory=_RulesTable)
-
-
-#: the keys each table knows (for "unknown key" lines), by key path; a
-#: ``*`` stands for any field or rule name
-KNOWN_KEYS = {"": TABLES, "source": tuple(SOURCE_OPTIONS),
-              "fields": REQUIRED + OPTIONAL, "fields.*": FIELD_KEYS,
-              "defaults": tuple(DEFAULTS), "rules": RULES,
-              "rules.*": MATCH_KEYS}
-#: the values a choice allows, by its key
-CHOICES = {"format": FORMATS, "compression": COMPRESSIONS,
-           "channel_group": CHANNEL_GROUPS,
-           "missing_customer": REJECT_OR_GUEST,
-           "duplicates": REJECT_OR_KEEP, "zero_price": REJECT_OR_KEEP}
-#: what a value must look like where the schema says it with a pattern
-PATTERNS = {"currency": "an ISO 4217 code such as GBP"}
-#: msgspec's names of types, in words
-TYPE_WORDS = {"str": "a string", "int": "a whole number",
-              "float": "a number", "array": "a list", "object": "a table",
-              "bool": "true or false"}
-
-
-@dataclasses.dataclass(frozen=True)
-class Field:
-    """Where a warehouse field comes from: one column (read with
-    ``format`` if given), a constant, or columns joined."""
-    columns: tuple[str, ...] = ()
-    value: str | None = None
-    format: str | None = None
-    separator: str = " "
-
-
-@dataclasses.dataclass(frozen=True)
-class Match:
-    """Lines whose ``column`` starts with or equals one of the values, or
-    matches ``pattern`` (a regular expression, RE2 syntax)."""
-    column: str
-    starts_with: tuple[str, ...] = ()
-    equals: tuple[str, ...] = ()
-    pattern: str | None = None
-
-    def describe(self) -> str:
-        parts = []
-        if self.starts_with:
-            parts.append("starts with " + " or ".join(
-                repr(v) for v in self.starts_with))
-        if self.equals:
-            parts.append("is one of " + ", ".join(self.equals))
-        if self.pattern:
-            parts.append(f"matches /{self.pattern}/")
-        return f"{self.column} " + " or ".join(parts)
-
-
-@dataclasses.dataclass(frozen=True)
-class Mapping:
-    name: str
-    path: Path
-    description: str
-    format: str
-    encoding: str
-    delimiter: str
-    quote: str
-    compression: str
-    currency: str
-    fields: dict[str, Field]
-    defaults: dict[str, str]
-    returned_when: Match | None
-    cancelled_when: Match | None
-    missing_customer: str           # reject | guest
-    not_products: Match | None
-    duplicates: str                 # reject | keep
-    zero_price: str                 # reject | keep
-
-    def source_columns(self) -> list[str]:
-        """Every source column the mapping reads, in a stable order."""
-        names = [c for f in self.fields.values() for c in f.columns]
-        for match in (self.returned_when, self.cancelled_when,
-                      self.not_products):
-            if match is not None:
-                names.append(match.column)
-        return list(dict.fromkeys(names))
-
-    def known(self) -> dict[str, tuple[bool, str]]:
-        """What the data this mapping reads knows, per capability
-        (``CAPABILITIES``): (known, how), as the warehouse's ``data_known``
-        records it for the chapters."""
-        def given(*names: str) -> str | None:
-            found = [self.fields[n] for n in names if n in self.fields]
-            if not found:
-                return None
-            field = found[0]
-            if field.value is not None:
-                return f"always {field.value!r}"
-            return "column " + ", ".join(repr(c) for c in field.columns)
-
-        def rule(match: Match | None) -> str | None:
-            return f"lines whose {match.describe()}" if match else None
-
-        sources = {
-            "prices": given("unit_price"),
-            "costs": given("unit_cost"),
-            "returns": rule(self.returned_when),
-            "cancellations": rule(self.cancelled_when),
-            "channels": given("channel"),
-            "categories": given("category"),
-            "customers": given("customer_code"),
-            "customer_names": given("first_name", "last_name"),
-            "places": given("country", "region", "city"),
-            "dates": given("order_ts"),
-        }
-        lacking = {
-            "returns": "not in the source: no order is known to be returned",
-            "cancellations": "not in the source: no order is known to be "
-                             "cancelled",
-            "channels": "not in the source: every order is in the channel "
-                        f"{self.defaults['channel']!r}",
-            "categories": "not in the source: every product is in the "
-                          f"category {self.defaults['category']!r}",
-            "customers": "not in the source: each order is a guest "
-                         "customer of its own",
-            "costs": "not in the source: costs and margins are unknown",
-        }
-        return {name: (how is not None,
-                       how or lacking.get(name, "not in the source"))
-                for name, how in sources.items()}
-
-    def fields_text(self) -> list[str]:
-        """Where each warehouse field comes from, in words (one entry per
-        field of ``REQUIRED`` and ``OPTIONAL``), for the book."""
-        lines = []
-        for name in REQUIRED + OPTIONAL:
-            field = self.fields.get(name)
-            if field is None:
-                default = self.defaults.get(name, DEFAULTS.get(name))
-                lines.append(f"{name}: not in the source, "
-                             + (f"always {default!r}" if default else
-                                "unknown (null)"))
-            elif field.value is not None:
-                lines.append(f"{name}: always {field.value!r}")
-            elif len(field.columns) > 1:
-                lines.append(f"{name}: columns " + ", ".join(field.columns)
-                             + f" joined by {field.separator!r}")
-            else:
-                lines.append(f"{name}: column {field.columns[0]}" + (
-                    f" read as {field.format}" if field.format else ""))
-        return lines
-
-    def rules_text(self) -> list[str]:
-        """The rules in words, for the book's page about the import."""
-        lines = []
-        if self.returned_when:
-            lines.append(f"a line whose {self.returned_when.describe()} "
-                         "belongs to a return: an order of its own with "
-                         "status returned, quantities made positive")
-        if self.cancelled_when:
-            lines.append(f"a line whose {self.cancelled_when.describe()} "
-                         "belongs to a cancelled order")
-        lines.append("a line without a customer is " + (
-            "rejected" if self.missing_customer == "reject" else
-            "kept with a guest customer of its own order"))
-        if self.not_products:
-            lines.append(f"a line whose {self.not_products.describe()} is "
-                         "not a product and is rejected")
-        lines.append("an exact repeat of an earlier line of the same order "
-                     "is " + ("rejected" if self.duplicates == "reject"
-                              else "kept"))
-        lines.append("a line with a price of zero or less is " + (
-            "rejected" if self.zero_price == "reject" else "kept"))
-        lines.append("a line with a quantity of zero, or a negative "
-                     "quantity outside a return, is rejected")
-        return lines
 
 
 def resolve(name_or_path: str) -> Path:
@@ -359,54 +133,171 @@ def load(name_or_path: str) -> Mapping:
     try:
         spec = msgspec.convert(raw, _MappingFile)
     except msgspec.ValidationError as error:
-        fail(*_explain(str(error), raw))
+        fail(*explain(str(error), raw))
     return _mapping(spec, raw, path, fail)
 
 
 def _mapping(spec: _MappingFile, raw: dict, path: Path, fail) -> Mapping:
     """The checks a schema cannot state, and the ``Mapping`` they pass."""
     source = spec.source
-    try:
-        "".encode(source.encoding)
-    except LookupError:
-        fail("source.encoding", f"unknown encoding {shown(source.encoding)} "
-             "(any Python codec: utf-8, latin-1, cp1252, utf-16 ...)")
-    if source.delimiter == source.quote:
-        fail("source.quote", "the same character as the delimiter")
-    if source.delimiter in "\r\n" or source.quote in "\r\n":
-        fail("source.delimiter" if source.delimiter in "\r\n" else
-             "source.quote", "a line break cannot be one")
-    # the fields in the mapping's own order (the source columns' order)
-    names = [name for name in raw["fields"] if name in REQUIRED + OPTIONAL]
-    fields = {name: _field(getattr(spec.fields, name), name, fail)
-              for name in names}
-    if "customer_code" not in fields and \
-            spec.rules.missing_customer == "reject":
-        fail("fields.customer_code", "missing, and rules.missing_customer "
-             "is \"reject\" (the default): every line would be rejected; "
-             "map customer_code to the column of customer ids, or set "
-             "missing_customer = \"guest\" in [rules]")
+    lines = _part("lines", None, source, raw.get("fields", {}), spec.fields,
+                  "source", "fields", fail, order_fields=source.order_fields,
+                  rules=spec.rules)
+    joined = {}
+    for name, (key, allowed) in PARTS.items():
+        table = getattr(spec, name)
+        if table is None:
+            continue
+        if not table.path:
+            fail(f"{name}.path", f"missing: the {name} file, beside the "
+                 "lines file (or a path)")
+        if table.fields is None:
+            fail(f"{name}.fields", f"missing: the {name} file's fields, "
+                 f"its key {key} first")
+        inherited = {option: getattr(source, option)
+                     for option in READ_OPTIONS
+                     if getattr(table, option) is None}
+        part_raw = raw[name].get("fields", {})
+        joined[name] = _part(name, table.path, table, part_raw,
+                             table.fields, name, f"{name}.fields", fail,
+                             inherited=inherited)
+        given = set(joined[name].fields)
+        if key not in given:
+            fail(f"{name}.fields.{key}", f"missing: the {name} file is "
+                 f"joined to the lines by {key}")
+        wrong = sorted(given - {key} - set(allowed), key=FIELDS.index)
+        if wrong:
+            fail(f"{name}.fields.{wrong[0]}", f"not a field of the {name} "
+                 f"file (it gives {key} and " + ", ".join(allowed) + ")")
+        if key not in lines.fields and not (
+                key == "customer_code" and "customer_code" in
+                joined.get("orders", lines).fields):
+            fail(f"fields.{key}", f"missing: the lines are joined to the "
+                 f"{name} file by {key}, so the lines give it too")
+    seen: dict[str, str] = {}
+    for part in (lines, *joined.values()):
+        prefix = "fields" if part.name == "lines" else f"{part.name}.fields"
+        key = PARTS.get(part.name, ("",))[0]
+        for name in part.fields:
+            if name == key or (part.name == "orders"
+                               and name == "customer_code"
+                               and "customers" in joined):
+                continue
+            if name in seen:
+                fail(f"{prefix}.{name}", f"also given by {seen[name]}: "
+                     "one source per field")
+            seen[name] = f"{prefix}.{name}"
+    for name in REQUIRED:
+        if name not in lines.fields:
+            fail(f"fields.{name}", "missing: every mapping gives "
+                 + " and ".join(REQUIRED) + " (the lines file's columns); "
+                 "every other field is optional and what it turns off is "
+                 "recorded as unknown")
+    every = {name for part in (lines, *joined.values())
+             for name in part.fields}
+    for group in ONE_OF:
+        both = [name for name in group if name in every]
+        if len(both) > 1:
+            fail(f"fields.{both[1]}", f"{' and '.join(both)} say the same: "
+                 "give one")
+    priced = every & {"unit_price", "line_total", "line_subtotal"}
+    for name in ("line_discount", "discount_rate", "profit"):
+        if name in every and not priced:
+            fail(f"fields.{name}", "needs a price to apply to: unit_price, "
+                 "line_total or line_subtotal")
     rules = spec.rules
+    missing = rules.missing_customer or (
+        "reject" if "customer_code" in every else "guest")
+    if "customer_code" not in every and missing == "reject":
+        fail("fields.customer_code", "missing, and rules.missing_customer "
+             "is \"reject\": every line would be rejected; map "
+             "customer_code to the column of customer ids, or leave "
+             "missing_customer out (each order then is a guest of its own)")
+    defaults = dict(DEFAULTS, channel=spec.defaults.channel,
+                    channel_group=spec.defaults.channel_group,
+                    category=spec.defaults.category)
+    if spec.defaults.order_date is not None:
+        defaults["order_date"] = spec.defaults.order_date.isoformat()
     return Mapping(
         name=spec.name or path.stem, path=path,
-        description=spec.description, format=source.format,
-        encoding=source.encoding, delimiter=source.delimiter,
-        quote=source.quote, compression=source.compression,
-        currency=source.currency, fields=fields,
-        defaults={"channel": spec.defaults.channel,
-                  "channel_group": spec.defaults.channel_group,
-                  "category": spec.defaults.category},
-        returned_when=_match(rules.returned_when, "returned_when", fail),
-        cancelled_when=_match(rules.cancelled_when, "cancelled_when", fail),
-        missing_customer=rules.missing_customer,
-        not_products=_match(rules.not_products, "not_products", fail),
-        duplicates=rules.duplicates, zero_price=rules.zero_price)
+        description=spec.description, currency=source.currency,
+        lines=lines, joined=joined, defaults=defaults,
+        missing_customer=missing, duplicates=rules.duplicates,
+        zero_price=rules.zero_price)
 
 
-def _field(spec: str | _FieldTable, name: str, fail) -> Field:
+def _part(name: str, path: str | None, table, raw_fields: dict,
+          fields_spec, where: str, prefix: str, fail,
+          inherited: dict | None = None, order_fields: str = "each_line",
+          rules: _RulesTable | None = None) -> Part:
+    """One file's reading options and fields, checked."""
+    options = {option: getattr(table, option) for option in READ_OPTIONS
+               if getattr(table, option) is not None}
+    options.update(inherited or {})
+    options = {k: v for k, v in options.items() if v is not None}
+    encoding = options.get("encoding", "utf-8")
+    try:
+        "".encode(encoding)
+    except LookupError:
+        fail(f"{where}.encoding", f"unknown encoding {shown(encoding)} "
+             "(any Python codec: utf-8, latin-1, cp1252, utf-16 ...)")
+    delimiter = options.get("delimiter", ",")
+    quote = options.get("quote", '"')
+    if delimiter in ("tab", "\\t"):
+        delimiter = "\t"
+    if len(delimiter) != 1 and delimiter != "blanks":
+        fail(f"{where}.delimiter", f"one character, or \"blanks\" (columns "
+             f"apart by runs of blanks), got {shown(delimiter, 20)}")
+    if len(quote) != 1:
+        fail(f"{where}.quote", f"one character, got {shown(quote, 20)}")
+    if delimiter == quote:
+        fail(f"{where}.quote", "the same character as the delimiter")
+    if delimiter in "\r\n" or quote in "\r\n":
+        fail(f"{where}.delimiter" if delimiter in "\r\n" else
+             f"{where}.quote", "a line break cannot be one")
+    decimal = options.get("decimal", ".")
+    thousands = options.get("thousands", "")
+    if decimal == thousands:
+        fail(f"{where}.thousands", "the same character as the decimal "
+             "mark")
+    header = options.get("header", True)
+    columns = tuple(options.get("columns") or ())
+    if header and columns and "columns" not in (inherited or {}):
+        fail(f"{where}.columns", "names the columns of a file without a "
+             "header line: set header = false too (a header names its "
+             "own)")
+    if not header and not columns:
+        fail(f"{where}.columns", "missing: a file without a header "
+             "(header = false) needs its columns' names in order: "
+             "columns = [\"Date\", \"Order\", ...]")
+    if options.get("format") == "parquet" and not header:
+        fail(f"{where}.header", "a Parquet file names its columns itself")
+    # the fields in the mapping's own order (the source columns' order)
+    names = [n for n in raw_fields if n in FIELDS
+             and getattr(fields_spec, n) is not None]
+    fields = {n: _field(getattr(fields_spec, n), n, prefix, fail)
+              for n in names}
+    status = None
+    if "status" in fields:
+        status = _status(fields_spec.status, prefix, fail)
+    first_line = order_fields == "first_line"
+    rule = rules or _RulesTable()
+    return Part(
+        name=name, path=path, format=options.get("format", "csv"),
+        encoding=encoding, delimiter=delimiter, quote=quote,
+        compression=options.get("compression", "infer"), header=header,
+        columns=columns, decimal=decimal, thousands=thousands,
+        fields=fields, status=status,
+        order_fields="first_line" if first_line else "each_line",
+        returned_when=_match(rule.returned_when, "returned_when", fail),
+        cancelled_when=_match(rule.cancelled_when, "cancelled_when", fail),
+        not_products=_match(rule.not_products, "not_products", fail))
+
+
+def _field(spec: str | _FieldTable, name: str, prefix: str, fail) -> Field:
     if isinstance(spec, str):
         return Field(columns=(spec,))
-    key = f"fields.{name}"
+    key = f"{prefix}.{name}"
     given = [k for k in ("column", "columns", "value")
              if getattr(spec, k) is not None]
     if len(given) != 1:
@@ -414,23 +305,52 @@ def _field(spec: str | _FieldTable, name: str, fail) -> Field:
              f"{' and '.join(given)} together: give one of them")
     if spec.format is not None and name not in TIMES:
         fail(f"{key}.format", "only dates and times take a format ("
-             + ", ".join(TIMES) + ")")
-    if spec.format is not None and spec.column is None:
-        fail(f"{key}.format", "a format reads one column: "
-             "{ column = \"...\", format = \"...\" }")
+             + ", ".join(TIMES) + "); numbers take [source] decimal and "
+             "thousands")
+    if spec.format is not None and spec.value is not None:
+        fail(f"{key}.format", "a format reads a column: { column = "
+             "\"...\", format = \"...\" } (a value is written YYYY-MM-DD)")
     if spec.separator is not None and spec.columns is None:
         fail(f"{key}.separator", "a separator joins columns: "
              "{ columns = [\"...\", \"...\"], separator = \" \" }")
-    if name in TIMES and spec.column is None:
-        fail(key, "a date or time is read from one column: "
-             "{ column = \"...\" } (with a format if it needs one)")
+    lists = [k for k in ("cancelled", "returned", "completed")
+             if getattr(spec, k) is not None]
+    if lists and name != "status":
+        fail(f"{key}.{lists[0]}", "only status takes lists of values")
+    if spec.value is not None and (name in NUMBERS or name == "status"):
+        fail(f"{key}.value", "a number or a status comes from a column: "
+             "leave the field out where the source has none")
     if spec.value is not None:
-        return Field(value=str(spec.value))
+        value = str(spec.value)
+        if name in TIMES and not re.fullmatch(
+                r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?", value):
+            fail(f"{key}.value", f"a date written YYYY-MM-DD[ HH:MM[:SS]], "
+                 f"got {shown(value, 40)}")
+        return Field(value=value)
     if spec.columns is not None:
-        return Field(columns=tuple(spec.columns),
+        return Field(columns=tuple(spec.columns), format=spec.format,
                      separator=" " if spec.separator is None
                      else spec.separator)
     return Field(columns=(spec.column,), format=spec.format)
+
+
+def _status(spec, prefix: str, fail) -> Status:
+    key = f"{prefix}.status"
+    if isinstance(spec, str) or not (spec.cancelled or spec.returned
+                                     or spec.completed):
+        fail(key, "needs the values that mean each status: { column = "
+             "\"Status\", cancelled = [\"cancelled\"], returned = "
+             "[\"refunded\"], completed = [\"completed\"] }")
+    status = Status(cancelled=tuple(spec.cancelled or ()),
+                    returned=tuple(spec.returned or ()),
+                    completed=tuple(spec.completed or ()))
+    seen: dict[str, str] = {}
+    for value, kind in status.values():
+        if value in seen and seen[value] != kind:
+            fail(f"{key}.{kind}", f"{shown(value, 40)} is also in "
+                 f"{seen[value]}")
+        seen[value] = kind
+    return status
 
 
 def _match(spec: _MatchTable | None, name: str, fail) -> Match | None:
@@ -453,100 +373,18 @@ def _match(spec: _MatchTable | None, name: str, fail) -> Match | None:
                  pattern=spec.pattern)
 
 
-def regex_error(pattern: str) -> str | None:
-    """Why RE2 (which ``pyarrow.compute.match_substring_regex`` runs)
-    refuses ``pattern``, or None: Python's ``re`` accepts lookarounds and
-    backreferences that RE2 does not."""
-    try:
-        pc.match_substring_regex(pa.array([""], pa.string()), pattern)
-    except pa.ArrowInvalid as error:
-        reason = str(error).removeprefix("Invalid regular expression: ")
-        return shown(reason, 80)
-    return None
+def has_time_of_day(field: Field) -> bool | None:
+    """Whether a time field's format reads a time of day (None: no
+    format, the values say)."""
+    if field.value is not None:
+        return " " in field.value
+    if field.format is None:
+        return None
+    return bool(TIME_OF_DAY.search(field.format))
 
 
-def _explain(message: str, raw: dict) -> tuple[str, str]:
-    """msgspec's ``ValidationError`` text as (key path, why in words)."""
-    text, _, at = message.rpartition(" - at `$")
-    if not _:
-        text, at = message, "`"
-    path = at[:-1].lstrip(".")
-    steps = re.findall(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]", "." + path)
-    value = _value_at(raw, steps)
-    last = steps[-1][0] if steps else ""
-    quoted = re.search(r"`(.*)`", text)
-    if text.startswith("Object contains unknown field") and quoted:
-        shape = re.sub(r"^(fields|rules)\.\w+$", r"\1.*", path)
-        known = KNOWN_KEYS.get(shape, ())
-        return (_join(path, quoted[1]), "unknown key"
-                + (f" (known: {', '.join(known)})" if known else ""))
-    if text.startswith("Object missing required field") and quoted:
-        why = "missing" + (": every mapping names the column of "
-                           + ", ".join(REQUIRED) if path == "fields" else "")
-        return _join(path, quoted[1]), why
-    got = "" if value is _ABSENT else f", got {_shown_value(value)}"
-    if text.startswith("Invalid enum value"):
-        allowed = CHOICES.get(last, ())
-        return path, f"must be one of {', '.join(allowed)}{got}"
-    expected = re.match(r"Expected `([^`]*)`(.*)", text)
-    if not expected:
-        return path or "(top)", shown(text, 120)
-    kinds = [TYPE_WORDS.get(k.strip(), k.strip())
-             for k in expected[1].split("|") if k.strip() != "null"]
-    what = " or ".join(dict.fromkeys(kinds))
-    rest = expected[2]
-    if "matching regex" in rest:
-        what = PATTERNS.get(last, what + " " + rest.strip())
-    elif (length := re.search(r"of length ([<>]=) (\d+)", rest)):
-        what = _length_words(kinds[0], length[1], int(length[2]))
-    if what == "a list" and isinstance(value, str):
-        got += (f" (one column: column = {_shown_value(value)})"
-                if last == "columns" else
-                f" (one value is a list too: [{_shown_value(value)}])")
-    if "a table" in what and isinstance(value, str) and \
-            path.startswith("rules."):
-        got += " (a table: { column = \"...\", starts_with = [...] })"
-    return path or "(top)", f"expected {what}{got}"
+__all__ = ["BUILT_IN", "CAPABILITIES", "FIELDS", "NUMBERS", "OPTIONAL",
+           "ORDER_LEVEL", "REQUIRED", "TIMES", "Field", "Mapping",
+           "MappingError", "Match", "Part", "Status", "load", "resolve"]
 
 
-def _length_words(kind: str, sign: str, length: int) -> str:
-    if kind == "a string":
-        if sign == "<=" and length == 1:
-            return "one character"
-        return "a non-empty string" if length == 1 else \
-            f"a string of {'at least' if sign == '>=' else 'at most'} " \
-            f"{length} characters"
-    return (f"{kind} of {'at least' if sign == '>=' else 'at most'} "
-            f"{length} item{'s' if length > 1 else ''}")
-
-
-_ABSENT = object()
-
-
-def _value_at(raw, steps):
-    value = raw
-    for name, index in steps:
-        try:
-            value = value[int(index)] if index else value[name]
-        except (KeyError, IndexError, TypeError, ValueError):
-            return _ABSENT
-    return value
-
-
-def _shown_value(value) -> str:
-    if isinstance(value, str):
-        return shown(value, 40)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return shown(value, 40).strip("'")
-    if isinstance(value, (list, dict)):
-        text = clean(value)
-        return text if len(text) <= 40 else text[:40] + "…"
-    return f"a {type(value).__name__}"
-
-
-def _join(path: str, name: str) -> str:
-    shown_name = name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) \
-        else shown(name, 40)
-    return f"{path}.{shown_name}" if path else shown_name

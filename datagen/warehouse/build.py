@@ -228,7 +228,7 @@ def build(params: BuildParams, url: str | None = None,
                             "currency = %s",
                             [source.path.name, params.mapping or source.mapping.name,
                              source.mapping.currency])
-                    write_known(conn, source.mapping.known() if source
+                    write_known(conn, source.known() if source
                                 else GENERATED_KNOWS)
                 with steps.step("views"):
                     # the quality checks' one pass over the fact tables is made

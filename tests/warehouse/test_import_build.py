@@ -57,7 +57,9 @@ def imported(pg_url):
 
 def test_every_line_has_its_outcome(imported):
     got = {line: (outcome, reason, order, number) for line, outcome, reason,
-           order, number in rows(imported, "select * from source_line")}
+           order, number in rows(imported, "select line_no, outcome, reason, "
+                                          "order_number, line_number "
+                                          "from source_line")}
     assert got == OUTCOMES
 
 
@@ -193,8 +195,9 @@ def test_values_the_warehouse_cannot_hold_are_rejected_or_unknown(
 
 def test_the_warehouse_records_what_its_data_knows(conn, warehouse, pg_url):
     """data_known: a generated shop knows every capability; an import knows
-    what its mapping maps (online-retail: prices, returns, customers, places
-    and dates, no costs, cancellations, channels, categories or names)."""
+    what its mapping maps (online-retail: prices, returns, customers,
+    places, dates with times and quantities, no costs, cancellations,
+    channels, categories, subcategories, discounts or names)."""
     from datagen.ingest.mapping import CAPABILITIES, load
     generated = warehouse()
     rows = conn.execute(f"select capability, known, how from "
@@ -203,6 +206,7 @@ def test_the_warehouse_records_what_its_data_knows(conn, warehouse, pg_url):
     assert all(known and how == "generated" for _, known, how in rows)
     known = load("online-retail").known()
     assert {name for name, (is_known, _) in known.items() if is_known} == {
-        "prices", "returns", "customers", "places", "dates"}
+        "prices", "returns", "customers", "places", "dates", "times",
+        "quantities"}
     assert "'UnitPrice'" in known["prices"][1]
     assert "costs and margins are unknown" in known["costs"][1]
