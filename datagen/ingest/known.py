@@ -49,9 +49,12 @@ def known(mapping: Mapping) -> dict[str, tuple[bool, str]]:
     if prices == "unit":
         price_how = _from(mapping, "unit_price")
     elif "line_total" in fields:
+        base = ("the line amounts before discount, "
+                f"{_from(mapping, 'line_subtotal')}"
+                if "line_subtotal" in fields else "them")
         price_how = (f"{_from(mapping, 'line_total')} (line totals; unit "
-                     "prices derived, rounded up to the cent, the cents "
-                     "carried as the line's discount)")
+                     f"prices derived from {base}, rounded up to the cent, "
+                     "the cents carried as the line's discount)")
     elif "line_subtotal" in fields:
         price_how = (f"{_from(mapping, 'line_subtotal')} (line amounts "
                      "before discount; unit prices derived, rounded up to "

@@ -120,7 +120,7 @@ def test_a_bad_mapping_names_its_key(tmp_path, change, key):
 
 def test_an_unknown_mapping_lists_the_built_in_ones():
     with pytest.raises(MappingError, match="online-retail"):
-        ingest.load("shopify-orders")
+        ingest.load("magento-orders")
 
 
 def test_parquet_reads_the_same_lines(tmp_path):
