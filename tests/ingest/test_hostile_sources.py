@@ -124,6 +124,25 @@ def a_folder(folder: Path) -> Path:
     return path
 
 
+def with_orders_file(rows: bytes) -> Callable[[Path], Path]:
+    """The fixture's lines and an orders file ``orders_file.csv`` beside
+    them (``JOINED``'s mapping joins it by invoice number)."""
+    def make(folder: Path) -> Path:
+        (folder / "orders_file.csv").write_bytes(b"Invoice,Who\n" + rows)
+        path = folder / "orders.csv"
+        path.write_bytes(FIXTURE.read_bytes())
+        return path
+    return make
+
+
+JOINED = mapping_with(('customer_code = "CustomerID"\n', "")) + (
+    '\n[orders]\npath = "orders_file.csv"\n[orders.fields]\n'
+    'order_number = "Invoice"\ncustomer_code = "Who"\n')
+BLANKS = ('[source]\ndelimiter = "blanks"\nheader = false\n'
+          'columns = ["order", "item", "qty"]\n[fields]\n'
+          'order_number = "order"\nsku = "item"\nquantity = "qty"\n')
+
+
 @dataclasses.dataclass(frozen=True)
 class Case:
     """A hostile input and the one line it must give."""
@@ -263,6 +282,78 @@ CASES = [
                                               InvoiceDate="12/1/0010 8:26")),
          "the orders span 0010-12-01 (line 2) to 2010-12-01 (line 1), "
          "2,000 years"),
+    # -- the shapes of exports (issue 23) ----------------------------------
+    Case("a ';' header with a ',' in a name", (
+        b"InvoiceNo;StockCode;Description, long;Quantity;InvoiceDate;"
+        b"UnitPrice;CustomerID;Country\n1;2;3;4;5;6;7;8\n"),
+         "it looks ';'-separated (8 columns): set source.delimiter = \";\""),
+    Case("a value with a blank in a blank-aligned file",
+         b"1 A 2\n2 B C 3\n", "line 2: 4 values where there are 3 columns",
+         mapping=BLANKS),
+    Case("no header and no columns", FIXTURE.read_bytes(),
+         "source.columns: missing: a file without a header (header = "
+         "false) needs its columns' names",
+         mapping=BLANKS.replace('columns = ["order", "item", "qty"]\n',
+                                "")),
+    Case("columns with a header", FIXTURE.read_bytes(),
+         "source.columns: names the columns of a file without a header",
+         mapping=BLANKS.replace("header = false\n", "")),
+    Case("a delimiter of two characters", FIXTURE.read_bytes(),
+         "source.delimiter: one character, or \"blanks\"",
+         mapping=mapping_with(('delimiter = ","', 'delimiter = ";;"'))),
+    Case("the decimal mark as thousands", FIXTURE.read_bytes(),
+         "source.thousands: the same character as the decimal mark",
+         mapping=mapping_with(('currency = "GBP"', 'currency = "GBP"\n'
+                               'decimal = ","\nthousands = ","'))),
+    Case("order_number missing", FIXTURE.read_bytes(),
+         "fields.order_number: missing: every mapping gives order_number "
+         "and sku", mapping=mapping_with(('order_number = "InvoiceNo"\n',
+                                          ""))),
+    Case("a status without its lists", FIXTURE.read_bytes(),
+         "fields.status: needs the values that mean each status",
+         mapping=mapping_with(('country = "Country"',
+                               'country = "Country"\nstatus = "Country"'))),
+    Case("a status value in two lists", FIXTURE.read_bytes(),
+         "fields.status.returned: 'x' is also in cancelled",
+         mapping=mapping_with(('country = "Country"',
+                               'country = "Country"\nstatus = { column = '
+                               '"Country", cancelled = ["X"], returned = '
+                               '["x"] }'))),
+    Case("value lists on another field", FIXTURE.read_bytes(),
+         "fields.country.cancelled: only status takes lists of values",
+         mapping=mapping_with(('country = "Country"', 'country = { column '
+                               '= "Country", cancelled = ["x"] }'))),
+    Case("a profit without a price", FIXTURE.read_bytes(),
+         "fields.profit: needs a price to apply to: unit_price, line_total "
+         "or line_subtotal",
+         mapping=mapping_with(('unit_price = "UnitPrice"',
+                               'profit = "UnitPrice"'))),
+    Case("a unit price and a subtotal", FIXTURE.read_bytes(),
+         "fields.line_subtotal: unit_price and line_subtotal say the same",
+         mapping=mapping_with(('unit_price = "UnitPrice"',
+                               'unit_price = "UnitPrice"\n'
+                               'line_subtotal = "Quantity"'))),
+    Case("a field from two files", with_orders_file(b"536365,17850\n"),
+         "orders.fields.country: also given by fields.country: one source "
+         "per field", mapping=JOINED + 'country = "Who"\n'),
+    Case("a products file giving a customer", FIXTURE.read_bytes(),
+         "products.fields.customer_code: not a field of the products file",
+         mapping=mapping_with(('[defaults]', '[products]\npath = "p.csv"\n'
+                               '[products.fields]\nsku = "S"\n'
+                               'customer_code = "C"\n[defaults]'))),
+    Case("a joined file that is not there", FIXTURE.read_bytes(),
+         "orders_file.csv: no such file (or not a file) (the orders file "
+         "the mapping names)", mapping=JOINED, names_it=False),
+    Case("an order twice in the orders file", with_orders_file(
+        b"536365,17850\n536366,1\n536365,15311\n"),
+         "line 3: order '536365' is there 2 times (first at line 1): this "
+         "file gives each order once", mapping=JOINED, names_it=False),
+    Case("a discount rate of 20", csv_of(line(Country="20")),
+         "line 1: column 'Country': '20' is not a discount rate from 0 to 1",
+         mapping=mapping_with(('country = "Country"',
+                               'discount_rate = "Country"'))),
+    Case("an amount with a word", csv_of(line(UnitPrice="12.50 EUR")),
+         "line 1: column 'UnitPrice': '12.50 EUR' is not a number"),
     # -- mappings ----------------------------------------------------------
     Case("a number in codes", FIXTURE.read_bytes(),
          "rules.not_products.codes[0]: expected a string, got 1",
