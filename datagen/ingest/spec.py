@@ -94,7 +94,7 @@ class Status:
 
     def values(self) -> list[tuple[str, str]]:
         """(value in lower case, status) for each listed value."""
-        return [(value.strip().casefold(), status)
+        return [(value.strip().lower(), status)
                 for status in STATUSES
                 for value in getattr(self, status)]
 

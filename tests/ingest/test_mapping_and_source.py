@@ -150,10 +150,30 @@ def test_the_guides_mapping_still_loads(tmp_path):
     path.write_text(example)
     mapping = ingest.load(str(path))
     assert mapping.name == "my-shop" and mapping.delimiter == ";"
-    assert mapping.cancelled_when.equals == ("cancelled",)
+    assert mapping.cancelled_when.equals == ("storno",)
     assert mapping.fields["order_ts"].format == "%d.%m.%Y %H:%M"
     assert mapping.fields["first_name"].columns == ("First", "Middle")
     assert mapping.fields["channel"].value == "Web shop"
+    assert mapping.lines.decimal == "," and mapping.lines.thousands == "."
+    assert mapping.status.returned == ("refunded",)
+    assert mapping.defaults["order_date"] == "2000-01-01"
+
+
+def test_every_mapping_the_guide_shows_loads(tmp_path):
+    """Each TOML example of the guide is a mapping (or a part of one that
+    loads with the lines' two required fields)."""
+    import re
+
+    from conftest import ROOT
+    guide = (ROOT / "book" / "guide" / "own_orders.md").read_text()
+    examples = re.findall(r"```toml\n(.*?)```", guide, re.S)
+    assert len(examples) >= 7
+    for number, example in enumerate(examples):
+        if "[fields]" not in example:
+            example += '[fields]\norder_number = "A"\nsku = "B"\n'
+        path = tmp_path / f"example{number}.toml"
+        path.write_text(example)
+        assert ingest.load(str(path)).lines.fields
 
 
 def test_a_parquet_time_with_a_zone_is_the_shops_wall_clock(tmp_path):
