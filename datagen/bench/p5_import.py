@@ -10,7 +10,11 @@ The yardstick is a raw COPY of the same file's lines into text columns
 (``baselines.copy_file_lines``: no mapping, no judging, no star). The file
 repeated ``REPEAT`` times (each copy's order numbers made its own) is
 imported once, to show that memory stays flat as the source grows. A
-quick run imports the file's first ``QUICK_LINES`` lines instead.
+normalised export of four files (order lines, orders, products,
+customers: ``exports.several_files``) is imported at two sizes, the
+larger ``SEVERAL_TOTALS[-1]`` lines in all, to show the same for an
+import that joins several files. A quick run imports the file's first
+``QUICK_LINES`` lines instead, and smaller exports.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import re
 from pathlib import Path
 
 from .. import server
-from . import baselines
+from . import baselines, exports
 from .measure import OUT, drop_family, in_own_process, median, median_run
 
 TITLE = "P5 import"
@@ -32,6 +36,9 @@ ROUNDS = 3
 #: copies of the real file in the larger source (1 + 3 = 2.2M lines)
 REPEAT = 4
 QUICK_LINES, QUICK_REPEAT = 20_000, 2
+#: the sizes (lines of all four files) of the several-files export
+SEVERAL_TOTALS = (500_000, 2_000_000)
+QUICK_SEVERAL_TOTALS = (10_000, 40_000)
 
 
 def repeat_source(source: Path, copies: int, out: Path,
@@ -54,9 +61,29 @@ def repeat_source(source: Path, copies: int, out: Path,
     return count * copies
 
 
-def _import(url: str, source: Path) -> dict:
+def _import(url: str, source: Path, mapping: str = MAPPING) -> dict:
     return in_own_process(url, dict(schema=SCHEMA, source=str(source),
-                                    mapping=MAPPING))
+                                    mapping=mapping))
+
+
+def several(url: str, totals: tuple[int, ...]) -> list[dict]:
+    """The four-file export at each size of ``totals``, imported once
+    each: its lines, seconds and peak memory."""
+    found = []
+    for total in totals:
+        folder = OUT / f"several_{total}"
+        made = exports.several_files(folder, total)
+        try:
+            run = _import(url, made["lines"], str(made["mapping"]))
+        finally:
+            drop_family(url, SCHEMA)
+            for path in folder.iterdir():
+                path.unlink()
+            folder.rmdir()
+        found.append({"lines": made["total"], "files": made["counts"],
+                      "seconds": run["seconds"],
+                      "peak_memory_mib": run["peak_kib"] / 1024})
+    return found
 
 
 def run(url: str, quick: bool = False, source: Path = SOURCE) -> dict:
@@ -76,6 +103,8 @@ def run(url: str, quick: bool = False, source: Path = SOURCE) -> dict:
         bigger_lines = repeat_source(source, copies, bigger)
         big = _import(url, bigger)
         copies_s, lines = baselines.copy_file_lines(url, source, ROUNDS)
+        joined = several(url, QUICK_SEVERAL_TOTALS if quick
+                         else SEVERAL_TOTALS)
     finally:
         drop_family(url, SCHEMA)
         for path in made:
@@ -93,7 +122,8 @@ def run(url: str, quick: bool = False, source: Path = SOURCE) -> dict:
             "repeated": {"copies": copies, "lines": bigger_lines,
                          "seconds": big["seconds"],
                          "lines_per_s": bigger_lines / big["seconds"],
-                         "peak_memory_mib": big["peak_kib"] / 1024}}
+                         "peak_memory_mib": big["peak_kib"] / 1024},
+            "several_files": joined}
 
 
 def lines(p5: dict) -> list[str]:
@@ -118,4 +148,20 @@ def lines(p5: dict) -> list[str]:
         f"    {big['seconds']:>8.1f} s {big['lines_per_s']:>10,.0f} "
         f"lines/s  peak {big['peak_memory_mib']:.0f} MiB "
         f"({big['peak_memory_mib'] / p5['peak_memory_mib']:.2f}x the "
-        f"file's for {big['lines'] / p5['lines']:.1f}x the lines)"]
+        f"file's for {big['lines'] / p5['lines']:.1f}x the lines)"
+    ] + _several_lines(p5.get("several_files", []))
+
+
+def _several_lines(runs: list[dict]) -> list[str]:
+    if not runs:
+        return []
+    first = runs[0]
+    found = ["  four joined files (order lines, orders, products, "
+             "customers), one run each"]
+    for run in runs:
+        found.append(
+            f"    {run['lines']:>9,} lines {run['seconds']:>8.1f} s  peak "
+            f"{run['peak_memory_mib']:.0f} MiB "
+            f"({run['peak_memory_mib'] / first['peak_memory_mib']:.2f}x "
+            f"for {run['lines'] / first['lines']:.1f}x the lines)")
+    return found

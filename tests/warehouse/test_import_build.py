@@ -210,3 +210,35 @@ def test_the_warehouse_records_what_its_data_knows(conn, warehouse, pg_url):
         "quantities"}
     assert "'UnitPrice'" in known["prices"][1]
     assert "costs and margins are unknown" in known["costs"][1]
+
+
+def test_an_export_of_four_files_joins_in_the_database(pg_url, tmp_path):
+    """The bench's made-up four-file export (small here): every line
+    imported or rejected for its status, and the completed lines' revenue
+    equal to pandas' join of the files."""
+    import pandas as pd
+
+    from datagen.bench.exports import several_files
+    made = several_files(tmp_path / "export", 4_000, seed=3)
+    schema = "imp_four_files"
+    build(parse_params(schema=schema), url=pg_url, echo=lambda line: None,
+          source=Source.open(made["lines"], str(made["mapping"])))
+    lines = pd.read_csv(made["lines"], dtype=str)
+    orders = pd.read_csv(tmp_path / "export" / "orders.csv", dtype=str)
+    joined = lines.merge(orders, on="order_id")
+    sold = joined[joined["state"] == "delivered"]
+    revenue = sum((int(q) * Decimal(p).quantize(Decimal("0.01"))
+                   for q, p in zip(sold["qty"], sold["price"])),
+                  Decimal(0))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert rows(conn, "select count(*) from source_line where outcome "
+                    "= 'imported'", schema) == [(len(lines),)]
+        assert rows(conn, "select sum(net_revenue) from vw_daily_revenue",
+                    schema) == [(revenue,)]
+        assert rows(conn, "select count(*) from fact_order where "
+                    "order_status = 'completed'", schema) == [
+            (sold["order_id"].nunique(),)]
+        assert rows(conn, "select count(*) from quality_check where not "
+                    "passed", schema) == [(0,)]
+        for name in (schema, schema + "_import"):
+            schemas.drop_schema(conn, name)
