@@ -202,3 +202,62 @@ def test_a_parquet_time_with_a_zone_is_the_shops_wall_clock(tmp_path):
         "2024-07-01T11:00:00", "2024-01-01T23:30:59"]     # BST, then GMT
     assert [(r["quantity"], r["unit_price"], r["customer_code"])
             for r in rows] == [(1, "2.5", "17850"), (2, "3", None)]
+
+
+def read_all(tmp_path, text: bytes | str, mapping: str) -> list[dict]:
+    """The mapped lines of a file ``text`` read with the mapping text."""
+    path = tmp_path / "export.txt"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    toml = tmp_path / "shape.toml"
+    toml.write_text(mapping)
+    return lines_of(path, str(toml))
+
+
+def test_numbers_with_a_decimal_comma_signs_and_percents(tmp_path):
+    rows = read_all(tmp_path, "o;s;q;p;r\n1;A;1.000;€ 1.234,56;20%\n"
+                    "2;B;2;0,5;0,1\n", '[source]\ndelimiter = ";"\n'
+                    'decimal = ","\nthousands = "."\n[fields]\n'
+                    'order_number = "o"\nsku = "s"\nquantity = "q"\n'
+                    'unit_price = "p"\ndiscount_rate = "r"\n')
+    assert [(r["quantity"], r["unit_price"], float(r["discount_rate"]))
+            for r in rows] == [(1000, "1234.56", 0.2), (2, "0.5", 0.1)]
+
+
+def test_times_with_offsets_and_a_date_and_a_time_column(tmp_path):
+    rows = read_all(tmp_path, "o,s,d,t,iso\n"
+                    "1,A,2024-03-01,09:50,2024-03-01T09:50:26.123+02:00\n"
+                    "2,A,2024-03-02,23:05,2024-03-02 23:05\n",
+                    '[fields]\norder_number = "o"\nsku = "s"\n'
+                    'order_ts = { columns = ["d", "t"], format = '
+                    '"%Y-%m-%d %H:%M" }\n')
+    assert [r["order_ts"].isoformat() for r in rows] == [
+        "2024-03-01T09:50:00", "2024-03-02T23:05:00"]
+    rows = read_all(tmp_path, "o,s,d,t,iso\n"
+                    "1,A,2024-03-01,09:50,2024-03-01T09:50:26.123+02:00\n"
+                    "2,A,2024-03-02,23:05,2024-03-02 23:05\n",
+                    '[fields]\norder_number = "o"\nsku = "s"\n'
+                    'order_ts = "iso"\n')
+    assert [r["order_ts"].isoformat() for r in rows] == [
+        "2024-03-01T09:50:26", "2024-03-02T23:05:00"]
+
+
+def test_blank_aligned_lines_without_a_header_count_records(tmp_path):
+    rows = read_all(tmp_path, "  1   A  2\n\n2\tB   3  \n   \n3 \"C\" 1",
+                    '[source]\ndelimiter = "blanks"\nheader = false\n'
+                    'columns = ["o", "s", "q"]\n[fields]\n'
+                    'order_number = "o"\nsku = "s"\nquantity = "q"\n')
+    assert [(r["line_no"], r["order_number"], r["sku"], r["quantity"])
+            for r in rows] == [(1, "1", "A", 2), (2, "2", "B", 3),
+                               (3, "3", "C", 1)]
+
+
+def test_a_full_name_splits_at_its_last_blank_and_absences_fill_in(
+        tmp_path):
+    rows = read_all(tmp_path, "o,s,n\n1,A,Mary Ann Smith\n2,B,Cher\n3,C,\n",
+                    '[fields]\norder_number = "o"\nsku = "s"\n'
+                    'full_name = "n"\n')
+    assert [(r["first_name"], r["last_name"]) for r in rows] == [
+        ("Mary Ann", "Smith"), ("Cher", ""), (None, None)]
+    # no quantity: one unit; no date: the placeholder day; no customer
+    assert {(r["quantity"], r["order_ts"].isoformat(), r["customer_code"])
+            for r in rows} == {(1, "2000-01-01T00:00:00", None)}
