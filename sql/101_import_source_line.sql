@@ -63,9 +63,15 @@ classified as (
     select
         repeats.*,
         statuses.status as listed_status,
+        settings.prices,
+        settings.zero_price,
+        settings.missing_customer,
+        settings.duplicates,
+        settings.status_other,
         abs(repeats.quantity) as units,
         case when repeats.is_returned then -1 else 1 end as sign
     from repeats
+    cross join settings
     left join statuses
         on lower(repeats.status) = statuses.value
 ),
@@ -106,13 +112,12 @@ priced as (
     select
         gross.*,
         case
-            when settings.prices = 'none' then 0.00
+            when gross.prices = 'none' then 0.00
             when gross.unit_price is not null then round(gross.unit_price, 2)
             when gross.units > 0
                 then ceil(gross.gross_amount * 100 / gross.units) / 100
         end as price
     from gross
-    cross join settings
 ),
 
 discounted as (
@@ -171,13 +176,13 @@ judged as (
             when costed.sku is null then 'no product code'
             when costed.not_product
                 then 'not a product (' || costed.sku || ')'
-            when settings.status_other = 'reject'
+            when costed.status_other = 'reject'
                 and costed.listed_status is null
                 and not (costed.is_returned or costed.is_cancelled)
                 then 'status not listed ('
                 || coalesce(costed.status, 'none') || ')'
             when costed.customer_code is null
-                and settings.missing_customer = 'reject'
+                and costed.missing_customer = 'reject'
                 then 'no customer'
             when costed.order_ts is null then 'no order time'
             when costed.quantity = 0 then 'quantity is zero'
@@ -187,8 +192,8 @@ judged as (
                 then 'positive quantity in a return'
             when costed.price is null then 'no price'
             when costed.price <= 0
-                and settings.zero_price = 'reject'
-                and settings.prices != 'none'
+                and costed.zero_price = 'reject'
+                and costed.prices != 'none'
                 then 'price is zero or less'
             when costed.price < 0 then 'price is below zero'
             when costed.discount < 0
@@ -196,11 +201,10 @@ judged as (
             when costed.net < 0 then 'discount above the line amount'
             when costed.cost < 0 then 'cost is below zero'
             when costed.first_line_no < costed.line_no
-                and settings.duplicates = 'reject'
+                and costed.duplicates = 'reject'
                 then 'repeat of line ' || costed.first_line_no
         end as reason
     from costed
-    cross join settings
 ),
 
 numbered as (
