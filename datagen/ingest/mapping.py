@@ -154,9 +154,12 @@ def _mapping(spec: _MappingFile, raw: dict, path: Path, fail) -> Mapping:
         if table.fields is None:
             fail(f"{name}.fields", f"missing: the {name} file's fields, "
                  f"its key {key} first")
+        # how a file is written is [source]'s unless said otherwise; its
+        # header and column names are its own
         inherited = {option: getattr(source, option)
                      for option in READ_OPTIONS
-                     if getattr(table, option) is None}
+                     if getattr(table, option) is None
+                     and option not in ("header", "columns")}
         part_raw = raw[name].get("fields", {})
         joined[name] = _part(name, table.path, table, part_raw,
                              table.fields, name, f"{name}.fields", fail,
@@ -262,7 +265,7 @@ def _part(name: str, path: str | None, table, raw_fields: dict,
              "mark")
     header = options.get("header", True)
     columns = tuple(options.get("columns") or ())
-    if header and columns and "columns" not in (inherited or {}):
+    if header and columns:
         fail(f"{where}.columns", "names the columns of a file without a "
              "header line: set header = false too (a header names its "
              "own)")

@@ -261,3 +261,30 @@ def test_a_full_name_splits_at_its_last_blank_and_absences_fill_in(
     # no quantity: one unit; no date: the placeholder day; no customer
     assert {(r["quantity"], r["order_ts"].isoformat(), r["customer_code"])
             for r in rows} == {(1, "2000-01-01T00:00:00", None)}
+
+
+def test_dates_written_as_numbers_in_a_parquet_file(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    path = tmp_path / "lines.parquet"
+    pq.write_table(pa.table({"o": [1, 2], "s": ["A", "B"],
+                             "d": pa.array([20240131, 20231201])}), path)
+    mapping = tmp_path / "numbers.toml"
+    mapping.write_text('[source]\nformat = "parquet"\n[fields]\n'
+                       'order_number = "o"\nsku = "s"\n'
+                       'order_ts = { column = "d", format = "%Y%m%d" }\n')
+    rows = lines_of(path, str(mapping))
+    assert [(r["order_number"], r["order_ts"].isoformat()) for r in rows] \
+        == [("1", "2024-01-31T00:00:00"), ("2", "2023-12-01T00:00:00")]
+
+
+def test_a_joined_file_has_its_own_header(tmp_path):
+    """[source]'s header = false and columns are the lines file's: a file
+    joined to it reads its own header unless it says otherwise."""
+    text = ('[source]\nheader = false\ncolumns = ["o", "s"]\n[fields]\n'
+            'order_number = "o"\nsku = "s"\n[orders]\npath = "o.csv"\n'
+            '[orders.fields]\norder_number = "id"\ncustomer_code = "c"\n')
+    path = tmp_path / "joined.toml"
+    path.write_text(text)
+    orders = ingest.load(str(path)).joined["orders"]
+    assert orders.header and orders.columns == ()
