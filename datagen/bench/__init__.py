@@ -18,7 +18,9 @@ what lies outside the product, the yardsticks, is in ``baselines``:
   scales 1, 10 and 100, each in its own process, and beyond the fixed
   cost of a build;
 - P5 ``p5_import``: a whole import of the real UCI Online Retail file
-  against a raw COPY of its lines, and the file repeated for memory;
+  against a raw COPY of its lines, the file repeated for memory, and a
+  made-up export of four joined files at 0.5 and 2 million lines
+  (``exports``) whose memory stays flat;
 - P6 ``p6_cluster``: the build and the chapter queries on one node and on
   a Citus cluster of this machine;
 - P7 ``p7_refresh``: a one-day refresh against a whole build as of the
