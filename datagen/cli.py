@@ -70,9 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="import a shop's order lines (CSV or Parquet)")
     imported.add_argument("source", help="the export: a CSV (maybe .gz) or "
                           "Parquet file")
+    from .ingest.mapping import BUILT_IN
     imported.add_argument("--mapping", required=True,
-                          help="a built-in mapping (online-retail) or a "
-                          "mapping file (TOML)")
+                          help="a built-in mapping ("
+                          + ", ".join(sorted(p.stem for p in
+                                             BUILT_IN.glob("*.toml")))
+                          + ") or a mapping file (TOML)")
     imported.add_argument("--schema", default=DEFAULTS["schema"],
                           help=f"(default: {DEFAULTS['schema']})")
     imported.add_argument("--min-pair-orders", dest="min_pair_orders",

@@ -310,8 +310,9 @@ def parse_source(source, mapping) -> tuple[str, str]:
         raise ParamError("source", "a readable file (a CSV or Parquet "
                          "export)", source, quote=shown_path)
     if not mapping:
-        raise ParamError("mapping", "a built-in mapping (online-retail) or a "
-                         "mapping file, to read the source with", mapping)
+        raise ParamError("mapping", "a built-in mapping (such as "
+                         "online-retail or shopify-orders) or a mapping "
+                         "file, to read the source with", mapping)
     return str(path.resolve()), mapping
 
 
