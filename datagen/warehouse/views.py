@@ -55,6 +55,9 @@ VIEW_FILES = (
     "039_int_product_pairs.sql",
     "040_vw_product_pairs.sql",
     "041_vw_product_association_rules.sql",
+    "042_int_repeat_pairs.sql",
+    "043_vw_pair_customers.sql",
+    "044_vw_data_profile.sql",
 )
 
 

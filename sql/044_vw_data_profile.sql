@@ -1,0 +1,276 @@
+-- vw_data_profile (a plain view, computed as it is read: it stays right
+-- after a refresh without being made again)
+-- grain: exactly one row: the warehouse as a whole.
+-- purpose: what the data knows and how much of it there is. Every chapter
+-- of the book reads it and shows a section only where it meets what the
+-- section needs (datagen/chapters/needs.py, book/guide/
+-- what_the_book_shows.md); the introduction shows it whole.
+-- definitions:
+--   source             = 'generated' (build_info.seed is set) or 'imported'
+--   refreshable        = a generated warehouse: datagen refresh brings it
+--                        forward (an imported one has no later days)
+--   known              = data_known as {capability: {known, how}}
+--   unknown            = the capabilities data_known marks unknown, sorted
+--   first_day,last_day = the data period: build_info.start_date and
+--                        end_date (a generated shop's parameters, an
+--                        import's first and last order day)
+--   days               = last_day - first_day + 1; range [1, inf)
+--   days_with_orders   = days with an order (any status); range [0, days]
+--   weekdays           = days of the week with an order; range [0, 7]
+--   has_times_of_day   = some order has a time of day other than midnight
+--                        (else the source gave dates only)
+--   whole_months       = calendar months every day of which is in the
+--                        period; first_whole_month, last_whole_month the
+--                        first and last of them (null without one)
+--   partial_months     = calendar months the period covers in part;
+--                        range [0, 2]
+--   month_cycles       = the least number of whole months of one calendar
+--                        month (January ... December): 2 when the period
+--                        covers every calendar month whole twice or more;
+--                        range [0, inf)
+--   whole_quarters,
+--   whole_years        = calendar quarters and years every day of which is
+--                        in the period
+--   years              = calendar years the period touches; range [1, inf)
+--   orders             = orders of any status; completed_orders those
+--                        completed
+--   customers          = rows of dim_customer; buying_customers those with
+--                        a completed order; repeat_customers those with
+--                        two or more
+--   multi_product_baskets = completed orders with two or more distinct
+--                        products
+--   products           = rows of dim_product; categories their distinct
+--                        categories; channels the distinct channels of the
+--                        orders
+--   min_pair_orders    = analysis_setting.min_pair_orders: the least baskets
+--                        a pair of products needs to be a pair
+--   pairs              = rows of vw_pair_customers (pairs bought together
+--                        in at least min_pair_orders baskets);
+--                        max_pair_customers the most distinct customers
+--                        behind one of them (0 without a pair)
+
+create view vw_data_profile as
+
+with
+
+info as (
+    select * from build_info
+),
+
+known_rows as (
+    select * from data_known
+),
+
+settings as (
+    select * from analysis_setting
+),
+
+order_totals as (
+    select * from int_order_totals
+),
+
+customer_orders as (
+    select * from int_customer_orders
+),
+
+customers as (
+    select * from dim_customer
+),
+
+products as (
+    select * from dim_product
+),
+
+orders as (
+    select * from fact_order
+),
+
+order_items as (
+    select * from fact_order_item
+),
+
+pair_customers as (
+    select * from vw_pair_customers
+),
+
+period as (
+    select
+        start_date as first_day,
+        end_date as last_day,
+        seed is not null as generated
+    from info
+),
+
+months as (
+    -- one row per calendar month the period touches
+    select
+        months.month::date as month,
+        months.month::date >= period.first_day
+        and (months.month + interval '1 month - 1 day')::date
+        <= period.last_day as is_whole
+    from period
+    cross join lateral generate_series(
+        date_trunc('month', period.first_day),
+        period.last_day,
+        interval '1 month'
+    ) as months (month)
+),
+
+calendar_months as (
+    -- one row per calendar month of the year (1 to 12) the period touches
+    select
+        extract(month from month) as calendar_month,
+        count(*) filter (where is_whole) as whole_months
+    from months
+    group by extract(month from month)
+),
+
+quarters as (
+    select count(*) = 3 and bool_and(is_whole) as is_whole
+    from months
+    group by date_trunc('quarter', month)
+),
+
+years as (
+    select count(*) = 12 and bool_and(is_whole) as is_whole
+    from months
+    group by date_trunc('year', month)
+),
+
+calendar as (
+    select
+        (select count(*) filter (where is_whole) from months)
+            as whole_months,
+        (select min(month) filter (where is_whole) from months)
+            as first_whole_month,
+        (select max(month) filter (where is_whole) from months)
+            as last_whole_month,
+        (select count(*) filter (where not is_whole) from months)
+            as partial_months,
+        (
+            select
+                case when count(*) = 12 then min(whole_months) else 0 end
+            from calendar_months
+        ) as month_cycles,
+        (select count(*) filter (where is_whole) from quarters)
+            as whole_quarters,
+        (select count(*) filter (where is_whole) from years) as whole_years,
+        (select count(*) from years) as years
+),
+
+order_days as (
+    -- one row per day with an order
+    select distinct order_date
+    from order_totals
+),
+
+days as (
+    select
+        count(*) as days_with_orders,
+        count(distinct extract(isodow from order_date)) as weekdays
+    from order_days
+),
+
+order_counts as (
+    select
+        count(*) as orders,
+        count(*) filter (where order_status = 'completed')
+            as completed_orders
+    from order_totals
+),
+
+order_channels as (
+    -- one row per channel with an order
+    select distinct channel_id
+    from order_totals
+),
+
+customer_counts as (
+    select
+        count(*) as buying_customers,
+        count(*) filter (where frequency >= 2) as repeat_customers
+    from customer_orders
+),
+
+multi_product_baskets as (
+    -- one row per completed order of two or more distinct products
+    select order_items.order_id
+    from order_items
+    inner join order_totals
+        on order_items.order_id = order_totals.order_id
+        and order_items.customer_id = order_totals.customer_id
+    where order_totals.order_status = 'completed'
+    group by order_items.order_id, order_items.customer_id
+    having count(distinct order_items.product_id) >= 2
+),
+
+knowledge as (
+    select
+        coalesce(
+            jsonb_object_agg(
+                capability, jsonb_build_object('known', known, 'how', how)
+            ),
+            '{}'::jsonb
+        ) as known,
+        coalesce(
+            array_agg(capability order by capability) filter (
+                where not known
+            ),
+            '{}'::text []
+        ) as unknown
+    from known_rows
+),
+
+final as (
+    select
+        -- the source
+        case when period.generated then 'generated' else 'imported' end
+            as source,
+        period.generated as refreshable,
+        knowledge.known,
+        knowledge.unknown,
+        -- time
+        period.first_day,
+        period.last_day,
+        period.last_day - period.first_day + 1 as days,
+        days.days_with_orders,
+        days.weekdays,
+        exists(
+            select 1 from orders
+            where orders.order_ts <> date_trunc('day', orders.order_ts)
+        ) as has_times_of_day,
+        calendar.whole_months,
+        calendar.first_whole_month,
+        calendar.last_whole_month,
+        calendar.partial_months,
+        calendar.month_cycles,
+        calendar.whole_quarters,
+        calendar.whole_years,
+        calendar.years,
+        -- orders and customers
+        order_counts.orders,
+        order_counts.completed_orders,
+        (select count(*) from customers) as customers,
+        customer_counts.buying_customers,
+        customer_counts.repeat_customers,
+        (select count(*) from multi_product_baskets) as multi_product_baskets,
+        -- products, channels and pairs
+        (select count(*) from products) as products,
+        (select count(distinct products.category) from products)
+            as categories,
+        (select count(*) from order_channels) as channels,
+        (select settings.min_pair_orders from settings) as min_pair_orders,
+        (select count(*) from pair_customers) as pairs,
+        coalesce(
+            (select max(pair_customers.customers) from pair_customers), 0
+        )
+            as max_pair_customers
+    from period
+    cross join calendar
+    cross join days
+    cross join order_counts
+    cross join customer_counts
+    cross join knowledge
+)
+
+select * from final;
