@@ -177,6 +177,10 @@ def rfm_clusters(rfm: pd.DataFrame, seed: int = 0) -> Clusters:
 HOLDOUT_MONTHS = 6
 HORIZON_MONTHS = 6
 SEASON_LENGTH = 12
+#: the least months a model is fitted on: a year and a month, so that a
+#: trend is not a season's slope (the backtest fits on the months before
+#: its holdout, so a forecast needs HOLDOUT_MONTHS + MIN_FIT_MONTHS)
+MIN_FIT_MONTHS = 13
 
 
 def moving_average_forecast(history: pd.Series, steps: int,

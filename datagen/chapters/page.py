@@ -23,6 +23,7 @@ from ..params import BuildParams, check_injected, parse_params
 from .charts import setup_plotly
 from .formats import day, set_currency, timestamp
 from .narrative import show_html
+from .needs import Profile, Sections
 
 
 @dataclasses.dataclass
@@ -40,6 +41,15 @@ class Page:
     #: ``banner``)
     as_of: dt.date | None = None
     refreshed_from: dt.date | None = None
+    #: the data profile (set by ``sections``)
+    profile: Profile | None = None
+
+    def sections(self, profile: pd.DataFrame, chapter: str) -> Sections:
+        """The chapter's sections as the data profile (the one row of
+        ``vw_data_profile``) lets them show (``needs.Sections``); called
+        before ``banner``, which then knows whether the data has dates."""
+        self.profile = Profile.of(profile)
+        return Sections(self.profile, chapter)
 
     def banner(self, build_info: pd.DataFrame) -> None:
         """Show seed, scale, data period, as-of date and build time; check
@@ -82,10 +92,12 @@ class Page:
                                else pd.Timestamp(refreshed_from).date())
         if imported:
             set_currency(row.get("currency") or "USD")
+            dated = self.profile is None or self.profile.knows("dates")
+            priced = self.profile is None or self.profile.knows("prices")
             show_html(import_banner_html(
                 source_file, row["mapping"], row["currency"],
                 pd.Timestamp(row["start_date"]).date(), self.as_of,
-                self.params.schema, self.built_at))
+                self.params.schema, self.built_at, dated, priced))
         else:
             set_currency("USD")
             show_html(banner_html(self.params, self.built_at,
@@ -166,14 +178,18 @@ def banner_html(params: BuildParams, built_at: dt.datetime | None,
 
 def import_banner_html(source_file: str, mapping: str, currency: str,
                        start: dt.date, end: dt.date, schema: str,
-                       built_at: dt.datetime | None) -> str:
-    """The page banner of an imported warehouse: its source and mapping."""
+                       built_at: dt.datetime | None,
+                       dated: bool = True, priced: bool = True) -> str:
+    """The page banner of an imported warehouse: its source and mapping
+    (``dated``, ``priced``: the source has order dates, prices; else its
+    days, its currency are not said)."""
     built = (f" &middot; warehouse built {timestamp(built_at)}"
              if built_at is not None else "")
+    period = as_of_html(start, end) if dated else "order dates unknown"
+    money = f"amounts in {html(currency)}" if priced else "no prices"
     return (
         '<div class="wh-banner">'
         f'<span class="wh-seed">Source <strong>{html(source_file)}'
         f"</strong></span> &middot; mapping <code>{html(mapping)}"
-        f"</code> &middot; {as_of_html(start, end)} &middot; amounts in "
-        f"{html(currency)}{built}"
+        f"</code> &middot; {period} &middot; {money}{built}"
         f" &middot; schema <code>{html(schema)}</code></div>")

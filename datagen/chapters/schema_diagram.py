@@ -74,7 +74,8 @@ def schema_svg(columns: pd.DataFrame, foreign_keys: pd.DataFrame,
                      'rx="6"/>'
                      f'<rect class="wh-head" x="{x}" y="{y}" width="{width}" '
                      f'height="{head_h}" rx="6"/>')
-        count = f" ({rows[table]:,} rows)" if table in rows else ""
+        count = (f" ({rows[table]:,} row{'' if rows[table] == 1 else 's'})"
+                 if table in rows else "")
         parts.append(f'<text class="wh-title" x="{x + 8}" y="{y + 17}">'
                      f"{html(table)}{html(count)}</text>")
         table_columns = columns[columns["table_name"] == table]
