@@ -18,7 +18,9 @@ The warehouse notebooks (``00_*``) run first, one by one; the chapters,
 which only read the warehouse, then run several at a time
 (``BOOK_WORKERS``, default: the number of cores, at most 4). A failing
 chapter stops the build with the failing cell's source and error, and is
-kept in ``<out>/failed/``.
+kept in ``<out>/failed/``. A chapter that glued ``left_out`` (none of its
+sections has the data it needs: ``datagen.chapters.needs``) is left out of
+the site's contents and the PDF; the introduction lists it and why.
 
 Each page's CSV downloads (``<page>_data/``, written by its kernel) are
 kept with its executed copy and copied next to the page in the site; the
@@ -62,6 +64,7 @@ from .notebooks import (
     ChapterFailed,
     data_dir,
     keep_failed,
+    left_out,
     notebooks,
     run_notebook,
     run_parallel,
@@ -130,15 +133,26 @@ def data_period(params: BuildParams, url: str) -> str:
     day> as of <last day>`` (a generated shop's days are its parameters, an
     imported one's the source's) and, after a refresh, the day it was
     refreshed from (``build_info``; the parameters' days for a book whose
-    chapters built no warehouse)."""
+    chapters built no warehouse); a source without dates (``data_known``)
+    has none to state."""
     start, end, refreshed_from = params.start_date, params.end_date, None
+    dated = True
     info = psycopg.sql.Identifier(params.schema, "build_info")
+    known = psycopg.sql.Identifier(params.schema, "data_known")
     with server.connect(url) as conn:
-        if conn.execute("select to_regclass(%s)", [info.as_string(conn)]
-                        ).fetchone()[0] is not None:
+        def exists(table):
+            return conn.execute("select to_regclass(%s)", [
+                table.as_string(conn)]).fetchone()[0] is not None
+        if exists(info):
             start, end, refreshed_from = conn.execute(psycopg.sql.SQL(
                 "select start_date, end_date, refreshed_from from {}"
             ).format(info)).fetchone()
+        if exists(known):  # a source without dates: its days are made up
+            dated = conn.execute(psycopg.sql.SQL(
+                "select coalesce(bool_and(known), true) from {} "
+                "where capability = 'dates'").format(known)).fetchone()[0]
+    if not dated:
+        return "order dates unknown"
     text = f"data from {start.day} {start:%B %Y} as of {end.day} {end:%B %Y}"
     if refreshed_from is not None:
         text += (f", refreshed from {refreshed_from.day} "
@@ -251,6 +265,12 @@ def _build_book(params: BuildParams, out: Path,
     except ChapterFailed as error:
         raise keep_failed(error, staging, failed) from None
     shutil.rmtree(failed, ignore_errors=True)
+    # a chapter with nothing left to show for this data leaves the contents
+    left = [page for page in chapters
+            if left_out(staging / "book" / page.name)]
+    website.leave_out(staging, root, pages, left)
+    for page in left:
+        echo(f"  left out {page.name:<32} (nothing to show for this data)")
     echo(f"  notebooks done                        "
          f"{time.perf_counter() - started_all:6.1f} s")
 

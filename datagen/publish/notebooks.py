@@ -3,7 +3,8 @@
 Owns executing one notebook with the build parameters injected into its
 ``parameters`` cell (``run_notebook``), several at a time (``run_parallel``,
 ``BOOK_WORKERS``), and what a failure says: the notebook, the failing
-cell's first lines and its error, in ``ChapterFailed``.
+cell's first lines and its error, in ``ChapterFailed``; and whether an
+executed chapter has nothing to show for its data (``left_out``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,26 @@ def notebooks(root: Path = server.PROJECT_ROOT, imported: bool = False
     kind = "imported" if imported else "generated"
     return [path for path in sorted((root / "book").glob("*.ipynb"))
             if ONLY_IN.get(path.stem, kind) == kind]
+
+
+#: what a chapter glues when it has nothing left to show for its data
+#: (``datagen.chapters.needs.LEFT_OUT``; publish reads the executed
+#: notebook, it does not import the chapters)
+LEFT_OUT = "left_out"
+
+
+def left_out(executed: Path) -> bool:
+    """Whether the executed notebook glued ``LEFT_OUT``: a chapter none of
+    whose sections the data supports, left out of the site's contents and
+    the PDF (the introduction says why)."""
+    import nbformat
+    notebook = nbformat.read(str(executed), as_version=4)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name == LEFT_OUT:
+                return True
+    return False
 
 
 def _failed_cell(error) -> str:

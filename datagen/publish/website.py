@@ -64,6 +64,24 @@ def stage_sources(staging: Path, root: Path, pages: list[Path],
     shutil.copy2(plotly_js(), staging / "_static" / "plotly.min.js")
 
 
+def leave_out(staging: Path, root: Path, pages: list[Path],
+              left: list[Path]) -> None:
+    """The staged ``_toc.yml`` again, without the chapters ``left``: a
+    chapter with nothing left to show for its data is in neither the
+    site's contents nor the PDF (jupyter-book builds only the files of the
+    contents, ``only_build_toc_files``)."""
+    kept = [page for page in pages if page not in left]
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    (staging / "_toc.yml").write_text(
+        "# this book's pages (written by datagen.publish.website from the "
+        "project's _toc.yml; left out for their data: "
+        + (", ".join(page.stem for page in left) or "none") + ")\n"
+        + yaml.safe_dump(only_pages(toc, {f"book/{path.stem}"
+                                          for path in kept}
+                                    | guide_pages(root)),
+                         sort_keys=False))
+
+
 def guide_pages(root: Path) -> set[str]:
     """The guide's markdown pages (``book/guide/*.md``), in every book."""
     return {path.relative_to(root).with_suffix("").as_posix()
@@ -72,7 +90,8 @@ def guide_pages(root: Path) -> set[str]:
 
 def only_pages(toc: dict, docnames: set[str]) -> dict:
     """``toc`` without the entries whose file is not among ``docnames``
-    (the pages the other kind of book has)."""
+    (the pages the other kind of book has, the chapters left out), and
+    without a part none of whose pages is left."""
     def keep(entries):
         return [entry for entry in entries
                 if re.sub(r"\.(ipynb|md)$", "", entry.get("file", "")) in
@@ -81,8 +100,11 @@ def only_pages(toc: dict, docnames: set[str]) -> dict:
     if "chapters" in toc:
         toc["chapters"] = keep(toc["chapters"])
     if "parts" in toc:
-        toc["parts"] = [dict(part, chapters=keep(part.get("chapters", [])))
-                        for part in toc["parts"]]
+        # a part left with no page (every chapter of the report left out
+        # for its data) is no part: jupyter-book refuses an empty one
+        toc["parts"] = [part for part in (
+            dict(part, chapters=keep(part.get("chapters", [])))
+            for part in toc["parts"]) if part["chapters"]]
     return toc
 
 
