@@ -64,6 +64,26 @@ class Book:
     def page(self, docname: str) -> str:
         return (self.html / f"{docname}.html").read_text()
 
+    def pages(self) -> list[str]:
+        """The docnames of the book's site, as its staged contents list
+        them (a chapter left out for its data is not among them)."""
+        from datagen.publish.pdf import parts_of
+        toc = yaml.safe_load((self.out / "staging" / "_toc.yml").read_text())
+        return [docname for _, docnames in parts_of(toc)
+                for docname in docnames]
+
+    def profile(self, pg_url: str):
+        """The data profile of the book's warehouse (``needs.Profile``)."""
+        import pandas as pd
+        import psycopg
+
+        from datagen.chapters.needs import Profile
+        with psycopg.connect(pg_url) as conn:
+            cursor = conn.execute(
+                f'select * from "{self.schema}".vw_data_profile')
+            return Profile.of(pd.DataFrame(
+                cursor.fetchall(), columns=[c.name for c in cursor.description]))
+
 
 def glued(notebook: nbformat.NotebookNode) -> dict[str, object]:
     import ast
@@ -96,20 +116,32 @@ def toc_pages(imported: bool = False, guide: bool = False) -> list[str]:
 
 
 def get_book(pg_url: str, tmp_path_factory, seed: int, source: str = "",
-             mapping: str = "", refreshed_from: str = "", **dates) -> Book:
+             mapping: str = "", refreshed_from: str = "",
+             schema: str = "", pdfs: bool = True, **dates) -> Book:
     """The book of ``seed`` at ``BOOK_SCALE`` (built on first use);
     ``dates``: ``start_date`` and ``end_date`` other than the defaults;
-    ``source`` and ``mapping``: the book on that export instead;
-    ``refreshed_from``: built as of that day first, then refreshed."""
-    from datagen.publish.book import build_book
+    ``source`` and ``mapping``: the book on that export instead (in
+    ``schema``, if given); ``refreshed_from``: built as of that day first,
+    then refreshed; without ``pdfs``, no PDF is printed (as without a
+    Chromium)."""
+    from unittest import mock
+
+    from datagen.publish.book import build_book as build
     from datagen.publish.reuse import code_fingerprint
     from datagen.warehouse.refresh import refresh
+
+    def build_book(*args, **kwargs):
+        if pdfs:
+            return build(*args, **kwargs)
+        with mock.patch("datagen.publish.pdf.can_print", return_value=False):
+            return build(*args, **kwargs)
     key = (seed, source, mapping, refreshed_from,
            tuple(sorted(dates.items())))
     if key not in _books:
         code = code_fingerprint()
-        schema = ("book_test_imported" if source else f"book_test_s{seed}"
-                  + ("_short" if dates else ""))
+        schema = schema or (
+            "book_test_imported" if source else f"book_test_s{seed}"
+            + ("_short" if dates else ""))
         out = tmp_path_factory.mktemp(f"book{seed}")
         log: list[str] = []
         started = time.perf_counter()

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import psycopg
 import pytest
+from test_browser import browser  # noqa: F401 - the fixture
 
 from book_build import BOOK_SCALE, ROOT, get_book, toc_pages
 from datagen import chapters
@@ -426,21 +427,14 @@ def test_notebooks_round_trip_through_the_percent_format():
             for c in nb.cells], name
 
 
-# --- a short period -------------------------------------------------------------
+# --- a refreshed period ------------------------------------------------------
 
-#: the shortest period the parameters allow is 28 days; a month of data has
-#: one of everything that is counted by the month
-SHORT = dict(start_date="2025-12-01", end_date="2025-12-31")
-#: a count of one with a plural noun ("1 months") is a sentence built for
-#: larger books
-ONE_WITH_A_PLURAL = re.compile(
-    r"\b1 (months|days|weeks|years|orders|customers|cohorts|categories|"
-    r"products|rules|pairs|segments|clusters|rows|tables|channels)\b")
-
-
-#: the short book is built as of this day first, then its warehouse is
-#: refreshed to SHORT's end date and the book built again
-SHORT_REFRESHED_FROM = "2025-12-29"
+#: the book of the default period, its warehouse refreshed to the middle of
+#: a month (make refresh TO=2026-01-15): January 2026 is covered in part
+SHORT = dict(end_date="2026-01-15")
+#: the book is built as of this day first, then its warehouse is refreshed
+#: to SHORT's end date and the book built again
+SHORT_REFRESHED_FROM = "2025-12-31"
 
 
 @pytest.fixture(scope="module")
@@ -450,18 +444,42 @@ def short_book(pg_url, tmp_path_factory):
 
 
 @pytest.mark.book
-def test_a_one_month_book_builds_and_says_nothing_of_more_months(short_book):
-    for docname in toc_pages():
-        text = re.sub(r"<[^>]+>", " ", short_book.page(docname))
-        text = html_lib.unescape(re.sub(r"\s+", " ", text))
-        assert not ONE_WITH_A_PLURAL.findall(text), (
-            docname, ONE_WITH_A_PLURAL.findall(text))
-        assert "1 December 2025" in text and "31 December 2025" in text, \
-            docname
-    seasonality = re.sub(r"<[^>]+>", " ",
-                         short_book.page("book/07_seasonality"))
-    assert "The data covers 1 month:" in re.sub(r"\s+", " ", seasonality)
+def test_a_month_in_part_is_left_out_never_drawn_as_a_drop(short_book):
+    """January 2026 has 15 of its 31 days: the month-by-month charts leave
+    it out and say so; the forecast starts after it."""
+    import pandas as pd
+    note = "January 2026 (15 of its 31 days) is left out"
+    for docname, chart in (("02_kpi_dashboard", "chart-monthly-kpis.csv"),
+                           ("03_revenue_trends",
+                            "chart-net-revenue-per-month.csv")):
+        assert note in text_of(short_book.page(f"book/{docname}")), docname
+        drawn = pd.read_csv(short_book.html / "book" / f"{docname}_data"
+                            / chart)
+        months = pd.to_datetime(drawn.x).dt.to_period("M").astype(str)
+        assert "2026-01" not in set(months), docname
+        assert "2025-12" in set(months), docname
+    forecast = pd.read_csv(short_book.html / "book" / "08_forecasting_data"
+                           / "table-forecast-with-its-80-prediction-interval"
+                             ".csv")
+    assert str(forecast.month.iloc[0]).startswith("2026-02"), forecast
+    assert "January 2026, which the data covers only in part" in text_of(
+        short_book.page("book/08_forecasting"))
 
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_every_page_of_the_refreshed_book_fits_its_span(
+        short_book, browser, pg_url):  # noqa: F811
+    from page_checks import page_problems
+    from test_browser import open_page
+    profile = short_book.profile(pg_url)
+    for docname in toc_pages():
+        page = open_page(browser, (short_book.html / f"{docname}.html"
+                                   ).as_uri())
+        try:
+            assert page_problems(page, profile) == [], docname
+        finally:
+            page.close()
 
 
 # --- time moves: a refreshed warehouse, and the last day of one built in full --
@@ -554,7 +572,7 @@ def test_the_kpi_page_counts_what_the_refresh_brought(short_book, pg_url):
     assert expected["since_new_orders"] > 0
     text = text_of(short_book.page("book/02_kpi_dashboard"))
     assert (f"from {chapters.day(since)} to "
-            f"{chapters.day(short_book.params.end_date)} (2 days)") in text
+            f"{chapters.day(short_book.params.end_date)} (15 days)") in text
     assert (f"{chapters.plural(expected['since_new_orders'], 'new order')} "
             in text)
     assert "no refresh to report" not in text

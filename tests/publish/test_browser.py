@@ -4,7 +4,8 @@ Uses the small seed-42 book of ``book_build`` and drives Chromium over the
 DevTools protocol (``tools/browser.py``). Every page of ``_toc.yml`` must
 load from the files (as a reader opening ``_build/html/index.html`` would)
 without a console error, an exception or a failed request (the site must
-work offline: no CDN), and every plotly chart on it must have drawn its SVG.
+work offline: no CDN), every plotly chart on it must have drawn its SVG,
+and none may be one the data does not support (``page_checks``).
 Also: the site served over HTTP (``make serve``), the sortable and
 searchable tables, and the dark theme.
 """
@@ -17,6 +18,7 @@ import os
 import threading
 
 import pytest
+from page_checks import page_problems
 
 from book_build import get_book, toc_pages
 from tools import browser as chromium
@@ -45,7 +47,9 @@ def open_page(browser, url, **kwargs):
     return page
 
 
-def test_every_page_loads_without_errors_and_draws_its_charts(book, browser):
+def test_every_page_loads_without_errors_and_draws_its_charts(book, browser,
+                                                             pg_url):
+    profile = book.profile(pg_url)
     for docname in toc_pages():
         path = book.html / f"{docname}.html"
         page = open_page(browser, path.as_uri())
@@ -63,6 +67,9 @@ def test_every_page_loads_without_errors_and_draws_its_charts(book, browser):
                 '.cell_output .output.stream pre')).filter(
                 pre => pre.scrollWidth > pre.clientWidth + 1).length""")
             assert hidden == 0, (docname, "printed lines run off", hidden)
+            # no chart of one bar or cell, none ticked between days or
+            # inside months, no claim about what the data does not know
+            assert page_problems(page, profile) == [], docname
         finally:
             page.close()
 
