@@ -65,7 +65,10 @@ settings as (
     select * from analysis_setting
 ),
 
-order_totals as (
+order_totals as not materialized (
+    -- (read by several steps: not materialized, so that on a citus
+    -- cluster each step runs on the workers instead of the coordinator
+    -- gathering the orders once for all of them)
     select * from int_order_totals
 ),
 
@@ -235,9 +238,17 @@ final as (
         period.last_day - period.first_day + 1 as days,
         days.days_with_orders,
         days.weekdays,
-        exists(
-            select 1 from orders
-            where orders.order_ts <> date_trunc('day', orders.order_ts)
+        -- (an aggregate: on a citus cluster each worker answers for its
+        -- own orders)
+        (
+            select
+                coalesce(
+                    bool_or(
+                        orders.order_ts <> date_trunc('day', orders.order_ts)
+                    ),
+                    false
+                )
+            from orders
         ) as has_times_of_day,
         calendar.whole_months,
         calendar.first_whole_month,

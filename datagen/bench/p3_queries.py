@@ -19,6 +19,7 @@ import nbformat
 from psycopg import sql
 
 from .. import server
+from ..chapters import needs
 from ..params import BuildParams, parse_params
 from ..publish.notebooks import notebooks
 from ..warehouse.build import build
@@ -49,10 +50,13 @@ def time_queries(url: str, params: BuildParams) -> dict[str, float]:
     with server.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("set search_path to {}").format(
             sql.Identifier(params.schema)))
-        # the chapters' jupysql templates: {{truth}} is the truth schema
-        truth = sql.Identifier(params.truth_schema).as_string(conn)
+        # the chapters' jupysql templates: {{truth}} is the truth schema,
+        # {{min_rule_customers}} the least customers behind a rule
+        values = {"truth": sql.Identifier(params.truth_schema).as_string(
+            conn), "min_rule_customers": str(needs.MIN_RULE_CUSTOMERS)}
         for name, query in chapter_queries():
-            query = query.replace("{{truth}}", truth)
+            for key, value in values.items():
+                query = query.replace("{{" + key + "}}", value)
             started = time.perf_counter()
             conn.execute(query).fetchall()
             timings[name] = time.perf_counter() - started

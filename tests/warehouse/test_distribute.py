@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from conftest import ROOT, data_checksums
+from datagen.chapters import needs
 from datagen.warehouse import (
     distribute,
     maintain,
@@ -316,7 +317,8 @@ def chapter_queries(schema: str) -> dict[str, str]:
             head, query = source.split("\n", 1)
             name = head.split()[1] if len(head.split()) > 1 else "?"
             found[f"{notebook.stem}:{name}"] = query.replace(
-                "{{truth}}", f"{schema}_truth")
+                "{{truth}}", f"{schema}_truth").replace(
+                "{{min_rule_customers}}", str(needs.MIN_RULE_CUSTOMERS))
     return found
 
 

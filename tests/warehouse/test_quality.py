@@ -23,7 +23,7 @@ from datagen.warehouse.build import TABLES, build
 
 SOURCE = dict(seed=5, scale=0.1, schema="qgate_source")
 COPY = "qgate_copy"
-COPIED = TABLES + ("build_info",)
+COPIED = TABLES + ("build_info", "data_known")
 
 
 @pytest.fixture(scope="module")
