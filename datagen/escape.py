@@ -78,6 +78,23 @@ class Md(markupsafe.Markup):
     def escape(cls, s) -> Md:
         return markdown(s)
 
+    # text joined with ``+`` keeps its outer blanks ("**bold**" + " (x)"
+    # must not become "**bold**(x)"); only a ``{}`` value loses them
+    def __add__(self, other):
+        if isinstance(other, str) and not hasattr(other, "__html__"):
+            return self.__class__(str.__add__(self, _joined(other)))
+        return super().__add__(other)
+
+    def __radd__(self, other):
+        if isinstance(other, str) and not hasattr(other, "__html__"):
+            return self.__class__(str.__add__(_joined(other), self))
+        return super().__radd__(other)
+
+
+def _joined(value: str) -> str:
+    """``value`` escaped as text, its outer blanks kept."""
+    return _PUNCTUATION.sub(r"\\\1", clean(value))
+
 
 def md(template: str, /, *args, **kwargs) -> Md:
     """Fill a Markdown ``template`` (``str.format`` fields) with values

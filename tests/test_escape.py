@@ -89,6 +89,20 @@ def test_a_code_span_holds_the_value(payload):
     assert children[0].content.strip() == clean(payload).strip()
 
 
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_text_joined_with_plus_is_escaped_and_keeps_its_blanks(payload):
+    # "**All 19 checks passed**" + " (checked ...)." lost its blank once
+    sentence = md("**{}**", "bold") + f" and {payload} " + md("*{}*", "em")
+    assert isinstance(sentence, type(md("x")))
+    children = [t for t in parser().parse(str(sentence))[1].children
+                if t.type != "text" or t.content]
+    types = [t.type for t in children]
+    assert types == ["strong_open", "text", "strong_close", "text",
+                     "em_open", "text", "em_close"], children
+    assert children[3].content == f" and {clean(payload)} "
+    assert str("x, " + md("**{}**", "y")).startswith("x\\, **")
+
+
 def test_an_f_string_is_plain_text_and_shown_escaped():
     name = "<b>Toys</b>"
     assert type(f"**{md('{}', name)}**") is str
