@@ -140,7 +140,12 @@ def connect_sql(params: BuildParams, url: str | None = None):
     shell = get_ipython()
     if shell is None:  # plain Python (tests): nothing to connect
         return engine
-    shell.run_line_magic("load_ext", "sql")
+    # jupysql looks for its settings in the nearest pyproject.toml and
+    # prints a tip naming that file's local path into the page (the
+    # settings are made below instead): what loading prints is dropped
+    from IPython.utils.capture import capture_output
+    with capture_output():
+        shell.run_line_magic("load_ext", "sql")
     for option in ("SqlMagic.autopandas = True", "SqlMagic.displaycon = False",
                    "SqlMagic.feedback = 0", "SqlMagic.short_errors = False",
                    "SqlMagic.displaylimit = 20"):

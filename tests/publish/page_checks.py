@@ -12,13 +12,17 @@ them and for its text, and returns one line per problem:
   with a tick that is not the first of a month;
 - a sentence about something the data profile says is unknown: each
   capability's claims (``CLAIMS``, regular expressions) are looked for in
-  the page's text when ``data_known`` marks the capability unknown.
+  the page's text when ``data_known`` marks the capability unknown;
+- a path of the machine that built it: the clone's folder, in any of the
+  page's text (a folded cell's output too), such as the tip jupysql
+  printed naming the clone's pyproject.toml.
 """
 
 from __future__ import annotations
 
 import re
 
+from conftest import ROOT
 from datagen.chapters.needs import Profile
 
 #: every plotly chart of the page: its title, its traces' kinds and
@@ -163,4 +167,10 @@ def page_problems(page, profile: Profile) -> list[str]:
     text = re.sub(r"What the data knows.*?How much data there is", " ",
                   text, flags=re.S)
     problems += claims_about_unknowns(text, profile)
+    everything = page.evaluate("document.body.textContent")
+    if str(ROOT) in everything:
+        at = everything.index(str(ROOT))
+        problems.append("the clone's path: ..."
+                        + " ".join(everything[max(at - 60, 0):at + 80].split())
+                        + "...")
     return problems
