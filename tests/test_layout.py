@@ -41,8 +41,10 @@ MAY_IMPORT = {
     "publish": {"params", "server"},
     "cli": {"params", "server", "cluster", "generate", "ingest", "warehouse",
             "publish", "bench"},
+    # (chapters: P3 fills the chapters' jupysql templates with their
+    # thresholds, BENCH_MAY_CALL)
     "bench": {"params", "server", "cluster", "generate", "warehouse",
-              "publish"},
+              "publish", "chapters"},
     "__main__": {"cli"},
     "__init__": set(),
 }
@@ -168,6 +170,8 @@ BENCH_MAY_CALL = {
     "datagen.publish.book": {"build_book"},
     # the chapters the book runs: P3 times their %%sql cells
     "datagen.publish.notebooks": {"notebooks"},
+    # the threshold their {{min_rule_customers}} template stands for
+    "datagen.chapters": {"needs"},
 }
 BENCH_LOWER_ROOMS = {"generate", "ingest", "warehouse", "publish",
                      "chapters"}
