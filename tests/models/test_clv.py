@@ -184,9 +184,10 @@ def test_expected_purchases_grow_with_the_horizon(bgnbd, summary):
                                                     axis=0) > 0)
 
 
-def test_euler_form_equals_the_papers_formulas(bgnbd, summary):
-    """expected_purchases computes 2F1 through Euler's transformation; the
-    paper's eq. 10 and eq. 7 as written give the same values."""
+def test_the_expectations_are_the_papers_formulas(bgnbd, summary):
+    """expected_purchases and expected_purchases_unconditional take the
+    paper's eq. 10 and eq. 7 when its 2F1 and its Pfaff transform agree
+    (here: every customer); as printed, they give the same values."""
     r, alpha, a, b = bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b
     x, t_x, big_t = (summary[c].to_numpy() for c in
                      ("frequency", "recency", "T"))
@@ -205,6 +206,41 @@ def test_euler_form_equals_the_papers_formulas(bgnbd, summary):
         * special.hyp2f1(r, b, a + b - 1, weeks / (alpha + weeks)))
     np.testing.assert_allclose(
         clv.expected_purchases_unconditional(weeks, bgnbd), paper, rtol=1e-9)
+
+
+def test_the_quadrature_agrees_with_the_closed_form(summary):
+    """The fallback of _bracket: Gauss-Jacobi quadrature over the Beta
+    density, on every CDNOW customer over 13 and 39 weeks and a new
+    customer up to 200 weeks (tau up to 45)."""
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    x = np.concatenate([summary["frequency"].to_numpy(float)] * 2
+                       + [np.zeros(50)])
+    tau = np.concatenate([13 / (alpha + summary["T"].to_numpy()),
+                          39 / (alpha + summary["T"].to_numpy()),
+                          np.linspace(0.5, 200, 50) / alpha])
+    closed = clv._bracket(r + x, a, b + x, tau)
+    quadrature = clv._bracket_by_quadrature(r + x, a, b + x, tau)
+    np.testing.assert_allclose(quadrature, closed, rtol=1e-8)
+
+
+@pytest.mark.parametrize("k, a, beta, tau, value", [
+    # a fit that finds every customer's drop-out the same: a and b run to
+    # millions and the Pfaff transform gives 3.7e36
+    (204.0, 6.8e6, 2620.0, 0.46, 1.000385294),
+    # hundreds of purchases: the Pfaff transform gives -8e216
+    (1000.6, 1.3e4, 1000.17, 0.45, 1.076942072),
+    # 1,000 purchases over 5 times alpha + T: the paper's 2F1 overflows,
+    # the Pfaff transform gives nan
+    (1000.24, 0.79, 1002.43, 5.0, 2177.850366991),
+    # a = 1: both closed forms divide 0 by 0; the limit is 5 ln 2
+    (5.0, 1.0, 5.0, 1.0, 5 * np.log(2)),
+    (5.0, 1 + 1e-7, 5.0, 1.0, 5 * np.log(2)),
+])
+def test_the_bracket_holds_where_a_closed_form_fails(k, a, beta, tau,
+                                                      value):
+    """The values: mpmath's hyp2f1 at 60 digits (checked once)."""
+    assert float(clv._bracket(k, a, beta, tau)) == pytest.approx(value,
+                                                                 rel=1e-7)
 
 
 def test_a_customer_of_many_purchases_stays_finite(bgnbd):
