@@ -462,24 +462,32 @@ def _beta_nodes(a: float, beta: float, n: int
 # --- Gamma-Gamma -----------------------------------------------------------------
 
 
-def _gamma_gamma_objective(theta, x, m, weight):
+def _gamma_gamma_objective(theta, x, m, weight, xu, xi, wx):
     """Minus the mean log-likelihood of the Gamma-Gamma model (Fader &
-    Hardie 2013) and its gradient in the log-parameters."""
+    Hardie 2013) and its gradient in the log-parameters, over the distinct
+    (x, m) rows with their ``weight``; the gamma functions depend on x
+    alone and are taken once per distinct frequency ``xu`` (``xi`` a row's
+    index into it, ``wx`` its customers)."""
     p, q, gamma = np.exp(theta)
-    px = p * x
-    log_spent = np.log(gamma + x * m)
-    ll = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q)
-          + q * np.log(gamma) + (px - 1) * np.log(m) + px * np.log(x)
-          - (px + q) * log_spent)
-    psi = special.digamma(px + q)
-    grad = (np.array([
-        p * x * (psi - special.digamma(px) + np.log(m) + np.log(x)
-                 - log_spent),
-        q * (psi - special.digamma(q) + np.log(gamma) - log_spent),
-        gamma * (q / gamma - (px + q) / (gamma + x * m)),
-    ]) * weight).sum(axis=1)
+    pxu = p * xu
+    per_x = (special.gammaln(pxu + q) - special.gammaln(pxu)
+             - special.gammaln(q) + q * np.log(gamma) + pxu * np.log(xu))
+    psi_u = special.digamma(pxu + q)
+    d_p = xu * (psi_u - special.digamma(pxu) + np.log(xu))
+    d_q = psi_u - special.digamma(q) + np.log(gamma)
+    px = pxu[xi]
+    log_m = np.log(m)
+    spent = gamma + x * m
+    log_spent = np.log(spent)
+    rows = (px - 1) * log_m - (px + q) * log_spent
     total = weight.sum()
-    return -(ll * weight).sum() / total, -grad / total
+    grad = np.array([
+        p * ((d_p * wx).sum() + (x * (log_m - log_spent) * weight).sum()),
+        q * ((d_q * wx).sum() - (log_spent * weight).sum()),
+        gamma * (q * total / gamma - ((px + q) / spent * weight).sum()),
+    ])
+    return -((per_x * wx).sum() + (rows * weight).sum()) / total, \
+        -grad / total
 
 
 def fit_gamma_gamma(frequency, avg_value) -> GammaGamma:
@@ -503,9 +511,11 @@ def fit_gamma_gamma(frequency, avg_value) -> GammaGamma:
         raise ModelError(f"{n} of the {len(x)} repeat customers have an "
                          f"average value that is not positive")
     columns, weight = _distinct(x, m)
+    xu, xi = np.unique(columns[0], return_inverse=True)
+    wx = np.bincount(xi, weights=weight)
     start = np.log([1.0, 2.0, float(np.mean(m))])
-    result = _maximise(_gamma_gamma_objective, start, (*columns, weight),
-                       "Gamma-Gamma")
+    result = _maximise(_gamma_gamma_objective, start,
+                       (*columns, weight, xu, xi, wx), "Gamma-Gamma")
     p, q, gamma = np.exp(result.x)
     return GammaGamma(p=float(p), q=float(q), gamma=float(gamma),
                       customers=len(x),

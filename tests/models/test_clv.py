@@ -259,6 +259,16 @@ def test_the_gradient_is_the_likelihoods(summary):
             lambda th: clv._bgnbd_objective(th, rows)[0],
             lambda th: clv._bgnbd_objective(th, rows)[1], theta)
         assert error < 1e-5
+    repeat = summary[summary["frequency"] > 0]
+    columns, weight = clv._distinct(repeat["frequency"].to_numpy(float),
+                                    repeat["avg_value"].to_numpy())
+    xu, xi = np.unique(columns[0], return_inverse=True)
+    args = (*columns, weight, xu, xi, np.bincount(xi, weights=weight))
+    for theta in (np.log([6.25, 3.74, 15.44]), np.log([1.0, 2.0, 40.0])):
+        error = optimize.check_grad(
+            lambda th: clv._gamma_gamma_objective(th, *args)[0],
+            lambda th: clv._gamma_gamma_objective(th, *args)[1], theta)
+        assert error < 1e-5
 
 
 def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float,
