@@ -20,7 +20,11 @@ way):
   of ``generate`` or the lines of ``ingest``;
 - ``publish``: ``make book``, from the notebooks to the site;
 - ``chapters``: what the chapter notebooks import; needs only ``params``
-  and ``server`` (a chapter reads the warehouse with its own queries).
+  and ``server`` (a chapter reads the warehouse with its own queries), and
+  ``models``;
+- ``models``: the statistical models (numpy, scipy), such as the BG/NBD
+  and Gamma-Gamma lifetime value; never a database: ``warehouse`` writes
+  what they fit, ``chapters`` show it.
 
 ``generate`` (or ``ingest``) ``-> warehouse -> publish``; ``chapters``
 stands beside them.
