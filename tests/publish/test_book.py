@@ -439,8 +439,9 @@ SHORT_REFRESHED_FROM = "2025-12-31"
 
 @pytest.fixture(scope="module")
 def short_book(pg_url, tmp_path_factory):
+    # (no PDFs: its tests read the site; both builds print none)
     return get_book(pg_url, tmp_path_factory, 3,
-                    refreshed_from=SHORT_REFRESHED_FROM, **SHORT)
+                    refreshed_from=SHORT_REFRESHED_FROM, pdfs=False, **SHORT)
 
 
 @pytest.mark.book
