@@ -44,19 +44,26 @@ def chapter_queries(root: Path = server.PROJECT_ROOT) -> list[tuple[str, str]]:
     return queries
 
 
+def filled(query: str, truth: str) -> str:
+    """``query`` with the chapters' jupysql templates filled as a chapter
+    fills them: ``{{truth}}`` the truth schema (``truth``, quoted),
+    ``{{min_rule_customers}}`` the least customers behind a rule."""
+    values = {"truth": truth,
+              "min_rule_customers": str(needs.MIN_RULE_CUSTOMERS)}
+    for key, value in values.items():
+        query = query.replace("{{" + key + "}}", value)
+    return query
+
+
 def time_queries(url: str, params: BuildParams) -> dict[str, float]:
     """Seconds of each chapter query on the warehouse of ``params``."""
     timings = {}
     with server.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("set search_path to {}").format(
             sql.Identifier(params.schema)))
-        # the chapters' jupysql templates: {{truth}} is the truth schema,
-        # {{min_rule_customers}} the least customers behind a rule
-        values = {"truth": sql.Identifier(params.truth_schema).as_string(
-            conn), "min_rule_customers": str(needs.MIN_RULE_CUSTOMERS)}
+        truth = sql.Identifier(params.truth_schema).as_string(conn)
         for name, query in chapter_queries():
-            for key, value in values.items():
-                query = query.replace("{{" + key + "}}", value)
+            query = filled(query, truth)
             started = time.perf_counter()
             conn.execute(query).fetchall()
             timings[name] = time.perf_counter() - started

@@ -6,14 +6,13 @@ coordinator."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 
 import psycopg
 import pytest
 
-from conftest import ROOT, data_checksums
-from datagen.chapters import needs
+from conftest import data_checksums
+from datagen.bench import p3_queries
 from datagen.warehouse import (
     distribute,
     maintain,
@@ -25,8 +24,6 @@ from datagen.warehouse import (
 #: columns that say when and how fast a build ran, not what it holds
 RUN_COLUMNS = {"build_info": ("built_at", "build_seconds"),
                "quality_check": ("checked_at",)}
-#: the chapters that read an import's own schema, not a generated warehouse
-IMPORT_CHAPTERS = ("11_data_import.ipynb",)
 #: the shards of a distributed table: the facts, and the views' tables of
 #: one row per order or customer distributed with them
 FACT_SHARD = re.compile(r"Scan on (fact_order|fact_order_item|"
@@ -304,22 +301,11 @@ def view_queries(conn, schema: str) -> dict[str, str]:
 
 
 def chapter_queries(schema: str) -> dict[str, str]:
-    """Every ``%%sql`` query of the chapters of a generated book."""
-    found = {}
-    for notebook in sorted((ROOT / "book").glob("*.ipynb")):
-        if notebook.name in IMPORT_CHAPTERS:
-            continue
-        cells = json.loads(notebook.read_text())["cells"]
-        for cell in cells:
-            source = "".join(cell["source"])
-            if cell["cell_type"] != "code" or not source.startswith("%%sql"):
-                continue
-            head, query = source.split("\n", 1)
-            name = head.split()[1] if len(head.split()) > 1 else "?"
-            found[f"{notebook.stem}:{name}"] = query.replace(
-                "{{truth}}", f"{schema}_truth").replace(
-                "{{min_rule_customers}}", str(needs.MIN_RULE_CUSTOMERS))
-    return found
+    """Every ``%%sql`` query of the chapters of a generated book, its
+    templates filled (what P3 of the benchmark times)."""
+    truth = f'"{schema}_truth"'
+    return {name: p3_queries.filled(query, truth)
+            for name, query in p3_queries.chapter_queries()}
 
 
 def test_no_view_joins_the_facts_through_the_coordinator(cluster,
