@@ -50,7 +50,7 @@ def markdown(value) -> Md:
     blanks left out: inside ``**{}**`` they would undo the bold)."""
     if isinstance(value, Md):
         return value
-    return Md(_PUNCTUATION.sub(r"\\\1", clean(value).strip()))
+    return Md(_joined(value).strip())
 
 
 def code(value) -> Md:
