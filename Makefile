@@ -18,7 +18,8 @@
 #                  bring the warehouse in SCHEMA forward to DATE (equal to a
 #                  full build as of DATE); then make book END_DATE=DATE
 #                  keeps it and re-runs the chapters
-# Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS;
+# Parameters: SEED, SCALE, START_DATE, END_DATE, SCHEMA, MIN_PAIR_ORDERS,
+# CLV_HOLDOUT_WEEKS, CLV_HORIZON_DAYS;
 # SOURCE and MAPPING import a shop's own orders instead (see README); TO is
 # the date make refresh brings the warehouse to; PORT and HOST for make
 # serve; PYTEST_ARGS for make test and make check.
@@ -35,6 +36,8 @@ START_DATE ?= 2023-01-01
 END_DATE ?= 2025-12-31
 SCHEMA ?= warehouse
 MIN_PAIR_ORDERS ?= 5
+CLV_HOLDOUT_WEEKS ?= 52
+CLV_HORIZON_DAYS ?= 90
 SOURCE ?=
 MAPPING ?=
 TO ?=
@@ -48,6 +51,8 @@ override export DATAGEN_START_DATE := $(value START_DATE)
 override export DATAGEN_END_DATE := $(value END_DATE)
 override export DATAGEN_SCHEMA := $(value SCHEMA)
 override export DATAGEN_MIN_PAIR_ORDERS := $(value MIN_PAIR_ORDERS)
+override export DATAGEN_CLV_HOLDOUT_WEEKS := $(value CLV_HOLDOUT_WEEKS)
+override export DATAGEN_CLV_HORIZON_DAYS := $(value CLV_HORIZON_DAYS)
 override export DATAGEN_SOURCE := $(value SOURCE)
 override export DATAGEN_MAPPING := $(value MAPPING)
 override export DATAGEN_TO := $(value TO)
@@ -57,6 +62,7 @@ override export DATAGEN_PYTHON := $(value PYTHON)
 # make exports a variable given on its command line or in the environment,
 # expanding it first (a $(shell ...) in it would run): these are not
 unexport SEED SCALE START_DATE END_DATE SCHEMA MIN_PAIR_ORDERS SOURCE \
+         CLV_HOLDOUT_WEEKS CLV_HORIZON_DAYS \
          MAPPING TO PORT HOST PYTHON PYTEST_ARGS
 # the server's URL, given here too (make book DATABASE_URL=...): as written
 ifneq ($(origin DATABASE_URL),undefined)

@@ -78,9 +78,10 @@ def _parser() -> argparse.ArgumentParser:
                           + ") or a mapping file (TOML)")
     imported.add_argument("--schema", default=DEFAULTS["schema"],
                           help=f"(default: {DEFAULTS['schema']})")
-    imported.add_argument("--min-pair-orders", dest="min_pair_orders",
-                          default=DEFAULTS["min_pair_orders"],
-                          help=f"(default: {DEFAULTS['min_pair_orders']})")
+    for name in ("min_pair_orders", "clv_holdout_weeks", "clv_horizon_days"):
+        imported.add_argument("--" + name.replace("_", "-"), dest=name,
+                              default=DEFAULTS[name],
+                              help=f"(default: {DEFAULTS[name]})")
     refresh = commands.add_parser(
         "refresh", help="bring a generated warehouse forward to a later day")
     refresh.add_argument("--to", dest="to_date", default=None,
@@ -216,7 +217,9 @@ def _import(args) -> int:
                          "SOURCE=FILE MAPPING=...)", args.source)
     params = parse_params(schema=args.schema, source=args.source,
                           mapping=args.mapping,
-                          min_pair_orders=args.min_pair_orders)
+                          min_pair_orders=args.min_pair_orders,
+                          clv_holdout_weeks=args.clv_holdout_weeks,
+                          clv_horizon_days=args.clv_horizon_days)
     source = Source.open(params.source, params.mapping)  # before the database
     build(params, source=source)
     return 0

@@ -33,6 +33,14 @@ DEFAULTS = {
     "end_date": "2025-12-31",
     "schema": "warehouse",
     "min_pair_orders": 5,
+    # customer lifetime value (book chapter and vw_customer_clv): the
+    # calibration ends this many weeks before the as-of date; a whole year,
+    # because the shop is seasonal and the BG/NBD model is not (a holdout
+    # of a whole year holds every season once, so expected against actual
+    # is not biased by which months it holds)
+    "clv_holdout_weeks": 52,
+    # the days ahead that expected purchases and predicted value cover
+    "clv_horizon_days": 90,
     # a shop's own export and its mapping: the warehouse is imported from
     # it instead of generated (seed, scale and dates are then unused)
     "source": "",
@@ -42,6 +50,9 @@ DEFAULTS = {
 #: longer period counts as the scale its sign-ups add up to (``check_size``)
 MAX_SCALE = 1000.0
 MAX_PAIR_ORDERS = 2 ** 31 - 1
+#: the longest CLV holdout (weeks) and horizon (days): 20 years, MAX_YEARS
+MAX_CLV_HOLDOUT_WEEKS = 1044
+MAX_CLV_HORIZON_DAYS = 7305
 MIN_DAYS = 28
 #: the dates a build may use: the chapters read timestamps with pandas,
 #: whose nanosecond timestamps run from 1677 to 2262
@@ -96,6 +107,9 @@ class BuildParams:
     #: a file to import instead of generating, and its mapping ("" if none)
     source: str = ""
     mapping: str = ""
+    #: CLV: weeks of holdout before the as-of date, days of the horizon
+    clv_holdout_weeks: int = DEFAULTS["clv_holdout_weeks"]
+    clv_horizon_days: int = DEFAULTS["clv_horizon_days"]
 
     @property
     def imported(self) -> bool:
@@ -116,6 +130,8 @@ class BuildParams:
                 "end_date": self.end_date.isoformat(),
                 "schema": self.schema,
                 "min_pair_orders": self.min_pair_orders,
+                "clv_holdout_weeks": self.clv_holdout_weeks,
+                "clv_horizon_days": self.clv_horizon_days,
                 "source": self.source, "mapping": self.mapping}
 
 
@@ -263,19 +279,35 @@ def family_base(name: str) -> str | None:
     return base if base and not base.endswith(DERIVED_SUFFIXES) else None
 
 
-def parse_min_pair_orders(value) -> int:
-    """Least completed orders two products share to be a pair or a rule."""
-    allowed = f"a whole number from 1 to {MAX_PAIR_ORDERS}"
+def parse_whole(name: str, value, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` (an int, an integral float
+    or ASCII digits), or a ``ParamError`` naming ``name``."""
+    allowed = f"a whole number from {low} to {high}"
     text = value.strip() if isinstance(value, str) else None
     if isinstance(value, bool) or not (
             isinstance(value, int)
             or (isinstance(value, float) and value.is_integer())
             or (text is not None and text.isdigit() and text.isascii())):
-        raise ParamError("min_pair_orders", allowed, value)
+        raise ParamError(name, allowed, value)
     count = int(value)
-    if not 1 <= count <= MAX_PAIR_ORDERS:
-        raise ParamError("min_pair_orders", allowed, value)
+    if not low <= count <= high:
+        raise ParamError(name, allowed, value)
     return count
+
+
+def parse_min_pair_orders(value) -> int:
+    """Least completed orders two products share to be a pair or a rule."""
+    return parse_whole("min_pair_orders", value, 1, MAX_PAIR_ORDERS)
+
+
+def parse_clv_holdout_weeks(value) -> int:
+    """Weeks between the CLV calibration's end and the as-of date."""
+    return parse_whole("clv_holdout_weeks", value, 1, MAX_CLV_HOLDOUT_WEEKS)
+
+
+def parse_clv_horizon_days(value) -> int:
+    """Days ahead that the CLV's expected purchases and value cover."""
+    return parse_whole("clv_horizon_days", value, 1, MAX_CLV_HORIZON_DAYS)
 
 
 def parse_params(raw: dict | None = None, **overrides) -> BuildParams:
@@ -292,8 +324,10 @@ def parse_params(raw: dict | None = None, **overrides) -> BuildParams:
     schema = parse_schema(values["schema"])
     min_pair_orders = parse_min_pair_orders(values["min_pair_orders"])
     source, mapping = parse_source(values["source"], values["mapping"])
-    return BuildParams(seed, scale, start, end, schema, min_pair_orders,
-                       source, mapping)
+    return BuildParams(
+        seed, scale, start, end, schema, min_pair_orders, source, mapping,
+        parse_clv_holdout_weeks(values["clv_holdout_weeks"]),
+        parse_clv_horizon_days(values["clv_horizon_days"]))
 
 
 def parse_source(source, mapping) -> tuple[str, str]:

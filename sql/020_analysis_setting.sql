@@ -14,6 +14,13 @@
 --     min_pair_orders in an imported one (never refreshed; its thousands of
 --     products make millions of pairs), lowered with min_pair_orders when
 --     the views are recomputed with a lower threshold.
+--   clv_holdout_weeks: the customer lifetime value models' holdout: their
+--     calibration period ends this many weeks (7 days each) before the
+--     as-of date (build_info.end_date); range [1, 1044]; parameter
+--     clv_holdout_weeks, default 52.
+--   clv_horizon_days: the days ahead of the as-of date that
+--     vw_customer_clv's expected purchases and predicted value cover;
+--     range [1, 7305]; parameter clv_horizon_days, default 90.
 
 create table analysis_setting (
     -- one row only: the key can hold nothing but true
@@ -22,5 +29,10 @@ create table analysis_setting (
     -- thresholds
     min_pair_orders integer     not null check (min_pair_orders >= 1),
     min_pair_orders_kept integer not null
-        check (min_pair_orders_kept between 1 and min_pair_orders)
+        check (min_pair_orders_kept between 1 and min_pair_orders),
+    -- customer lifetime value
+    clv_holdout_weeks integer   not null
+        check (clv_holdout_weeks between 1 and 1044),
+    clv_horizon_days integer    not null
+        check (clv_horizon_days between 1 and 7305)
 );

@@ -30,6 +30,7 @@ from ..ingest.mapping import CAPABILITIES
 from ..params import BuildParams, check_size, period_size
 from ..server import connect, scrub
 from . import (
+    clv_tables,
     copy_text,
     distribute,
     fact_load,
@@ -236,7 +237,11 @@ def build(params: BuildParams, url: str | None = None,
                     quality.create_inputs(conn, staging)
                     views.create_views(conn, staging, params.min_pair_orders, sessions,
                                        alongside=quality.refresh_tasks(staging),
-                                       every_pair=not source, distributed=distributed)
+                                       every_pair=not source, distributed=distributed,
+                                       clv=(params.clv_holdout_weeks,
+                                            params.clv_horizon_days))
+                with steps.step("customer lifetime value"):
+                    clv_tables.write(conn, staging)
                 with steps.step("quality checks"):
                     # raises QualityGateFailed before the swap: the live schemas stay
                     quality.create_checks(conn, staging,

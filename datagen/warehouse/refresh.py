@@ -47,6 +47,7 @@ from ..params import (
 )
 from ..server import connect
 from . import (
+    clv_tables,
     copy_binary,
     copy_text,
     distribute,
@@ -122,6 +123,9 @@ def refresh(schema: str, to_date=None, url: str | None = None,
                     _changed_keys(conn, schema, feed)
                     views.refresh_changed(conn, schema)
                     maintain.update(conn, schema, quality.INPUTS_FILE)
+                with steps.step("customer lifetime value"):
+                    # fitted again on all the days: equal to a full build
+                    clv_tables.write(conn, schema)
                 with steps.step("quality checks"):
                     try:
                         quality.run_checks(conn, schema, refresh=False,
@@ -158,10 +162,11 @@ def warehouse_params(conn: psycopg.Connection, schema: str) -> BuildParams:
                          "(build it first: python -m datagen build)", schema)
     row = conn.execute(sql.SQL(
         "select seed, scale, start_date, end_date, generator_version, "
-        "(select min_pair_orders from {}.analysis_setting) "
-        "from {}.build_info").format(sql.Identifier(schema),
-                                    sql.Identifier(schema))).fetchone()
-    seed, scale, start, end, version, min_pair_orders = row
+        "setting.min_pair_orders, setting.clv_holdout_weeks, "
+        "setting.clv_horizon_days "
+        "from {}.build_info cross join {}.analysis_setting as setting"
+    ).format(sql.Identifier(schema), sql.Identifier(schema))).fetchone()
+    seed, scale, start, end, version, min_pair_orders, weeks, days = row
     if seed is None:
         raise ParamError("schema", "a generated warehouse (an imported one "
                          "has no later days to add)", schema)
@@ -171,7 +176,8 @@ def warehouse_params(conn: psycopg.Connection, schema: str) -> BuildParams:
                          schema)
     return parse_params(seed=seed, scale=float(scale), start_date=start,
                         end_date=end, schema=schema,
-                        min_pair_orders=min_pair_orders)
+                        min_pair_orders=min_pair_orders,
+                        clv_holdout_weeks=weeks, clv_horizon_days=days)
 
 
 def _params(conn: psycopg.Connection, schema: str,

@@ -146,16 +146,18 @@ def drop_stale(conn: psycopg.Connection, keep: str,
     return dropped
 
 
-def table_checksum(conn: psycopg.Connection, schema: str, table: str) -> str:
-    """md5 of ``COPY (select * from t order by every column) TO STDOUT``
-    (a table's or a view's)."""
+def table_checksum(conn: psycopg.Connection, schema: str, table: str,
+                   leave_out: tuple[str, ...] = ()) -> str:
+    """md5 of ``COPY (select every column order by them) TO STDOUT`` (a
+    table's or a view's), the columns ``leave_out`` left out."""
     columns = [r[0] for r in conn.execute(
         "select attname from pg_catalog.pg_attribute "
         "where attrelid = %s::regclass and attnum > 0 and not attisdropped "
-        "order by attnum", [sql.Identifier(schema, table).as_string(conn)])]
-    query = sql.SQL("copy (select * from {}.{} order by {}) to stdout").format(
-        sql.Identifier(schema), sql.Identifier(table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)))
+        "order by attnum", [sql.Identifier(schema, table).as_string(conn)])
+        if r[0] not in leave_out]
+    listed = sql.SQL(", ").join(map(sql.Identifier, columns))
+    query = sql.SQL("copy (select {} from {}.{} order by {}) to stdout").format(
+        listed, sql.Identifier(schema), sql.Identifier(table), listed)
     digest = hashlib.md5()
     with conn.cursor().copy(query) as copy:
         for data in copy:

@@ -58,6 +58,7 @@ VIEW_FILES = (
     "042_int_repeat_pairs.sql",
     "043_vw_pair_customers.sql",
     "044_vw_data_profile.sql",
+    "045_int_clv_summary.sql",
 )
 
 
@@ -96,17 +97,22 @@ def reads(name: str) -> tuple[str, ...]:
 def create_views(conn: psycopg.Connection, schema: str,
                  min_pair_orders: int, sessions: SessionPool | None = None,
                  alongside: dict | None = None,
-                 every_pair: bool = True, distributed: bool = False) -> None:
+                 every_pair: bool = True, distributed: bool = False,
+                 clv: tuple[int, int] = (52, 90)) -> None:
     """Write the settings row, then create every view in ``schema``, those
     that do not read each other side by side on ``sessions`` (if given), with
     the independent tasks ``alongside`` (for ``SessionPool.run``) among them.
     ``every_pair``: int_product_pairs keeps every pair (a warehouse that a
     refresh can bring forward), else only those at the threshold.
-    ``distributed``: the build is on a Citus cluster (``view_files``)."""
+    ``distributed``: the build is on a Citus cluster (``view_files``).
+    ``clv``: the customer lifetime value's holdout (weeks) and horizon
+    (days)."""
     sql_files.run_sql(conn, schema, SETTING_FILE)
     conn.execute("insert into analysis_setting (min_pair_orders, "
-                 "min_pair_orders_kept) values (%s, %s)",
-                 [min_pair_orders, 1 if every_pair else min_pair_orders])
+                 "min_pair_orders_kept, clv_holdout_weeks, clv_horizon_days) "
+                 "values (%s, %s, %s, %s)",
+                 [min_pair_orders, 1 if every_pair else min_pair_orders,
+                  *clv])
 
     files = dict(zip(VIEWS, view_files(distributed)))
     spread = distribute.CO_LOCATED_VIEWS + distribute.REFERENCE_VIEWS
