@@ -4,9 +4,11 @@ Owns the methods that more than one chapter applies (the chapter that
 checks them against the truth must apply exactly the same ones): the
 seasonal index and the stated measure of a seasonal category, K-Means on
 log RFM features with clusters named by their centroids, the Holt-Winters
-forecast with its holdout backtest, and the yearly growth of a monthly
-count. Functions take data frames of query results and return plain values
-or frames; none reads the database.
+forecast with its holdout backtest (scored by MASE against the
+seasonal-naive forecast, and by how many held-out months its prediction
+intervals hold), and the yearly growth of a monthly count. Functions take
+data frames of query results and return plain values or frames; none reads
+the database.
 """
 
 from __future__ import annotations
@@ -177,6 +179,9 @@ def rfm_clusters(rfm: pd.DataFrame, seed: int = 0) -> Clusters:
 HOLDOUT_MONTHS = 6
 HORIZON_MONTHS = 6
 SEASON_LENGTH = 12
+#: the prediction intervals are central 1 - INTERVAL_ALPHA intervals (80%),
+#: in the backtest as in the forecast
+INTERVAL_ALPHA = 0.2
 #: the least months a model is fitted on: a year and a month, so that a
 #: trend is not a season's slope (the backtest fits on the months before
 #: its holdout, so a forecast needs HOLDOUT_MONTHS + MIN_FIT_MONTHS)
@@ -208,7 +213,8 @@ def _ets(history: pd.Series):
 
 
 def holt_winters_forecast(history: pd.Series, steps: int,
-                          alpha: float = 0.2) -> tuple[pd.DataFrame, bool]:
+                          alpha: float = INTERVAL_ALPHA
+                          ) -> tuple[pd.DataFrame, bool]:
     """Forecast ``steps`` months after ``history`` (a monthly series).
 
     Returns (frame with month, forecast, lower, upper: the central
@@ -239,22 +245,125 @@ def mape(actual, predicted) -> float:
     return float(np.mean(np.abs(predicted - actual) / np.abs(actual)))
 
 
+def naive_season(training_months: int, season: int = SEASON_LENGTH) -> int:
+    """The season of the seasonal-naive benchmark for so many training months.
+
+    ``season`` when the training months reach ``season + 1`` (so that at
+    least one month has a month a season before it), else 1: the naive
+    forecast (last month, held flat).
+    """
+    return season if training_months >= season + 1 else 1
+
+
+def seasonal_naive(training, steps: int, season: int = SEASON_LENGTH
+                   ) -> np.ndarray:
+    """The seasonal-naive forecast: each month is the month a season earlier.
+
+    yhat(n + h) = y(n + h - season * (floor((h - 1) / season) + 1)): the
+    last ``season`` values of ``training``, repeated; with ``season`` = 1
+    the naive forecast, the last value held flat.
+    """
+    values = np.asarray(training, float)
+    if len(values) < season:
+        raise ValueError(f"a season of {season} needs at least {season} "
+                         f"values, not {len(values)}")
+    last = values[len(values) - season:]
+    return np.array([last[h % season] for h in range(steps)])
+
+
+def mase(actual, forecast, training, season: int = SEASON_LENGTH) -> float:
+    """Mean absolute scaled error (Hyndman & Koehler 2006).
+
+    mean |actual - forecast| over the forecast months divided by the
+    in-sample mean absolute error of the seasonal-naive forecast on the
+    training months, (1 / (n - m)) * sum_{t = m+1..n} |y(t) - y(t - m)|.
+    Range [0, inf): below 1, the forecast missed by less than the
+    seasonal-naive forecast did, on average, a season ahead within the
+    training months. inf when the training months do not vary (nan when
+    the forecast is exact too).
+    """
+    actual, forecast = np.asarray(actual, float), np.asarray(forecast, float)
+    training = np.asarray(training, float)
+    if len(training) < season + 1:
+        raise ValueError(f"a season of {season} needs at least {season + 1} "
+                         f"training values, not {len(training)}")
+    scale = float(np.mean(np.abs(training[season:] - training[:-season])))
+    error = float(np.mean(np.abs(actual - forecast)))
+    if scale == 0:
+        return math.nan if error == 0 else math.inf
+    return error / scale
+
+
+def interval_coverage(actual, lower, upper) -> float:
+    """Share of ``actual`` values inside [lower, upper], endpoints included.
+
+    Range [0, 1]; an 80% prediction interval that is right holds about 0.8
+    of the months in the long run.
+    """
+    actual = np.asarray(actual, float)
+    inside = (np.asarray(lower, float) <= actual) & (
+        actual <= np.asarray(upper, float))
+    return float(np.mean(inside))
+
+
 def backtest(history: pd.Series, holdout: int = HOLDOUT_MONTHS
              ) -> pd.DataFrame:
     """Fit on all but the last ``holdout`` months, forecast them, compare.
 
-    Returns month, actual, holt_winters, moving_average (one row per held
-    out month).
+    Returns month, actual, holt_winters with its lower and upper
+    prediction interval (central 1 - INTERVAL_ALPHA, as the forecast's),
+    seasonal_naive (season ``naive_season`` of the training months) and
+    moving_average (one row per held-out month).
     """
     history = history.asfreq("MS")
     train, test = history.iloc[:-holdout], history.iloc[-holdout:]
-    forecast, _ = holt_winters_forecast(train, holdout)
+    forecast, _ = holt_winters_forecast(train, holdout, alpha=INTERVAL_ALPHA)
     return pd.DataFrame({
         "month": test.index,
         "actual": test.to_numpy(dtype=float),
         "holt_winters": forecast["forecast"].to_numpy(),
+        "lower": forecast["lower"].to_numpy(),
+        "upper": forecast["upper"].to_numpy(),
+        "seasonal_naive": seasonal_naive(train, holdout,
+                                         naive_season(len(train))),
         "moving_average": moving_average_forecast(train, holdout),
     })
+
+
+@dataclasses.dataclass
+class BacktestScores:
+    """The backtest and its scores on the held-out months."""
+    months: pd.DataFrame       # backtest(): one row per held-out month
+    training_months: int
+    season: int                # of the seasonal-naive benchmark and scale
+    holt_winters_mase: float
+    seasonal_naive_mase: float
+    coverage: float            # share of held-out months in the interval
+    inside: int                # held-out months in the interval
+    holt_winters_mape: float
+    moving_average_mape: float
+
+
+def score_backtest(history: pd.Series, holdout: int = HOLDOUT_MONTHS
+                   ) -> BacktestScores:
+    """``backtest`` and its scores: MASE of Holt-Winters and of the
+    seasonal-naive forecast (both scaled by the same in-sample error of
+    the training months), interval coverage and MAPE."""
+    history = history.asfreq("MS")
+    train = history.iloc[:-holdout].to_numpy(dtype=float)
+    season = naive_season(len(train))
+    months = backtest(history, holdout)
+    actual = months["actual"]
+    inside = (months["lower"] <= actual) & (actual <= months["upper"])
+    return BacktestScores(
+        months=months, training_months=len(train), season=season,
+        holt_winters_mase=mase(actual, months["holt_winters"], train, season),
+        seasonal_naive_mase=mase(actual, months["seasonal_naive"], train,
+                                 season),
+        coverage=interval_coverage(actual, months["lower"], months["upper"]),
+        inside=int(inside.sum()),
+        holt_winters_mape=mape(actual, months["holt_winters"]),
+        moving_average_mape=mape(actual, months["moving_average"]))
 
 
 # --- growth ------------------------------------------------------------------------

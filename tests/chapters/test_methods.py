@@ -75,6 +75,88 @@ def test_holt_winters_beats_the_baseline_on_a_seasonal_trend():
     pd.testing.assert_frame_equal(forecast, again)  # no simulation
 
 
+def test_mase_of_a_small_example_by_hand():
+    # 13 training months: one seasonal difference, |130 - 120| = 10
+    training = [120.0] + [50.0] * 11 + [130.0]
+    assert methods.mase([110, 120], [100, 100], training, 12) == pytest.approx(
+        (10 + 20) / 2 / 10)
+    # 26 months: 20 training, 6 held out; the scale written out as a loop
+    rng = np.random.default_rng(7)
+    series = 100 + 30 * np.sin(np.arange(26) * 2 * np.pi / 12) \
+        + rng.normal(0, 5, 26)
+    training, actual = series[:20], series[20:]
+    forecast = actual + np.array([3.0, -4.0, 1.0, 0.0, -2.0, 6.0])
+    differences = [abs(training[t] - training[t - 12]) for t in range(12, 20)]
+    expected = np.mean([3.0, 4.0, 1.0, 0.0, 2.0, 6.0]) / (
+        sum(differences) / len(differences))
+    assert methods.mase(actual, forecast, training, 12) == pytest.approx(
+        expected)
+    # season 1: the scale is the mean month-to-month change
+    assert methods.mase([5.0], [4.0], [1.0, 3.0, 2.0], 1) == pytest.approx(
+        1 / ((2 + 1) / 2))
+    with pytest.raises(ValueError):
+        methods.mase(actual, forecast, training[:12], 12)
+
+
+def test_seasonal_naive_repeats_last_years_values():
+    training = np.arange(1.0, 25.0)  # two years: 1 ... 24
+    forecast = methods.seasonal_naive(training, 15, 12)
+    assert list(forecast[:12]) == list(range(13, 25))
+    assert list(forecast[12:]) == [13.0, 14.0, 15.0]
+    assert list(methods.seasonal_naive(training, 3, 1)) == [24.0] * 3
+    with pytest.raises(ValueError):
+        methods.seasonal_naive(training[:11], 3, 12)
+
+
+def test_a_short_training_span_falls_back_to_the_naive_forecast():
+    assert methods.naive_season(13) == 12
+    assert methods.naive_season(12) == 1
+    months = pd.date_range("2024-01-01", periods=16, freq="MS")
+    series = pd.Series(1000 + 10.0 * np.arange(16) + [0, 5] * 8,
+                       index=months)
+    scores = methods.score_backtest(series, 6)
+    assert scores.training_months == 10 and scores.season == 1
+    # the naive forecast: the last training month, held flat
+    assert (scores.months.seasonal_naive == series.iloc[9]).all()
+    training = series.iloc[:10].to_numpy()
+    scale = np.mean(np.abs(np.diff(training)))
+    assert scores.seasonal_naive_mase == pytest.approx(
+        np.mean(np.abs(series.iloc[10:].to_numpy() - series.iloc[9])) / scale)
+
+
+def test_interval_coverage_counts_the_endpoints_as_inside():
+    actual = [1.0, 2.0, 3.0, 4.0, 5.0]
+    lower = [1.0, 0.0, 3.5, 0.0, 4.0]
+    upper = [2.0, 2.0, 4.0, 3.9, 6.0]
+    # inside: 1 (on the lower end), 2 (on the upper end) and 5; not 3, 4
+    assert methods.interval_coverage(actual, lower, upper) == pytest.approx(
+        3 / 5)
+    assert methods.interval_coverage([1.0], [1.0], [1.0]) == 1.0
+    assert methods.interval_coverage([1.0], [1.1], [2.0]) == 0.0
+
+
+def test_holt_winters_beats_the_seasonal_naive_forecast_on_mase():
+    months = pd.date_range("2021-01-01", periods=48, freq="MS")
+    rng = np.random.default_rng(5)
+    season = 1 + 0.3 * np.sin(2 * np.pi * (months.month - 1) / 12)
+    values = (1000 * 1.01 ** np.arange(48) * season
+              * rng.normal(1, 0.05, 48))
+    series = pd.Series(values, index=months)
+    scores = methods.score_backtest(series, 6)
+    assert scores.season == 12 and scores.training_months == 42
+    assert scores.holt_winters_mase < 1
+    assert scores.holt_winters_mase < scores.seasonal_naive_mase
+    held = scores.months
+    assert list(held.seasonal_naive) == list(values[30:36])
+    # the backtest's intervals are the forecast's, fitted on the training
+    forecast, _ = methods.holt_winters_forecast(series.iloc[:42], 6)
+    np.testing.assert_allclose(held.lower, forecast.lower)
+    np.testing.assert_allclose(held.upper, forecast.upper)
+    inside = ((held.lower <= held.actual) & (held.actual <= held.upper))
+    assert scores.inside == inside.sum()
+    assert scores.coverage == pytest.approx(inside.mean())
+
+
 def test_rfm_clusters_are_named_by_their_centres():
     rng = np.random.default_rng(3)
     groups = {  # recency days, orders, revenue
