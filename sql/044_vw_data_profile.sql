@@ -48,6 +48,16 @@
 --                        in at least min_pair_orders baskets);
 --                        max_pair_customers the most distinct customers
 --                        behind one of them (0 without a pair)
+--   clv_holdout_weeks  = analysis_setting.clv_holdout_weeks;
+--                        clv_calibration_end = last_day - 7 *
+--                        clv_holdout_weeks, the end of the customer
+--                        lifetime value models' calibration
+--   clv_customers      = customers whose first completed order is on or
+--                        before clv_calibration_end (rows of
+--                        int_clv_summary: those the models are fitted
+--                        to); clv_repeat_customers those with a repeat
+--                        purchase occasion (another day) in the
+--                        calibration
 
 create view vw_data_profile as
 
@@ -94,6 +104,10 @@ order_items as (
 
 pair_customers as (
     select * from vw_pair_customers
+),
+
+clv_summary as (
+    select * from int_clv_summary
 ),
 
 period as (
@@ -195,6 +209,13 @@ customer_counts as (
     from customer_orders
 ),
 
+clv_counts as (
+    select
+        count(*) as clv_customers,
+        count(*) filter (where frequency >= 1) as clv_repeat_customers
+    from clv_summary
+),
+
 multi_product_baskets as (
     -- one row per completed order of two or more distinct products
     select order_items.order_id
@@ -275,13 +296,22 @@ final as (
         coalesce(
             (select max(pair_customers.customers) from pair_customers), 0
         )
-            as max_pair_customers
+            as max_pair_customers,
+        -- customer lifetime value
+        (select settings.clv_holdout_weeks from settings)
+            as clv_holdout_weeks,
+        period.last_day
+        - 7 * (select settings.clv_holdout_weeks from settings)
+            as clv_calibration_end,
+        clv_counts.clv_customers,
+        clv_counts.clv_repeat_customers
     from period
     cross join calendar
     cross join days
     cross join order_counts
     cross join customer_counts
     cross join knowledge
+    cross join clv_counts
 )
 
 select * from final;

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from ..models import clv
 from . import methods
 from .formats import listing, month, number, plural
 
@@ -74,6 +75,16 @@ MOVING_AVERAGE_MONTHS = 3
 FORECAST_MONTHS = methods.HOLDOUT_MONTHS + methods.MIN_FIT_MONTHS
 #: products a chart of best sellers needs to rank: one is no ranking
 MIN_PRODUCTS = 2
+#: customers the lifetime value models need, first seen before their
+#: calibration ends: the BG/NBD's four parameters describe a population's
+#: spread of purchase rates and dropout, and a spread drawn from fewer
+#: customers says little about the next ones
+MIN_CLV_CUSTOMERS = 100
+#: customers with a repeat purchase in the calibration that the models need:
+#: without repeats the BG/NBD cannot tell a slow buyer from a lost one, and
+#: the Gamma-Gamma model of spend is fitted on them alone (its own floor,
+#: datagen.models.clv.MIN_CUSTOMERS)
+MIN_CLV_REPEAT_CUSTOMERS = clv.MIN_CUSTOMERS
 
 
 # --- what a capability is ---------------------------------------------------
@@ -321,6 +332,31 @@ MEASURES: dict[str, tuple] = {
         "the shop)",
         ("an export with more customers buying the same products together",
          "a larger scale (SCALE)")),
+    "clv_customers": (
+        lambda p, m: (
+            f"has {plural(p[m], 'customer') if p[m] else 'no customer'} "
+            f"whose first completed order is on or before "
+            f"{p.day('clv_calibration_end'):%Y-%m-%d}, where the models' "
+            f"calibration ends ({plural(p['clv_holdout_weeks'], 'week')} "
+            f"before the last day)"),
+        "at least {least} customers who first bought before the "
+        "calibration ends",
+        ("an export of a longer period, or a shorter holdout "
+         "(CLV_HOLDOUT_WEEKS)",
+         "a longer period, a larger scale or a shorter holdout "
+         "(CLV_HOLDOUT_WEEKS)")),
+    "clv_repeat_customers": (
+        lambda p, m: (
+            f"has {plural(p[m], 'customer') if p[m] else 'no customer'} "
+            f"who bought again (on another day) by "
+            f"{p.day('clv_calibration_end'):%Y-%m-%d}, where the models' "
+            f"calibration ends"),
+        "at least {least} customers who bought again before the "
+        "calibration ends",
+        ("an export of a longer period, or a shorter holdout "
+         "(CLV_HOLDOUT_WEEKS)",
+         "a longer period, a larger scale or a shorter holdout "
+         "(CLV_HOLDOUT_WEEKS)")),
     "refreshable": (
         lambda p, m: "this warehouse was imported from a shop's export",
         "a warehouse that datagen refresh brings forward (a generated one)",
@@ -332,7 +368,8 @@ MEASURES: dict[str, tuple] = {
 #: the capability a measure counts: unknown, its count is not said too
 COUNTS = {"channels": "channels", "categories": "categories",
           "repeat_customers": "customers", "buying_customers": "customers",
-          "max_pair_customers": "customers", "whole_months": "dates",
+          "max_pair_customers": "customers", "clv_customers": "customers",
+          "clv_repeat_customers": "customers", "whole_months": "dates",
           "whole_quarters": "dates", "month_cycles": "dates",
           "years": "dates", "days": "dates"}
 
@@ -361,6 +398,7 @@ CHAPTERS = {
     "02_kpi_dashboard": "KPI dashboard",
     "03_revenue_trends": "Revenue trends",
     "04_customer_value": "Customer value",
+    "04_lifetime_value": "Customer lifetime value",
     "05_cohort_retention": "Cohort retention",
     "06_market_basket": "Market basket",
     "07_seasonality": "Seasonality",
@@ -412,6 +450,25 @@ SECTIONS: dict[str, Section] = {s.key: s for s in (
     _section("value.concentration", "04_customer_value",
              "How concentrated revenue is", ("customers", "prices"),
              buying_customers=MIN_CURVE_CUSTOMERS),
+    _section("clv.parameters", "04_lifetime_value", "The models",
+             ("customers", "dates"), clv_customers=MIN_CLV_CUSTOMERS,
+             clv_repeat_customers=MIN_CLV_REPEAT_CUSTOMERS),
+    _section("clv.holdout", "04_lifetime_value",
+             "The model against the holdout", ("customers", "dates"),
+             clv_customers=MIN_CLV_CUSTOMERS,
+             clv_repeat_customers=MIN_CLV_REPEAT_CUSTOMERS),
+    _section("clv.alive", "04_lifetime_value", "Who is still a customer",
+             ("customers", "dates"), clv_customers=MIN_CLV_CUSTOMERS,
+             clv_repeat_customers=MIN_CLV_REPEAT_CUSTOMERS),
+    _section("clv.value", "04_lifetime_value",
+             "Predicted value against past revenue",
+             ("customers", "dates", "prices"),
+             clv_customers=MIN_CLV_CUSTOMERS,
+             clv_repeat_customers=MIN_CLV_REPEAT_CUSTOMERS),
+    _section("clv.spend", "04_lifetime_value", "Frequency and spend",
+             ("customers", "dates", "prices"),
+             clv_customers=MIN_CLV_CUSTOMERS,
+             clv_repeat_customers=MIN_CLV_REPEAT_CUSTOMERS),
     _section("cohorts.heatmap", "05_cohort_retention", "Retention heatmap",
              ("customers", "dates"), whole_months=MIN_TREND_MONTHS,
              repeat_customers=1),
@@ -525,6 +582,7 @@ def _sentence(profile: Profile, lacking: list[str], short: list[Minimum],
                 if lacking else [])
     remedies += [m.remedy[which].format(least=m.least) for m in short
                  if m.remedy[which]]
+    remedies = list(dict.fromkeys(remedies))  # two minimums, one remedy
     if any(m.measure == "refreshable" for m in short):
         then = f"; {listing(remedies)}" if remedies else ""
     else:

@@ -57,8 +57,8 @@ VIEW_FILES = (
     "041_vw_product_association_rules.sql",
     "042_int_repeat_pairs.sql",
     "043_vw_pair_customers.sql",
-    "044_vw_data_profile.sql",
     "045_int_clv_summary.sql",
+    "044_vw_data_profile.sql",
 )
 
 

@@ -38,7 +38,9 @@ GENERATED = {
     "buying_customers": 9000, "repeat_customers": 6000,
     "multi_product_baskets": 37000, "products": 250, "categories": 8,
     "channels": 8, "min_pair_orders": 5, "pairs": 8000,
-    "max_pair_customers": 400}
+    "max_pair_customers": 400, "clv_holdout_weeks": 52,
+    "clv_calibration_end": dt.date(2025, 1, 1), "clv_customers": 5000,
+    "clv_repeat_customers": 3000}
 
 
 def profile(unknown=(), how=None, **values) -> needs.Profile:
@@ -172,7 +174,8 @@ def test_the_guide_lists_every_section_and_threshold():
                  "MIN_CURVE_CUSTOMERS", "MIN_TREND_MONTHS",
                  "MIN_SURVIVAL_MONTHS", "SEASON_CYCLES", "MIN_WEEKDAY_DAYS",
                  "REPEAT_WINDOW_DAYS", "MOVING_AVERAGE_MONTHS",
-                 "FORECAST_MONTHS", "MIN_PRODUCTS"):
+                 "FORECAST_MONTHS", "MIN_PRODUCTS", "MIN_CLV_CUSTOMERS",
+                 "MIN_CLV_REPEAT_CUSTOMERS"):
         assert re.search(rf"`{name}`[^|]*\| {getattr(needs, name)} \|",
                          guide), name
     toc = (ROOT / "_toc.yml").read_text()

@@ -85,6 +85,18 @@ def test_the_sql_summary_is_the_models_summary_of_the_raw_file(cdnow):
                                    expected[theirs], rtol=0, atol=1e-9)
 
 
+def test_cdnows_spend_hardly_depends_on_frequency(cdnow):
+    """The Gamma-Gamma assumption on the data it was made for, as the
+    chapter measures it (datagen.chapters.lifetime.WEAK_CORRELATION)."""
+    from datagen.chapters import lifetime
+    correlation, customers = cdnow.execute(sql.SQL(
+        "select corr(frequency, avg_value), count(*) from {} "
+        "where frequency > 0").format(
+            sql.Identifier(SCHEMA, "int_clv_summary"))).fetchone()
+    assert customers == 946 and round(correlation, 3) == 0.114
+    assert abs(correlation) < lifetime.WEAK_CORRELATION
+
+
 def test_each_customer_has_the_models_predictions(cdnow):
     table = frame(cdnow, sql.SQL("select * from {} order by customer_id")
                   .format(sql.Identifier(SCHEMA, "vw_customer_clv"))

@@ -33,27 +33,34 @@ from datagen.chapters import needs
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 #: per shape: the sections that step back and the chapters left out
+#: the lifetime value chapter's sections: a shape of a year or less has
+#: fewer than needs.MIN_CLV_CUSTOMERS customers before its 52-week holdout
+CLV = ("clv.parameters", "clv.holdout", "clv.alive", "clv.value",
+       "clv.spend")
 EXPECTED = {
     "no_statuses": (
         {"kpi.refresh", "quality.statuses"}, set()),
     "one_channel_one_category": (
         {"kpi.refresh", "trends.channels", "trends.categories",
          "cohorts.channels", "season.index", "season.shares",
-         "forecast.backtest", "forecast.forecast"}, {"07_seasonality"}),
+         "forecast.backtest", "forecast.forecast", *CLV}, {"07_seasonality",
+                                                          "04_lifetime_value"}),
     "one_month": (
         {"intro.orders", "kpi.refresh", "kpi.monthly", "kpi.yearly",
          "trends.monthly", "trends.channels", "trends.categories",
          "cohorts.heatmap", "cohorts.survival", "cohorts.sizes",
          "cohorts.channels", "season.index", "season.shares",
          "forecast.history", "forecast.backtest", "forecast.forecast",
-         "quality.statuses", "import.monthly"},
-        {"05_cohort_retention", "07_seasonality", "08_forecasting"}),
+         "quality.statuses", "import.monthly", *CLV},
+        {"05_cohort_retention", "07_seasonality", "08_forecasting",
+         "04_lifetime_value"}),
     "bought_once": (
         {"kpi.refresh", "kpi.yearly", "value.segments", "value.grid",
          "value.scatter", "cohorts.heatmap", "cohorts.survival",
          "cohorts.channels", "season.index", "season.shares",
          "forecast.backtest", "forecast.forecast", "segments.k",
-         "segments.clusters"}, {"07_seasonality", "09_segmentation"}),
+         "segments.clusters", *CLV}, {"07_seasonality", "09_segmentation",
+                                      "04_lifetime_value"}),
     "no_prices": (
         {"kpi.refresh", "trends.monthly", "trends.channels",
          "trends.categories", "trends.weekdays", "value.segments",
@@ -61,16 +68,16 @@ EXPECTED = {
          "value.concentration", "cohorts.channels", "season.index",
          "season.shares", "forecast.history", "forecast.backtest",
          "forecast.forecast", "segments.k", "segments.clusters",
-         "quality.revenue", "quality.statuses"},
-        {"03_revenue_trends", "04_customer_value", "07_seasonality",
-         "08_forecasting", "09_segmentation"}),
+         "quality.revenue", "quality.statuses", *CLV},
+        {"03_revenue_trends", "04_customer_value", "04_lifetime_value",
+         "07_seasonality", "08_forecasting", "09_segmentation"}),
     # (the rules show, counted in baskets: each basket is a guest of its
     # own; the best sellers need quantities)
     "baskets": (
         set(needs.SECTIONS) - {"basket.rules", "basket.scatter"},
         {"02_kpi_dashboard", "03_revenue_trends", "04_customer_value",
-         "05_cohort_retention", "07_seasonality", "08_forecasting",
-         "09_segmentation"}),
+         "04_lifetime_value", "05_cohort_retention", "07_seasonality",
+         "08_forecasting", "09_segmentation"}),
 }
 #: the one book printed as PDF: its left-out chapters leave the PDF too
 PRINTED = "one_month"

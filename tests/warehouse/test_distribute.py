@@ -11,7 +11,7 @@ import re
 import psycopg
 import pytest
 
-from conftest import data_checksums
+from conftest import WHEN_MADE, data_checksums
 from datagen.bench import p3_queries
 from datagen.warehouse import (
     distribute,
@@ -23,7 +23,7 @@ from datagen.warehouse import (
 
 #: columns that say when and how fast a build ran, not what it holds
 RUN_COLUMNS = {"build_info": ("built_at", "build_seconds"),
-               "quality_check": ("checked_at",)}
+               "quality_check": ("checked_at",), **WHEN_MADE}
 #: the shards of a distributed table: the facts, and the views' tables of
 #: one row per order or customer distributed with them
 FACT_SHARD = re.compile(r"Scan on (fact_order|fact_order_item|"
