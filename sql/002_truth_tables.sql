@@ -3,9 +3,20 @@
 -- method recovers it. analytic chapters never read these tables.
 -- grain: one row per customer / persona / bundle / seasonal peak / parameter.
 
+-- customer_persona: each customer's persona and what the generator drew
+-- for them: the day of their first order and the last day they are active
+-- (null for a customer who never orders; both may lie after the last day
+-- of the data), and their own rate of repeat orders a year (the
+-- persona's repeat_orders_per_year times a factor of their own); the
+-- lifetime value chapter's check reads them.
 create table customer_persona (
-    customer_id integer primary key,
-    persona     text    not null
+    customer_id            integer primary key,
+    persona                text    not null,
+    first_order_day        date,
+    last_active_day        date
+        check (last_active_day >= first_order_day),
+    repeat_orders_per_year double precision not null
+        check (repeat_orders_per_year >= 0)
 );
 
 create table persona (

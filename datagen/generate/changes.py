@@ -92,7 +92,8 @@ def changes(plan: Plan, since: dt.date) -> Feed:
 
     old_customers = int(((version == 1) & ~in_feed).sum())
     truth = pa.Table.from_pandas(
-        customer_persona(plan.customers, old_customers),
+        customer_persona(plan.customers, plan.params.start_date,
+                         old_customers),
         preserve_index=False).append_column(
         "event_date", customers["event_date"])
     return Feed(since, to, {

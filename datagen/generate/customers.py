@@ -141,6 +141,10 @@ def signup_days(seed: int, scale: float, start: dt.date,
     return np.repeat(np.arange(len(mean)), rng.poisson(u, mean))
 
 
+#: the day index of a customer who never orders (first_day, end_day)
+NEVER = np.iinfo(np.int64).max // 4
+
+
 def generate(seed: int, scale: float, start: dt.date, end: dt.date,
              pool: Pools) -> Customers:
     n_days = (end - start).days + 1
@@ -158,7 +162,7 @@ def generate(seed: int, scale: float, start: dt.date, end: dt.date,
     # nothing here is cut at the last day, so later days never shape these
     converts = u[:, 3] < trait("conversion")
     delay = np.floor(rng.exponential(u[:, 4], planted.FIRST_ORDER_DELAY_DAYS))
-    never = np.iinfo(np.int64).max // 4
+    never = NEVER
     first_day = np.where(converts, signup_day + delay, never).astype(np.int64)
     lifetime_factor = np.array([c[3] for c in planted.CHANNELS])[channel]
     lifetime = rng.exponential(u[:, 5], trait("lifetime") * lifetime_factor)

@@ -7,11 +7,14 @@ chapter that checks the methods reads them.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 
 from ..params import BuildParams
 from . import planted
-from .customers import Customers
+from .customers import NEVER, Customers
 from .products import Catalogue
 
 
@@ -49,7 +52,7 @@ def truth_tables(params: BuildParams, cust: Customers,
          "base share of orders returned (before persona and fashion)"),
     ], columns=["name", "value", "description"])
     return {
-        "customer_persona": customer_persona(cust),
+        "customer_persona": customer_persona(cust, params.start_date),
         "persona": persona_rows,
         "bundle": cat.bundles,
         "seasonal_category": seasons,
@@ -57,9 +60,25 @@ def truth_tables(params: BuildParams, cust: Customers,
     }
 
 
-def customer_persona(cust: Customers, first: int = 0) -> pd.DataFrame:
-    """The persona of each customer from index ``first`` on."""
+def customer_persona(cust: Customers, start: dt.date,
+                     first: int = 0) -> pd.DataFrame:
+    """The persona of each customer from index ``first`` on, and what the
+    generator drew for them: the day of their first order and the last day
+    they are active (null for one who never orders: both are drawn at
+    sign-up, whatever the last day of the data, so a later build or a
+    refresh gives the same), and their own rate of repeat orders a year
+    (the persona's times a factor of their own)."""
     personas = list(planted.PERSONAS)
+    ordered = cust.first_day[first:] < NEVER
+
+    def day(index: np.ndarray) -> pd.Series:
+        days = pd.Series(pd.Timestamp(start) + pd.to_timedelta(
+            np.where(ordered, index, 0), unit="D")).dt.date
+        return days.where(ordered, None)
     return pd.DataFrame({
         "customer_id": cust.table["customer_id"].to_numpy()[first:],
-        "persona": [personas[p] for p in cust.persona[first:]]})
+        "persona": [personas[p] for p in cust.persona[first:]],
+        "first_order_day": day(cust.first_day[first:]),
+        "last_active_day": day(cust.end_day[first:] - 1),
+        "repeat_orders_per_year": cust.rate[first:].astype(float)})
+

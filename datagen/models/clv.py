@@ -13,7 +13,9 @@ purchases and the Gamma-Gamma model of spend.
   BG/NBD Model"), ``expected_purchases`` (the conditional
   expectation over the next ``t`` periods, eq. 10) and
   ``expected_purchases_unconditional`` (eq. 7, a new customer's repeat
-  purchases in their first ``t`` periods: the cumulative curve);
+  purchases in their first ``t`` periods: the cumulative curve) and
+  ``expected_rate`` (a customer's purchase rate while active, given
+  their history);
 - ``fit_gamma_gamma``: the Gamma-Gamma parameters ``p, q, gamma`` on the
   customers with a repeat purchase (Fader & Hardie, "The Gamma-Gamma Model
   of Monetary Value", 2013), ``expected_avg_value`` and ``predicted_clv``.
@@ -353,6 +355,17 @@ def expected_purchases(t, params: BgNbd, frequency, recency, T
     t, x, tx, big_t = _arrays(t, frequency, recency, T)
     return (_bracket(r + x, a, b + x, t / (alpha + big_t))
             * p_alive(params, x, tx, big_t))
+
+
+def expected_rate(params: BgNbd, frequency, recency, T) -> np.ndarray:
+    """E[lambda | x, t_x, T]: a customer's purchase rate while active, per
+    period, given their history. Alive at T, lambda's posterior is
+    Gamma(r + x, alpha + T); gone since their last purchase, Gamma(r + x,
+    alpha + t_x); the mean of each weighted by ``p_alive``."""
+    r, alpha = params.r, params.alpha
+    x, tx, t = _arrays(frequency, recency, T)
+    alive = p_alive(params, x, tx, t)
+    return (r + x) * (alive / (alpha + t) + (1 - alive) / (alpha + tx))
 
 
 def expected_purchases_unconditional(t, params: BgNbd) -> np.ndarray:

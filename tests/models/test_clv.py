@@ -273,7 +273,7 @@ def test_the_gradient_is_the_likelihoods(summary):
 
 def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float,
                    big_t: np.ndarray, rng: np.random.Generator):
-    """(x, t_x, T) of ``n`` customers drawn from the BG/NBD: a purchase
+    """(x, t_x, T, rate) of ``n`` customers drawn from the BG/NBD: a purchase
     rate ~ Gamma(r, rate alpha), a drop-out probability ~ Beta(a, b) after
     each repeat purchase, watched for ``big_t`` after the first purchase.
     Given its count n of Poisson purchases in (0, T], the customer makes
@@ -285,7 +285,7 @@ def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float,
     x = np.minimum(drop, count)
     t_x = np.where(x > 0, big_t * rng.beta(np.maximum(x, 1),
                                            np.maximum(count - x + 1, 1)), 0)
-    return x.astype(float), t_x, big_t
+    return x.astype(float), t_x, big_t, rate
 
 
 #: parameters other than the paper's; the tolerances are about 3.5
@@ -298,11 +298,34 @@ TOLERANCE = {"r": 0.05, "alpha": 0.05, "a": 0.2, "b": 0.2}
 def test_a_fit_recovers_the_parameters_data_were_drawn_from():
     rng = np.random.default_rng(25)
     n = 20_000
-    x, t_x, big_t = simulate_bgnbd(n, **PLANTED,
-                                   big_t=rng.uniform(26, 78, n), rng=rng)
+    x, t_x, big_t, _ = simulate_bgnbd(n, **PLANTED,
+                                      big_t=rng.uniform(26, 78, n), rng=rng)
     fit = clv.fit_bgnbd(x, t_x, big_t)
     for name, truth in PLANTED.items():
         assert abs(getattr(fit, name) / truth - 1) < TOLERANCE[name], name
+
+
+def test_the_expected_rate_is_the_rate_the_customers_were_drawn_with():
+    """E[lambda | history] under the true parameters: its mean over the
+    customers is the population's mean rate r / alpha (the law of total
+    expectation), for every frequency too, which the rate given alive alone
+    ((r + x) / (alpha + T)) misses for the customers who left."""
+    rng = np.random.default_rng(7)
+    n = 100_000
+    x, t_x, big_t, rate = simulate_bgnbd(
+        n, **PLANTED, big_t=rng.uniform(26, 78, n), rng=rng)
+    params = clv.BgNbd(**PLANTED, customers=n, log_likelihood=0.0)
+    expected = clv.expected_rate(params, x, t_x, big_t)
+    mean = PLANTED["r"] / PLANTED["alpha"]
+    assert abs(expected.mean() / mean - 1) < 0.02
+    assert abs(rate.mean() / mean - 1) < 0.02
+    for k in (1, 3):
+        drawn = rate[x == k].mean()
+        assert abs(expected[x == k].mean() / drawn - 1) < 0.03, k
+        alive_only = ((PLANTED["r"] + x) / (PLANTED["alpha"] + big_t))[x == k]
+        assert abs(alive_only.mean() / drawn - 1) > 0.05, k
+    assert (clv.expected_rate(params, 0, 0, 10.0)
+            == PLANTED["r"] / (PLANTED["alpha"] + 10.0))
 
 
 def test_the_same_customers_twice_give_the_same_fit(summary):
