@@ -694,3 +694,82 @@ select * from final;
 comment on view qc_revenue_reconciles is
     'net revenue (and completed orders and gross margin where the view has '
     'them) summed over each revenue view equals the base tables to the cent';
+
+
+-- the lifetime value table holds the customers its models were fitted to
+-- vw_customer_clv (written after the views by warehouse/clv_tables.py) has
+-- one row per customer of int_clv_summary, with the same history, when
+-- the models were fitted (clv_model_parameters has rows), and no row when
+-- they could not be; compared by totals, each side summed on its own (on a
+-- citus cluster the summary's customers are on the workers)
+create view qc_customer_clv as
+
+with
+
+summary as (
+    select * from int_clv_summary
+),
+
+customer_clv as (
+    select * from vw_customer_clv
+),
+
+parameters as (
+    select * from clv_model_parameters
+),
+
+summary_totals as (
+    select
+        count(*) as customers,
+        coalesce(sum(frequency), 0) as frequency,
+        coalesce(sum(holdout_purchases), 0) as holdout_purchases,
+        coalesce(sum(recency), 0)::double precision as recency,
+        coalesce(sum(tenure), 0)::double precision as tenure
+    from summary
+),
+
+clv_totals as (
+    select
+        count(*) as customers,
+        coalesce(sum(frequency), 0) as frequency,
+        coalesce(sum(holdout_purchases), 0) as holdout_purchases,
+        coalesce(sum(recency), 0) as recency,
+        coalesce(sum(tenure), 0) as tenure,
+        (select count(*) from parameters) > 0 as is_fitted
+    from customer_clv
+),
+
+final as (
+    select
+        summary_totals.customers as summary_customers,
+        clv_totals.customers as clv_customers,
+        summary_totals.frequency as summary_frequency,
+        clv_totals.frequency as clv_frequency,
+        summary_totals.holdout_purchases as summary_holdout_purchases,
+        clv_totals.holdout_purchases as clv_holdout_purchases,
+        clv_totals.is_fitted
+    from summary_totals
+    cross join clv_totals
+    where
+        (
+            clv_totals.is_fitted
+            and (
+                summary_totals.customers <> clv_totals.customers
+                or summary_totals.frequency <> clv_totals.frequency
+                or summary_totals.holdout_purchases
+                <> clv_totals.holdout_purchases
+                or abs(summary_totals.recency - clv_totals.recency)
+                > 1e-6 * greatest(1, summary_totals.recency)
+                or abs(summary_totals.tenure - clv_totals.tenure)
+                > 1e-6 * greatest(1, summary_totals.tenure)
+            )
+        )
+        or (not clv_totals.is_fitted and clv_totals.customers > 0)
+)
+
+select * from final;
+
+comment on view qc_customer_clv is
+    'vw_customer_clv holds every customer of int_clv_summary with the same '
+    'frequency, recency, tenure and holdout purchases when the lifetime '
+    'value models were fitted, and no customer when they were not';

@@ -65,13 +65,18 @@ def summary(conn: psycopg.Connection, schema: str
 
 
 def write(conn: psycopg.Connection, schema: str) -> Fitted:
-    """Create and fill the two tables of ``sql/046`` in ``schema`` (any
-    earlier ones dropped first)."""
+    """Fill the two tables of ``sql/046`` in ``schema``: created by a
+    build, emptied first by a refresh."""
     ident = sql.Identifier
-    for table in TABLES:
-        conn.execute(sql.SQL("drop table if exists {}").format(
-            ident(schema, table)))
-    sql_files.run_sql(conn, schema, TABLES_FILE)
+    made = conn.execute(
+        "select count(*) from pg_catalog.pg_tables where schemaname = %s "
+        "and tablename = any(%s)", [schema, list(TABLES)]).fetchone()[0]
+    if made:  # a refresh: emptied (the gate's check reads them)
+        for table in TABLES:
+            conn.execute(sql.SQL("delete from {}").format(
+                ident(schema, table)))
+    else:
+        sql_files.run_sql(conn, schema, TABLES_FILE)
     data, (calibration_end, holdout_end), horizon_days = summary(conn, schema)
     x, tx, t = data["frequency"], data["recency"], data["tenure"]
     why: list[str] = []

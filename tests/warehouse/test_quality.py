@@ -18,7 +18,7 @@ from psycopg import sql
 from conftest import schema_checksums as checksums
 from datagen.generate import lines
 from datagen.params import parse_params
-from datagen.warehouse import quality, schemas, sql_files, views
+from datagen.warehouse import clv_tables, quality, schemas, sql_files, views
 from datagen.warehouse.build import TABLES, build
 
 SOURCE = dict(seed=5, scale=0.1, schema="qgate_source")
@@ -41,6 +41,7 @@ def db(pg_url, warehouse):
                     copy=sql.Identifier(COPY), src=sql.Identifier(source),
                     t=sql.Identifier(table)))
         views.create_views(conn, COPY, min_pair_orders=5)
+        clv_tables.write(conn, COPY)
         quality.create_checks(conn, COPY)
         results = quality.run_checks(conn, COPY)
         assert results and all(r.passed for r in results)
@@ -62,6 +63,7 @@ def gate_failure(conn, statements: list[str],
             conn.execute(statement)
         if refresh:
             views.refresh(conn, COPY)
+            clv_tables.write(conn, COPY)
         with pytest.raises(quality.QualityGateFailed) as error:
             quality.run_checks(conn, COPY)
         recorded = dict(conn.execute(
@@ -189,6 +191,21 @@ def test_each_check_catches_its_corruption_and_only_it(db, check):
         1 + quality.SAMPLE_ROWS)
 
 
+def test_a_lifetime_value_table_out_of_step_with_its_customers_fails(db):
+    """vw_customer_clv is written by Python after the views: the gate
+    checks it against int_clv_summary (a customer lost, a history changed,
+    a table left full when no model was fitted)."""
+    for corruption in (
+            ["delete from vw_customer_clv where customer_id = "
+             "(select min(customer_id) from vw_customer_clv)"],
+            ["update vw_customer_clv set frequency = frequency + 1 "
+             "where customer_id = (select min(customer_id) "
+             "from vw_customer_clv)"],
+            ["delete from clv_model_parameters"]):
+        error = gate_failure(db, corruption, refresh=False)
+        assert [f.name for f in error.failed] == ["customer_clv"], corruption
+
+
 def test_an_inserted_order_whose_total_does_not_match_fails_loudly(db):
     order_id = one(db, f"select {SOME_ORDER}")
     error = gate_failure(db, [
@@ -231,8 +248,8 @@ def test_results_are_kept_for_the_book(db, warehouse):
         "from {}.quality_check order by check_name").format(
             sql.Identifier(warehouse(**SOURCE)))).fetchall()
     names = [r[0] for r in rows]
-    assert set(CORRUPTIONS) | {"order_total_formula",
-                               "revenue_reconciles"} == set(names)
+    assert set(CORRUPTIONS) | {"order_total_formula", "revenue_reconciles",
+                               "customer_clv"} == set(names)
     assert all(r[1] and r[2] == 0 and r[3] for r in rows)
 
 
