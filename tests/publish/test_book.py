@@ -17,12 +17,14 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import psycopg
 import pytest
 from test_browser import browser  # noqa: F401 - the fixture
 
 from book_build import BOOK_SCALE, ROOT, get_book, toc_pages
 from datagen import chapters
+from datagen.models import clv
 from datagen.params import DEFAULTS, parse_params
 from datagen.publish.book import build_book
 from datagen.publish.notebooks import ChapterFailed, notebooks
@@ -282,6 +284,40 @@ def test_narrative_numbers_equal_the_warehouse(book, pg_url):
                          + " group by o.customer_id order by 1 desc limit 1"))
         _check(facts, "top_customer_revenue", top, text,
                lambda v: chapters.money(v, 2))
+
+        # customer lifetime value: the holdout's purchases counted from the
+        # orders (a customer's days with a completed order after the
+        # calibration end, of customers who first bought by then), the
+        # expectation from the fitted parameters, the correlation
+        facts = book.facts("04_lifetime_value")
+        text = findings_text(book.page("book/04_lifetime_value"))
+        end = params.end_date - dt.timedelta(weeks=params.clv_holdout_weeks)
+        occasions = """with days as (
+                select customer_id, order_ts::date as day,
+                       min(order_ts::date) over (partition by customer_id)
+                           as first_day
+                from fact_order where order_status = 'completed'
+                group by customer_id, order_ts::date)"""
+        _check(facts, "clv_customers", _one(
+            conn, occasions + " select count(distinct customer_id) from days "
+            "where first_day <= %s", end), text, chapters.number)
+        _check(facts, "clv_holdout_actual", float(_one(
+            conn, occasions + " select count(*) from days "
+            "where first_day <= %s and day > %s", end, end)), text,
+            chapters.number)
+        fitted = dict(conn.execute(
+            "select parameter, value from clv_model_parameters "
+            "where model = 'bg/nbd'").fetchall())
+        model = clv.BgNbd(**{k: fitted[k] for k in ("r", "alpha", "a", "b")},
+                          customers=0, log_likelihood=0.0)
+        history = np.array(conn.execute(
+            "select frequency, recency, tenure from vw_customer_clv"
+        ).fetchall(), dtype=float)
+        _check(facts, "clv_holdout_expected", float(clv.expected_purchases(
+            params.clv_holdout_weeks, model, *history.T).sum()), text,
+            chapters.number)
+        _check(facts, "clv_purchases_per_year",
+               fitted["r"] / fitted["alpha"] * 52)
 
         # market basket
         facts = book.facts("06_market_basket")
