@@ -69,6 +69,26 @@ def test_an_odd_file_name_and_mapping_are_imported_as_written(
         conn.commit()
 
 
+def test_the_lifetime_value_variables_reach_the_import(pg_url):
+    cdnow = ROOT / "tests" / "fixtures" / "cdnow"
+    result = make("import", f"SOURCE={cdnow / 'CDNOW_sample.txt'}",
+                  f"MAPPING={cdnow / 'cdnow.toml'}", "SCHEMA=mk_clv",
+                  "CLV_HOLDOUT_WEEKS=39", "CLV_HORIZON_DAYS=30",
+                  env={"DATABASE_URL": pg_url})
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute(
+            "select distinct calibration_end::text, holdout_end::text "
+            "from mk_clv.clv_model_parameters").fetchall() == [
+            ("1997-09-30", "1998-06-30")]
+        assert conn.execute(
+            "select clv_holdout_weeks, clv_horizon_days "
+            "from mk_clv.analysis_setting").fetchone() == (39, 30)
+        for schema in ("mk_clv", "mk_clv_import"):
+            conn.execute(f"drop schema {schema} cascade")
+        conn.commit()
+
+
 @pytest.mark.parametrize("variable, expected", [
     ("SCHEMA=x'; {payload}; '", "error: schema must be a plain lowercase "
      "identifier"),
@@ -78,6 +98,8 @@ def test_an_odd_file_name_and_mapping_are_imported_as_written(
      "date written YYYY-MM-DD (got '2025-12-31\"; touch "),
     ("SOURCE=evil';{payload};'.csv", "error: source must be a readable "
      "file (a CSV or Parquet export) (got \"evil';touch "),
+    ("CLV_HOLDOUT_WEEKS=$(shell {payload})", "error: clv_holdout_weeks must "
+     "be a whole number from 1 to 1044 (got '$(shell touch "),
 ])
 def test_a_hostile_variable_is_refused_in_one_line(pg_url, payload, variable,
                                                    expected):

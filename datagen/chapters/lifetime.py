@@ -6,12 +6,15 @@ read back from ``clv_model_parameters`` and checked on the holdout.
 - ``holdout_by_frequency``: expected against actual purchases in the
   holdout, customers grouped by their repeat purchases in the calibration
   (FHL 2005, figure 3);
+- ``correlation``: Pearson's r from exact sums (the same on a cluster);
 - ``cumulative_repeats``: repeat purchases week by week, actual against
   what the model expects of customers who first bought on those days
   (FHL 2005, figure 2), through the calibration and the holdout.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pandas as pd
@@ -45,6 +48,25 @@ def models(parameters: pd.DataFrame
                           customers=int(rows.customers.iloc[0]),
                           log_likelihood=value["log_likelihood"]))
     return found[0], found[1]
+
+
+def correlation(sums) -> float | None:
+    """Pearson's correlation from exact sums (``n``, ``sum_x``, ``sum_y``,
+    ``sum_xy``, ``sum_xx``, ``sum_yy``, as Decimals or ints), computed
+    exactly and rounded once; None when either variable is constant or
+    there are fewer than two rows."""
+    with localcontext() as context:
+        context.prec = 60  # exact for sums of this size
+        n, sx, sy, sxy, sxx, syy = (
+            None if sums[name] is None else Decimal(str(sums[name]))
+            for name in ("n", "sum_x", "sum_y", "sum_xy", "sum_xx",
+                         "sum_yy"))
+        if n is None or n < 2:
+            return None
+        spread_x, spread_y = n * sxx - sx * sx, n * syy - sy * sy
+        if spread_x <= 0 or spread_y <= 0:
+            return None
+        return float((n * sxy - sx * sy) / (spread_x * spread_y).sqrt())
 
 
 def holdout_by_frequency(rows: pd.DataFrame, params: clv.BgNbd,
