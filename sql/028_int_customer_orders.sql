@@ -8,6 +8,10 @@
 -- definitions:
 --   first_order_date = date of the customer's first completed order
 --   last_order_date  = date of the customer's last completed order
+--   second_order_date = the second day on which the customer completed an
+--                      order (null with one such day only): the first
+--                      repeat purchase of the lifetime value models
+--                      (int_clv_summary counts one purchase per day)
 --   cohort_month     = first day of the month of first_order_date
 --   frequency        = completed orders (order_status = 'completed')
 --   net_revenue      = sum(fact_order_item.net_amount) over the customer's
@@ -25,14 +29,27 @@ completed_orders as (
     -- incremental: and customer_id in (select customer_id from refresh_orders)
 ),
 
+dated_orders as (
+    -- each order with its customer's first day
+    select
+        completed_orders.*,
+        min(completed_orders.order_date) over (
+            partition by completed_orders.customer_id
+        ) as first_day
+    from completed_orders
+),
+
 customer_orders as (
     select
         customer_id,
         min(order_date) as first_order_date,
+        min(order_date) filter (
+            where order_date > first_day
+        ) as second_order_date,
         max(order_date) as last_order_date,
         count(*) as frequency,
         sum(net_amount) as net_revenue
-    from completed_orders
+    from dated_orders
     group by customer_id
 ),
 
@@ -44,6 +61,7 @@ final as (
         first_order_date,
         last_order_date,
         date_trunc('month', first_order_date)::date as cohort_month,
+        second_order_date,
         -- orders and revenue
         frequency,
         net_revenue

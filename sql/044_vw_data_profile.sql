@@ -53,11 +53,11 @@
 --                        clv_holdout_weeks, the end of the customer
 --                        lifetime value models' calibration
 --   clv_customers      = customers whose first completed order is on or
---                        before clv_calibration_end (rows of
+--                        before clv_calibration_end (the rows of
 --                        int_clv_summary: those the models are fitted
---                        to); clv_repeat_customers those with a repeat
---                        purchase occasion (another day) in the
---                        calibration
+--                        to); clv_repeat_customers those with a second
+--                        day of completed orders by then (a repeat
+--                        purchase)
 
 create view vw_data_profile as
 
@@ -106,8 +106,11 @@ pair_customers as (
     select * from vw_pair_customers
 ),
 
-clv_summary as (
-    select * from int_clv_summary
+clv_period as (
+    select
+        info.end_date - 7 * settings.clv_holdout_weeks as clv_end
+    from info
+    cross join settings
 ),
 
 period as (
@@ -210,10 +213,17 @@ customer_counts as (
 ),
 
 clv_counts as (
+    -- (from each customer's first and second days of completed orders, as
+    -- int_clv_summary counts them, without its pass over the orders)
     select
-        count(*) as clv_customers,
-        count(*) filter (where frequency >= 1) as clv_repeat_customers
-    from clv_summary
+        count(*) filter (
+            where customer_orders.first_order_date <= clv_period.clv_end
+        ) as clv_customers,
+        count(*) filter (
+            where customer_orders.second_order_date <= clv_period.clv_end
+        ) as clv_repeat_customers
+    from customer_orders
+    cross join clv_period
 ),
 
 multi_product_baskets as (

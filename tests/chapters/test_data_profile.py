@@ -45,6 +45,14 @@ def expected_profile(conn, schema: str) -> dict:
     basket_sizes = lines[lines.order_id.isin(completed.order_id)].groupby(
         "order_id").product_id.nunique()
     days = pd.to_datetime(orders.order_ts).dt.normalize()
+    # the lifetime value models' customers: first day of completed orders
+    # by the calibration end, and a second day by then
+    weeks = conn.execute(f'select clv_holdout_weeks from '
+                         f'"{schema}".analysis_setting').fetchone()[0]
+    calibration_end = pd.Timestamp(last - dt.timedelta(weeks=weeks))
+    bought = (pd.to_datetime(completed.order_ts).dt.normalize()
+              .groupby(completed.customer_id).unique())
+    by_end = bought.map(lambda d: int((d <= calibration_end).sum()))
     return {
         "first_day": first, "last_day": last,
         "days": (last - first).days + 1,
@@ -64,6 +72,9 @@ def expected_profile(conn, schema: str) -> dict:
         "multi_product_baskets": int((basket_sizes >= 2).sum()),
         "products": len(products), "categories": products.category.nunique(),
         "channels": orders.channel_id.nunique(),
+        "clv_calibration_end": calibration_end.date(),
+        "clv_customers": int((by_end >= 1).sum()),
+        "clv_repeat_customers": int((by_end >= 2).sum()),
     }
 
 

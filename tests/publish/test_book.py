@@ -79,7 +79,8 @@ def test_every_notebook_is_in_the_toc_and_committed_without_outputs():
         assert "parameters" in first.metadata.get("tags", []), name
         names = re.findall(r"^(\w+) =", first.source, flags=re.M)
         assert names == list(DEFAULTS), f"{name} parameters {names}"
-        assert "hide-cell" in nb.cells[1].metadata.get("tags", []), name
+        # the set-up is not shown (the executed notebook keeps it)
+        assert "remove-cell" in nb.cells[1].metadata.get("tags", []), name
         assert nb.cells[2].cell_type == "markdown" and \
             nb.cells[2].source.startswith("# "), f"{name}: no heading"
 
@@ -91,7 +92,8 @@ def test_queries_are_sql_cells_and_code_is_folded():
             if cell.cell_type != "code":
                 continue
             tags = cell.metadata.get("tags", [])
-            assert {"hide-input", "hide-cell", "remove-input"} & set(tags), (
+            assert {"hide-input", "hide-cell", "remove-input",
+                    "remove-cell"} & set(tags), (
                 f"{name}: a code cell is not folded: {cell.source[:60]!r}")
             if not cell.source.startswith("%%sql"):
                 # Python cells run no SQL of their own

@@ -62,6 +62,14 @@ def test_every_page_loads_without_errors_and_draws_its_charts(book, browser,
                 docname, "a chart without data", charts)
             title = page.evaluate("document.querySelector('h1').textContent")
             assert title.strip(), docname
+            # the page opens with its title: no set-up toggle above it
+            above = page.evaluate("""(() => {
+                const article = document.querySelector('article');
+                const range = document.createRange();
+                range.setStart(article, 0);
+                range.setEndBefore(article.querySelector('h1'));
+                return range.toString(); })()""")
+            assert "Show code cell" not in above, (docname, above[:200])
             # printed output wraps: nothing hidden behind a sideways scroll
             hidden = page.evaluate("""Array.from(document.querySelectorAll(
                 '.cell_output .output.stream pre')).filter(
@@ -180,6 +188,14 @@ def test_the_guide_is_in_the_site_and_its_search(book, browser):
             assert page.errors == [], (docname, page.errors)
             title = page.evaluate("document.querySelector('h1').textContent")
             assert title.strip(), docname
+            # the page opens with its title: no set-up toggle above it
+            above = page.evaluate("""(() => {
+                const article = document.querySelector('article');
+                const range = document.createRange();
+                range.setStart(article, 0);
+                range.setEndBefore(article.querySelector('h1'));
+                return range.toString(); })()""")
+            assert "Show code cell" not in above, (docname, above[:200])
         finally:
             page.close()
     index = (book.html / "searchindex.js").read_text()

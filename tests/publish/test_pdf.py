@@ -190,7 +190,7 @@ def test_no_table_is_cut(book):
                         assert word in text, (docname, cell)
 
 
-def test_folded_code_stays_folded_and_the_dark_theme_never_prints(book):
+def test_folded_code_is_left_out_and_the_dark_theme_never_prints(book):
     from datagen.publish import chromium
     page = book.page("book/02_kpi_dashboard")
     code = re.search(r'<div class="highlight-ipython3 notranslate">'
@@ -198,7 +198,10 @@ def test_folded_code_stays_folded_and_the_dark_theme_never_prints(book):
     first_line = collapsed(html_lib.unescape(re.sub(
         r"<[^>]+>", "", code[1])).splitlines()[0])
     text = collapsed(pdf_text(book.html / "book" / "02_kpi_dashboard.pdf"))
-    assert "Show code cell" in text and first_line not in text
+    # on paper a toggle means nothing: neither it nor its code is printed
+    assert "Show code cell" not in text and first_line not in text
+    assert "Show code cell" not in collapsed(pdf_text(
+        book.html / pdf.book_pdf_name(ROOT)))
     with chromium.Browser() as browser:
         tab = browser.page()
         tab.open((book.html / "book" / "02_kpi_dashboard.html").as_uri(),
