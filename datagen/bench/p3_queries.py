@@ -22,9 +22,9 @@ from psycopg import sql
 
 from .. import server
 from ..chapters import needs
+from ..models import clv
 from ..params import BuildParams, parse_params
 from ..publish.notebooks import notebooks
-from ..models import clv
 from ..warehouse import clv_tables
 from ..warehouse.build import build
 from .measure import drop_family, quiet
