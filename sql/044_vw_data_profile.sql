@@ -216,14 +216,17 @@ clv_counts as (
     -- (from each customer's first and second days of completed orders, as
     -- int_clv_summary counts them, without its pass over the orders)
     select
+        -- (the day as a scalar subquery: on a citus cluster each worker
+        -- counts its own customers; a join would bring them together)
         count(*) filter (
-            where customer_orders.first_order_date <= clv_period.clv_end
+            where customer_orders.first_order_date
+            <= (select clv_period.clv_end from clv_period)
         ) as clv_customers,
         count(*) filter (
-            where customer_orders.second_order_date <= clv_period.clv_end
+            where customer_orders.second_order_date
+            <= (select clv_period.clv_end from clv_period)
         ) as clv_repeat_customers
     from customer_orders
-    cross join clv_period
 ),
 
 multi_product_baskets as (

@@ -1,8 +1,8 @@
 """P3 chapter queries: each ``%%sql`` cell of the chapters, timed on a
 warehouse at scale 20.
 
-Owns figure P3 (with the fit of the lifetime value models on the same
-warehouse, ``time_clv``), and reading the chapters' queries
+Owns figure P3 (with the build's fit of the lifetime value models on the
+same warehouse, from its report), and reading the chapters' queries
 (``chapter_queries``)
 and timing them on a warehouse (``time_queries``), which P6 repeats on a
 cluster. The warehouse is made by ``build`` (what ``datagen build`` runs);
@@ -22,10 +22,8 @@ from psycopg import sql
 
 from .. import server
 from ..chapters import needs
-from ..models import clv
 from ..params import BuildParams, parse_params
 from ..publish.notebooks import notebooks
-from ..warehouse import clv_tables
 from ..warehouse.build import build
 from .measure import drop_family, quiet
 
@@ -74,43 +72,23 @@ def time_queries(url: str, params: BuildParams) -> dict[str, float]:
     return timings
 
 
-def time_clv(url: str, schema: str) -> dict:
-    """The lifetime value models on the warehouse ``schema``: its
-    customers, and the seconds of reading their summary
-    (``int_clv_summary``), of each fit, and of the build's whole step
-    (read, fit, predict and write, ``clv_tables.write``)."""
-    with server.connect(url, autocommit=True) as conn:
-        started = time.perf_counter()
-        data, _, _ = clv_tables.summary(conn, schema)
-        read = time.perf_counter() - started
-        x, tx, t = data["frequency"], data["recency"], data["tenure"]
-        started = time.perf_counter()
-        clv.fit_bgnbd(x, tx, t)
-        bgnbd = time.perf_counter() - started
-        spend = data["avg_value"]
-        started = time.perf_counter()
-        clv.fit_gamma_gamma(x[spend > 0], spend[spend > 0])
-        gamma_gamma = time.perf_counter() - started
-        started = time.perf_counter()
-        clv_tables.write(conn, schema)
-        whole = time.perf_counter() - started
-    return {"customers": len(x), "read_s": read, "bgnbd_s": bgnbd,
-            "gamma_gamma_s": gamma_gamma, "write_s": whole}
-
-
 def run(url: str, quick: bool = False) -> dict:
     scale = QUICK_SCALE if quick else SCALE
     params = parse_params(dict(scale=scale, schema=SCHEMA))
     try:
-        build(params, url=url, echo=quiet)
+        report = build(params, url=url, echo=quiet)
         timings = time_queries(url, params)
-        fits = time_clv(url, SCHEMA)
     finally:
         drop_family(url, SCHEMA)
     return {"scale": scale, "queries": timings,
             "total_s": sum(timings.values()),
             "slowest": max(timings.items(), key=lambda kv: kv[1])
-            if timings else None, "clv": fits}
+            if timings else None,
+            # the build's fit of the lifetime value models, by part
+            "clv": {"customers": report.clv_customers,
+                    **{part: report.seconds.get(part) for part in (
+                        "read the summary", "fit the BG/NBD",
+                        "fit the Gamma-Gamma", "predict and write")}}}
 
 
 def lines(p3: dict) -> list[str]:
@@ -119,13 +97,14 @@ def lines(p3: dict) -> list[str]:
              f"(target < 20), slowest {name} {seconds:.2f} s (target < 5)"]
     found += [f"  {name:<48} {seconds:7.3f} s" for name, seconds in
               sorted(p3["queries"].items(), key=lambda kv: -kv[1])]
-    fits = p3.get("clv")
-    if fits:
+    fits = p3.get("clv") or {}
+    if fits.get("fit the BG/NBD") is not None:
+        fit = fits["fit the BG/NBD"] + (fits["fit the Gamma-Gamma"] or 0.0)
         found.append(
-            f"  lifetime value models on {fits['customers']:,} customers: "
-            f"BG/NBD fit {fits['bgnbd_s']:.2f} s + Gamma-Gamma fit "
-            f"{fits['gamma_gamma_s']:.2f} s = "
-            f"{fits['bgnbd_s'] + fits['gamma_gamma_s']:.2f} s (target < 10); "
-            f"summary read {fits['read_s']:.2f} s; the build's whole step "
-            f"(read, fit, predict, write) {fits['write_s']:.2f} s")
+            f"  lifetime value models on {fits['customers']:,} customers "
+            f"(the build's step): fits {fit:.2f} s (target < 10; BG/NBD "
+            f"{fits['fit the BG/NBD']:.2f} s, Gamma-Gamma "
+            f"{fits['fit the Gamma-Gamma'] or 0.0:.2f} s), reading the "
+            f"summary {fits['read the summary']:.2f} s, predicting and "
+            f"writing {fits['predict and write'] or 0.0:.2f} s")
     return found

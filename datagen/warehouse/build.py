@@ -82,6 +82,7 @@ class BuildReport:
     rows: dict[str, int]
     seconds: dict[str, float]   # per step; overlapped steps also in parts
     total_seconds: float        # wall-clock time of the whole build
+    clv_customers: int = 0      # customers the lifetime value models fit
 
 
 class Steps:
@@ -241,7 +242,10 @@ def build(params: BuildParams, url: str | None = None,
                                        clv=(params.clv_holdout_weeks,
                                             params.clv_horizon_days))
                 with steps.step("customer lifetime value"):
-                    clv_tables.write(conn, staging)
+                    fitted = clv_tables.write(conn, staging)
+                for part, seconds in fitted.seconds.items():
+                    steps.seconds[part] = seconds
+                    steps.report(part, depth=1)
                 with steps.step("quality checks"):
                     # raises QualityGateFailed before the swap: the live schemas stay
                     quality.create_checks(conn, staging,
@@ -285,7 +289,8 @@ def build(params: BuildParams, url: str | None = None,
                                    dropped) from None
             raise
     report = BuildReport(params, rows, steps.seconds,
-                         time.perf_counter() - started)
+                         time.perf_counter() - started,
+                         clv_customers=fitted.customers)
     echo(f"built schema {params.schema!r} in {report.total_seconds:.1f} s: "
          + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
     return report

@@ -17,6 +17,7 @@ why, and the chapter says it.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import psycopg
@@ -27,6 +28,10 @@ from . import sql_files
 
 TABLES_FILE = "046_vw_customer_clv.sql"
 TABLES = ("clv_model_parameters", "vw_customer_clv")
+#: the parts of ``write``, as the build reports them
+READ, FIT_BGNBD, FIT_GAMMA_GAMMA, WRITE = (
+    "read the summary", "fit the BG/NBD", "fit the Gamma-Gamma",
+    "predict and write")
 SUMMARY_COLUMNS = ("customer_id", "frequency", "recency", "tenure",
                    "avg_value", "holdout_purchases")
 
@@ -40,6 +45,9 @@ class Fitted:
     gamma_gamma: clv.GammaGamma | None
     customers: int
     why_not: tuple[str, ...] = ()
+    #: seconds of each part: reading the summary, fitting the two models,
+    #: predicting and writing (what the build reports, and make bench)
+    seconds: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def summary(conn: psycopg.Connection, schema: str
@@ -77,13 +85,20 @@ def write(conn: psycopg.Connection, schema: str) -> Fitted:
                 ident(schema, table)))
     else:
         sql_files.run_sql(conn, schema, TABLES_FILE)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     data, (calibration_end, holdout_end), horizon_days = summary(conn, schema)
+    seconds[READ] = time.perf_counter() - started
     x, tx, t = data["frequency"], data["recency"], data["tenure"]
     why: list[str] = []
+    started = time.perf_counter()
     try:
         bgnbd = clv.fit_bgnbd(x, tx, t)
     except clv.ModelError as error:
-        return Fitted(None, None, len(x), (str(error),))
+        return Fitted(None, None, len(x), (str(error),), seconds)
+    finally:
+        seconds[FIT_BGNBD] = time.perf_counter() - started
+    started = time.perf_counter()
     try:
         spend = data["avg_value"]
         gamma_gamma = clv.fit_gamma_gamma(x[spend > 0], spend[spend > 0])
@@ -91,6 +106,8 @@ def write(conn: psycopg.Connection, schema: str) -> Fitted:
     except clv.ModelError as error:
         gamma_gamma, value = None, None
         why.append(str(error))
+    seconds[FIT_GAMMA_GAMMA] = time.perf_counter() - started
+    started = time.perf_counter()
     horizon = horizon_days / clv.WEEK
     alive = clv.p_alive(bgnbd, x, tx, t)
     purchases = clv.expected_purchases(horizon, bgnbd, x, tx, t)
@@ -108,7 +125,8 @@ def write(conn: psycopg.Connection, schema: str) -> Fitted:
                 None if value is None else float(value[i]),
                 None if value is None else float(purchases[i] * value[i]),
                 int(data["holdout_purchases"][i])))
-    return Fitted(bgnbd, gamma_gamma, len(x), tuple(why))
+    seconds[WRITE] = time.perf_counter() - started
+    return Fitted(bgnbd, gamma_gamma, len(x), tuple(why), seconds)
 
 
 def _parameters(conn, schema: str, bgnbd: clv.BgNbd,

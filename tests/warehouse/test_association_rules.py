@@ -24,6 +24,7 @@ from datagen import __version__
 from datagen.generate import dates
 from datagen.generate.plan import dim_channel
 from datagen.warehouse import (
+    clv_tables,
     copy_text,
     keys,
     quality,
@@ -121,6 +122,7 @@ def db(pg_url):
                      "end_date, generator_version) values (0, 1, %s, %s, %s)",
                      [START, END, __version__])
         views.create_views(conn, SCHEMA, min_pair_orders=3)
+        clv_tables.write(conn, SCHEMA)
         quality.create_checks(conn, SCHEMA)
         quality.run_checks(conn, SCHEMA)  # a valid warehouse passes the gate
         sql_files.set_search_path(conn, SCHEMA)
