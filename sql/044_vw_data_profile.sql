@@ -206,24 +206,20 @@ order_channels as (
 ),
 
 customer_counts as (
+    -- (one read of customer_orders: read twice, a cte is materialized, and
+    -- on a citus cluster it would bring every customer's row together)
     select
         count(*) as buying_customers,
-        count(*) filter (where frequency >= 2) as repeat_customers
-    from customer_orders
-),
-
-clv_counts as (
-    -- (from each customer's first and second days of completed orders, as
-    -- int_clv_summary counts them, without its pass over the orders)
-    select
-        -- (the day as a scalar subquery: on a citus cluster each worker
-        -- counts its own customers; a join would bring them together)
+        count(*) filter (where frequency >= 2) as repeat_customers,
+        -- the lifetime value models' customers, as int_clv_summary counts
+        -- them, without its pass over the orders; the day as a scalar
+        -- subquery, so each worker counts its own customers
         count(*) filter (
-            where customer_orders.first_order_date
+            where first_order_date
             <= (select clv_period.clv_end from clv_period)
         ) as clv_customers,
         count(*) filter (
-            where customer_orders.second_order_date
+            where second_order_date
             <= (select clv_period.clv_end from clv_period)
         ) as clv_repeat_customers
     from customer_orders
@@ -316,15 +312,14 @@ final as (
         period.last_day
         - 7 * (select settings.clv_holdout_weeks from settings)
             as clv_calibration_end,
-        clv_counts.clv_customers,
-        clv_counts.clv_repeat_customers
+        customer_counts.clv_customers,
+        customer_counts.clv_repeat_customers
     from period
     cross join calendar
     cross join days
     cross join order_counts
     cross join customer_counts
     cross join knowledge
-    cross join clv_counts
 )
 
 select * from final;
