@@ -39,7 +39,9 @@ def book(pg_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def book7(pg_url, tmp_path_factory):
-    return get_book(pg_url, tmp_path_factory, 7)
+    # (no PDFs: its tests read the site and the executed notebooks; the
+    # printing is tested on the seed-42 book)
+    return get_book(pg_url, tmp_path_factory, 7, pdfs=False)
 
 
 def text_of(page: str) -> str:

@@ -29,8 +29,11 @@ pytestmark = [pytest.mark.book, pytest.mark.browser, pytest.mark.real_data]
 
 @pytest.fixture(scope="module")
 def book(pg_url, tmp_path_factory):
+    # (no PDFs: its tests read the site; the printing is tested on the
+    # seed-42 book and the printed shape book)
     return get_book(pg_url, tmp_path_factory, 42,
-                    source=str(real_data.real_file()), mapping=MAPPING)
+                    source=str(real_data.real_file()), mapping=MAPPING,
+                    pdfs=False)
 
 
 @pytest.fixture(scope="module")
