@@ -309,9 +309,7 @@ final as (
         -- customer lifetime value
         (select settings.clv_holdout_weeks from settings)
             as clv_holdout_weeks,
-        period.last_day
-        - 7 * (select settings.clv_holdout_weeks from settings)
-            as clv_calibration_end,
+        (select clv_period.clv_end from clv_period) as clv_calibration_end,
         customer_counts.clv_customers,
         customer_counts.clv_repeat_customers
     from period

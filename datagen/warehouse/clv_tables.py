@@ -52,24 +52,24 @@ class Fitted:
 
 def summary(conn: psycopg.Connection, schema: str
             ) -> tuple[dict[str, np.ndarray], tuple, int]:
-    """``int_clv_summary`` of ``schema`` as arrays (customer order),
-    the (calibration_end, holdout_end) days and the horizon in days."""
+    """``int_clv_summary`` of ``schema`` as arrays (customer order), its
+    (calibration_end, holdout_end) days (None without a customer) and the
+    horizon in days."""
     ident = sql.Identifier
     rows = conn.execute(sql.SQL(
-        "select {} from {} order by customer_id").format(
+        "select {}, calibration_end, holdout_end from {} "
+        "order by customer_id").format(
             sql.SQL(", ").join(map(ident, SUMMARY_COLUMNS)),
             ident(schema, "int_clv_summary"))).fetchall()
-    period = conn.execute(sql.SQL(
-        "select info.end_date - 7 * setting.clv_holdout_weeks, "
-        "info.end_date, setting.clv_horizon_days from {} as info "
-        "cross join {} as setting").format(
-            ident(schema, "build_info"),
-            ident(schema, "analysis_setting"))).fetchone()
-    columns = list(zip(*rows)) if rows else [()] * len(SUMMARY_COLUMNS)
+    horizon = conn.execute(sql.SQL(
+        "select clv_horizon_days from {}").format(
+            ident(schema, "analysis_setting"))).fetchone()[0]
+    columns = list(zip(*rows)) if rows else [()] * (len(SUMMARY_COLUMNS) + 2)
     arrays = {name: np.asarray(values, dtype=float)
               for name, values in zip(SUMMARY_COLUMNS, columns)}
     arrays["customer_id"] = arrays["customer_id"].astype(np.int64)
-    return arrays, period[:2], period[2]
+    period = tuple(rows[0][-2:]) if rows else (None, None)
+    return arrays, period, horizon
 
 
 def write(conn: psycopg.Connection, schema: str) -> Fitted:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from ..params import DEFAULTS
 from . import distribute, maintain, schemas, sql_files
 from .parallel import SessionPool
 
@@ -98,7 +99,9 @@ def create_views(conn: psycopg.Connection, schema: str,
                  min_pair_orders: int, sessions: SessionPool | None = None,
                  alongside: dict | None = None,
                  every_pair: bool = True, distributed: bool = False,
-                 clv: tuple[int, int] = (52, 90)) -> None:
+                 clv: tuple[int, int] = (DEFAULTS["clv_holdout_weeks"],
+                                         DEFAULTS["clv_horizon_days"])
+                 ) -> None:
     """Write the settings row, then create every view in ``schema``, those
     that do not read each other side by side on ``sessions`` (if given), with
     the independent tasks ``alongside`` (for ``SessionPool.run``) among them.

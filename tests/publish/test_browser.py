@@ -47,6 +47,17 @@ def open_page(browser, url, **kwargs):
     return page
 
 
+def assert_opens_with_its_title(page, docname: str) -> None:
+    """No set-up toggle ("Show code cell ...") above the page's title."""
+    above = page.evaluate("""(() => {
+        const article = document.querySelector('article');
+        const range = document.createRange();
+        range.setStart(article, 0);
+        range.setEndBefore(article.querySelector('h1'));
+        return range.toString(); })()""")
+    assert "Show code cell" not in above, (docname, above[:200])
+
+
 def test_every_page_loads_without_errors_and_draws_its_charts(book, browser,
                                                              pg_url):
     profile = book.profile(pg_url)
@@ -62,14 +73,7 @@ def test_every_page_loads_without_errors_and_draws_its_charts(book, browser,
                 docname, "a chart without data", charts)
             title = page.evaluate("document.querySelector('h1').textContent")
             assert title.strip(), docname
-            # the page opens with its title: no set-up toggle above it
-            above = page.evaluate("""(() => {
-                const article = document.querySelector('article');
-                const range = document.createRange();
-                range.setStart(article, 0);
-                range.setEndBefore(article.querySelector('h1'));
-                return range.toString(); })()""")
-            assert "Show code cell" not in above, (docname, above[:200])
+            assert_opens_with_its_title(page, docname)
             # printed output wraps: nothing hidden behind a sideways scroll
             hidden = page.evaluate("""Array.from(document.querySelectorAll(
                 '.cell_output .output.stream pre')).filter(
@@ -188,14 +192,7 @@ def test_the_guide_is_in_the_site_and_its_search(book, browser):
             assert page.errors == [], (docname, page.errors)
             title = page.evaluate("document.querySelector('h1').textContent")
             assert title.strip(), docname
-            # the page opens with its title: no set-up toggle above it
-            above = page.evaluate("""(() => {
-                const article = document.querySelector('article');
-                const range = document.createRange();
-                range.setStart(article, 0);
-                range.setEndBefore(article.querySelector('h1'));
-                return range.toString(); })()""")
-            assert "Show code cell" not in above, (docname, above[:200])
+            assert_opens_with_its_title(page, docname)
         finally:
             page.close()
     index = (book.html / "searchindex.js").read_text()
