@@ -78,7 +78,25 @@
     filter();
   }
 
+  // a table wider than the page scrolls sideways: a line above it says so
+  // (and goes when the window is wide enough)
+  function markWide(wrapper, table) {
+    var note = wrapper.previousElementSibling;
+    if (!note || !note.classList.contains("wh-wider")) {
+      note = document.createElement("p");
+      note.className = "wh-wider";
+      note.hidden = true;
+      wrapper.parentNode.insertBefore(note, wrapper);
+    }
+    var columns = table.tHead ? table.tHead.rows[0].cells.length : 0;
+    var wide = wrapper.scrollWidth > wrapper.clientWidth + 1;
+    note.textContent = "This table is wider than the page: scroll it " +
+      "sideways to see all " + columns + " columns.";
+    note.hidden = !wide;
+  }
+
   function init() {
+    var tables = [];
     document.querySelectorAll("div.wh-table").forEach(function (wrapper) {
       var table = wrapper.querySelector("table.wh-sortable");
       if (!table || wrapper.getAttribute("data-ready")) return;
@@ -87,7 +105,13 @@
       if (wrapper.classList.contains("wh-search")) {
         makeSearchable(wrapper, table);
       }
+      tables.push([wrapper, table]);
     });
+    function check() {
+      tables.forEach(function (pair) { markWide(pair[0], pair[1]); });
+    }
+    check();
+    window.addEventListener("resize", check);
   }
 
   // printing: always the light theme (book.css does the same for print

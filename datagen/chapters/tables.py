@@ -71,6 +71,14 @@ def _cell(value, formatter: Formatter | None) -> tuple[str, str | None]:
     return text, key
 
 
+def _holds_dates(column: pd.Series) -> bool:
+    """Whether a column holds dates (a datetime column, or dates)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return True
+    first = column.dropna().head(1)
+    return len(first) == 1 and isinstance(first.iloc[0], dt.date)
+
+
 def file_name(kind: str, title: str | None) -> str:
     """``table-rfm-segments.csv``: the kind and the title, as a file name
     (a second one of the same name in the page gets ``-2``, ...)."""
@@ -137,6 +145,10 @@ def table_html(frame: pd.DataFrame, formats: Mapping[str, str | Formatter]
     numeric = {c for c in frame.columns
                if pd.api.types.is_numeric_dtype(frame[c])
                or c in formatters and formats[c] not in ("date", "month")}
+    # dates never break at their hyphens
+    dates = {c for c in frame.columns if c not in numeric
+             and (formats.get(c) in ("date", "month")
+                  or _holds_dates(frame[c]))}
     head = "".join(
         f'<th class="{"wh-num" if c in numeric else ""}" scope="col">'
         f"{html(str(c))}</th>" for c in frame.columns)
@@ -148,6 +160,8 @@ def table_html(frame: pd.DataFrame, formats: Mapping[str, str | Formatter]
             attributes = f' data-sort="{html(key)}"' if key else ""
             if column in numeric:
                 attributes += ' class="wh-num"'
+            elif column in dates:
+                attributes += ' class="wh-date"'
             cells.append(f"<td{attributes}>{html(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     classes = "wh-table" + (" wh-search" if search else "")

@@ -11,11 +11,14 @@ and printed with ``Page.printToPDF`` (``chromium``). pypdf then makes
   sections below it) and a page number on every page after the cover;
 - ``<site>/<docname>.pdf``: each page alone, numbered "page i of n".
 
-Each page is loaded once and printed twice (two tabs side by side): alone,
-with its own numbers in Chromium's footer template, and for the book
-without them. The book's numbers are a second, transparent PDF printed by
-Chromium once (one sheet per page, the number in the bottom margin) and
-laid over the pages with pypdf's ``merge_page``.
+Each page is printed once, without numbers (two tabs side by side); a
+trailing page that holds nothing (no text: the end of a page's margin
+that spilled over) is dropped. The numbers, the book's and each page's
+own, are a second, transparent PDF printed by Chromium once (one sheet per
+page, the number in the bottom margin) and laid over the pages with
+pypdf's ``merge_page``. The contents entries are links to their pages:
+Chromium prints each entry as a link to a placeholder address
+(``CONTENTS_LINK``), which pypdf turns into a link inside the book.
 
 Reuse: a page is printed again only when its HTML, the site's static files
 or this code changed (``<out>/pdf/manifest.json``); when nothing changed
@@ -44,12 +47,11 @@ SCALE = 0.75
 #: the CSS width of the printed page: what the charts are drawn at
 CSS_WIDTH = round((PAPER["paperWidth"] - PAPER["marginLeft"]
                    - PAPER["marginRight"]) * 96 / SCALE)
-PRINT_VERSION = 2
-#: each page's own numbers, in its bottom margin (Chromium fills the spans)
-FOOTER = ('<div style="width:100%; font: 8px system-ui, sans-serif; '
-          'color: #48566b; text-align: right; padding: 0 0.55in 0.1in;">'
-          '<span class="title"></span> &middot; page <span class="pageNumber">'
-          '</span> of <span class="totalPages"></span></div>')
+PRINT_VERSION = 3
+#: what the contents page's entries link to when Chromium prints them: a
+#: placeholder address ending in the page number, made a link to that page
+#: of the book when it is assembled (``_link_contents``)
+CONTENTS_LINK = "https://contents.invalid/page/"
 #: tabs printing side by side
 TABS = 2
 CODE = (Path(__file__), Path(__file__).with_name("chromium.py"))
@@ -141,9 +143,10 @@ def _cover_html(title: str, parameters: dict, period: str,
         if caption:
             toc.append(f"<h3>{html(caption)}</h3>")
         toc.append("<ol>" + "".join(
-            f'<li><span class="t">{html(name)}</span>'
-            f'<span class="p">{page}</span></li>' for name, page in entries)
-            + "</ol>")
+            f'<li><a href="{CONTENTS_LINK}{int(page)}">'
+            f'<span class="t">{html(name)}</span>'
+            f'<span class="p">{int(page)}</span></a></li>'
+            for name, page in entries) + "</ol>")
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{html(title)}</title><style>
 @page {{ size: 210mm 297mm; margin: 20mm 18mm 22mm; }}
@@ -159,7 +162,8 @@ th {{ font-weight: 600; }}
 h2 {{ font-size: 20pt; margin: 0 0 6mm; }}
 h3 {{ font-size: 12pt; margin: 6mm 0 2mm; color: #48566b; }}
 ol {{ list-style: none; padding: 0; margin: 0; font-size: 12pt; }}
-li {{ display: flex; padding: 1.2mm 0; border-bottom: 1px dotted #d1d5da; }}
+li {{ padding: 1.2mm 0; border-bottom: 1px dotted #d1d5da; }}
+li a {{ display: flex; color: inherit; text-decoration: none; }}
 li .t {{ flex: 1; }}
 </style></head><body>
 <div class="cover"><h1>{html(title)}</h1>
@@ -233,8 +237,7 @@ def build_pdfs(site: Path, cache: Path, root: Path, parameters: dict,
     pages = manifest.get("pages", {})
     to_print = [doc for doc in docnames
                 if pages.get(doc, {}).get("key") != keys[doc]
-                or not (cache / "bodies" / f"{doc}.pdf").exists()
-                or not (cache / "single" / f"{doc}.pdf").exists()]
+                or not (cache / "bodies" / f"{doc}.pdf").exists()]
     check_browser()
     with chromium.Browser(width=CSS_WIDTH) as browser:
         if to_print:
@@ -274,18 +277,14 @@ def _print_pages(browser, site: Path, cache: Path, docnames: list[str],
                 heading = tab.evaluate(
                     "(document.querySelector('main h1') || {}).textContent"
                     " || document.title") or doc
-                # twice: for the book without numbers (it adds its own),
-                # and alone with the page's numbers in its footer
-                for folder, footer in (("bodies", {}), ("single", {
-                        "displayHeaderFooter": True,
-                        "headerTemplate": "<span></span>",
-                        "footerTemplate": FOOTER})):
-                    printed = tab.print_pdf(
-                        printBackground=True, scale=SCALE,
-                        generateDocumentOutline=True, **footer, **PAPER)
-                    target = cache / folder / f"{doc}.pdf"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(printed)
+                # without numbers: the book's and the page's own are laid
+                # over it when the PDFs are assembled
+                printed = tab.print_pdf(
+                    printBackground=True, scale=SCALE,
+                    generateDocumentOutline=True, **PAPER)
+                target = cache / "bodies" / f"{doc}.pdf"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(printed)
                 pages[doc] = {"key": keys[doc],
                               "title": heading.replace("#", "").strip()}
         except BaseException as error:  # noqa: BLE001 - raised below
@@ -319,12 +318,47 @@ def _print_html(browser, markup: str, path: Path) -> bytes:
         tab.close()
 
 
+def _blank_tail(reader) -> int:
+    """How many of the printed body's last pages hold no text: the end of
+    a page's bottom margin that spilled onto a page of its own (a page
+    always keeps its first page)."""
+    count = 0
+    for page in reversed(reader.pages[1:]):
+        if page.extract_text().strip():
+            break
+        count += 1
+    return count
+
+
+def _link_contents(book, front: int) -> int:
+    """Turn the contents entries Chromium printed as links to
+    ``CONTENTS_LINK<n>`` into links to page n of ``book``; returns how
+    many."""
+    from pypdf.generic import ArrayObject, NameObject, NullObject
+    linked = 0
+    for index in range(front):
+        for annotation in book.pages[index].get("/Annots", []):
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action else ""
+            if not uri.startswith(CONTENTS_LINK):
+                continue
+            number = int(uri[len(CONTENTS_LINK):])
+            del annotation[NameObject("/A")]
+            annotation[NameObject("/Dest")] = ArrayObject([
+                book.pages[number - 1].indirect_reference,
+                NameObject("/XYZ"), NullObject(), NullObject(), NullObject()])
+            linked += 1
+    return linked
+
+
 def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
               parameters, period, PdfReader, PdfWriter) -> dict:
     """The book and the single pages from the printed bodies."""
     bodies = {doc: PdfReader(cache / "bodies" / f"{doc}.pdf")
               for doc in docnames}
-    counts = {doc: len(reader.pages) for doc, reader in bodies.items()}
+    counts = {doc: len(reader.pages) - _blank_tail(reader)
+              for doc, reader in bodies.items()}
     titles = {doc: pages[doc]["title"] for doc in docnames}
 
     def cover(first_page: int, total: int) -> bytes:
@@ -346,11 +380,15 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
         front_pdf = PdfReader(io.BytesIO(cover(front + 1, front + body_pages)))
     total = front + body_pages
 
-    # the book's numbers, on every page after the cover
+    # the numbers: the book's on every page after the cover, then each
+    # page's own, all printed at once
     which = (f"seed {parameters['seed']}" if "seed" in parameters
              else f"source {parameters.get('source', '')}")
     labels = [f"{title} \u00b7 {which} \u00b7 page {i} of {total}"
               for i in range(2, total + 1)]
+    for doc in docnames:
+        labels += [f"{titles[doc]} \u00b7 page {i} of {counts[doc]}"
+                   for i in range(1, counts[doc] + 1)]
     stamps = PdfReader(io.BytesIO(_print_html(
         browser, _stamps_html(labels), cache / "numbers.html"))).pages
 
@@ -362,16 +400,19 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
     starts = {}
     for doc in docnames:
         starts[doc] = len(book.pages)
-        book.append(bodies[doc], import_outline=False)
+        book.append(bodies[doc], pages=(0, counts[doc]), import_outline=False)
     for index in range(1, total):
         book.pages[index].merge_page(stamps[index - 1])
+    _link_contents(book, front)
     book.add_outline_item(title="Contents", page_number=1)
     for doc in docnames:
         chapter = book.add_outline_item(title=titles[doc],
                                        page_number=starts[doc])
         for section, page in _outline(bodies[doc]):
-            book.add_outline_item(title=section, page_number=starts[doc] + page,
-                                  parent=chapter)
+            if page < counts[doc]:
+                book.add_outline_item(title=section,
+                                      page_number=starts[doc] + page,
+                                      parent=chapter)
     book.add_metadata({"/Title": title, "/Subject": period})
     book.compress_identical_objects(remove_duplicates=True,
                                     remove_unreferenced=True)
@@ -379,9 +420,18 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
     with open(out / name, "wb") as stream:
         book.write(stream)
 
+    at = total - 1  # the first page's own number among the stamps
     for doc in docnames:
+        alone = PdfWriter()
+        alone.append(PdfReader(cache / "bodies" / f"{doc}.pdf"),
+                     pages=(0, counts[doc]))
+        for index in range(counts[doc]):
+            alone.pages[index].merge_page(stamps[at + index])
+        at += counts[doc]
+        alone.add_metadata({"/Title": titles[doc], "/Subject": period})
         target = out / f"{doc}.pdf"
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(cache / "single" / f"{doc}.pdf", target)
+        with open(target, "wb") as stream:
+            alone.write(stream)
     return {"pages": total, "bytes": (out / name).stat().st_size,
             "chapters": len(docnames)}

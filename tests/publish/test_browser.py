@@ -155,6 +155,57 @@ def test_tables_sort_and_search(book, browser):
         page.close()
 
 
+#: the narrow laptop width at which every column of a table of up to
+#: ``FITTING_COLUMNS`` columns must be in view without scrolling
+NARROW_WIDTH = 1280
+FITTING_COLUMNS = 10
+
+
+def test_tables_fit_the_page_at_1280_px(book, browser):
+    """Every column of a table of up to ten columns is in view at 1280 px,
+    the top customers' and the association rules' among them; a wider
+    table says that it scrolls sideways."""
+    seen = set()
+    for docname in toc_pages():
+        page = browser.page()
+        try:
+            page.call("Emulation.setDeviceMetricsOverride",
+                      width=NARROW_WIDTH, height=900, deviceScaleFactor=1,
+                      mobile=False)
+            page.open((book.html / f"{docname}.html").as_uri())
+            assert_opens_with_its_title(page, docname)
+            tables = page.evaluate("""Array.from(document.querySelectorAll(
+                'div.wh-table')).map(box => {
+                const table = box.querySelector('table');
+                const view = box.getBoundingClientRect();
+                const heads = Array.from(table.tHead.rows[0].cells);
+                const note = box.previousElementSibling;
+                return {caption: (table.caption || {}).textContent || '',
+                    columns: heads.length,
+                    cut: heads.filter(th => {
+                        const cell = th.getBoundingClientRect();
+                        return cell.left < view.left - 1
+                            || cell.right > view.right + 1
+                            || cell.right > window.innerWidth;
+                    }).map(th => th.textContent.trim()),
+                    said: !!(note && note.classList.contains('wh-wider')
+                             && !note.hidden),
+                    width: window.innerWidth};
+            })""")
+        finally:
+            page.close()
+        for table in tables:
+            assert table["width"] == NARROW_WIDTH
+            if table["columns"] <= FITTING_COLUMNS:
+                assert table["cut"] == [], (docname, table)
+                assert not table["said"], (docname, table)
+            else:
+                assert table["said"] or not table["cut"], (docname, table)
+            seen.add(table["caption"])
+    assert any("highest net revenue" in caption for caption in seen), seen
+    assert any("Association rules" in caption for caption in seen), seen
+
+
 def _luminance(css_color: str) -> float:
     import re
     red, green, blue = (int(v) for v in re.findall(r"\d+", css_color)[:3])

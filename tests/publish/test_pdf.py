@@ -93,6 +93,96 @@ def test_one_section_per_chapter_in_the_order_of_the_toc(book, book_pdf):
             book_pdf, start + 1, start + 1)
 
 
+def _headings(reader) -> set[str]:
+    """The titles of the book's outline: chapters and their sections."""
+    found = set()
+
+    def walk(entries):
+        for entry in entries:
+            if isinstance(entry, list):
+                walk(entry)
+            else:
+                found.add(collapsed(entry.title))
+    walk(reader.outline)
+    return found
+
+
+FOOTER = re.compile(r"\u00b7 page \d+ of \d+$")
+
+
+def test_no_page_holds_only_a_heading_a_toggle_or_its_number(book, book_pdf):
+    """Every page after the cover has something to read besides its
+    number; none ends on a section's heading (a heading keeps with what
+    follows it); no code toggle is printed."""
+    from pypdf import PdfReader
+    reader = PdfReader(book_pdf)
+    headings = _headings(reader) - {"Contents"}
+    pages = pdf_text(book_pdf).split("\f")[: len(reader.pages)]
+    assert len(pages) == len(reader.pages)
+    for number, text in enumerate(pages[1:], start=2):
+        lines = [collapsed(line) for line in text.splitlines()
+                 if line.strip()]
+        assert lines and FOOTER.search(lines[-1]), (number, lines[-1:])
+        body = [line for line in lines if not FOOTER.search(line)]
+        assert body, f"page {number} holds nothing but its number"
+        assert " ".join(body) not in headings, (number, body)
+        assert body[-1] not in headings, (
+            f"page {number} ends on the heading {body[-1]!r}")
+        assert "Show code cell" not in text, number
+
+
+def _ink(path: Path, tmp_path: Path) -> list[float]:
+    """Per page, the share of its area above the bottom margin (where the
+    page number is) that is ink (pdftoppm, 30 dpi, grey below 200)."""
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(path),
+                    str(tmp_path / "ink")], check=True)
+    shares = []
+    for image in sorted(tmp_path.glob("ink*.pgm")):
+        header = image.read_bytes().split(b"\n", 3)
+        width, height = (int(v) for v in header[1].split())
+        pixels = np.frombuffer(header[3], dtype=np.uint8)[: width * height]
+        body = pixels.reshape(height, width)[: int(height * 0.93)]
+        shares.append(float((body < 200).mean()))
+        image.unlink()
+    return shares
+
+
+#: the least ink a page of the book has (its lightest, a page of a short
+#: table, has about 0.9% of its area inked at seed 42)
+LEAST_INK = 0.003
+
+
+def test_every_page_of_the_book_is_inked(book, book_pdf, tmp_path):
+    shares = _ink(book_pdf, tmp_path)
+    from pypdf import PdfReader
+    assert len(shares) == len(PdfReader(book_pdf).pages)
+    faint = [(number, round(share, 4))
+             for number, share in enumerate(shares, start=1)
+             if share < LEAST_INK]
+    assert faint == [], faint
+
+
+def test_the_contents_entries_link_to_their_pages(book, book_pdf):
+    from pypdf import PdfReader
+    reader = PdfReader(book_pdf)
+    starts = {collapsed(item.title): reader.get_destination_page_number(item)
+              for item in reader.outline if not isinstance(item, list)}
+    starts.pop("Contents")
+    pages = {page.indirect_reference.idnum: index
+             for index, page in enumerate(reader.pages)}
+    links = []
+    for at in range(1, min(starts.values())):  # the contents' pages
+        for annotation in reader.pages[at].get("/Annots", []):
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            assert "/A" not in annotation, annotation  # no address: a page
+            top = float(annotation["/Rect"][3])
+            links.append(((at, -top), pages[annotation["/Dest"][0].idnum]))
+    # top to bottom, the links go to the chapters in the contents' order
+    assert [page for _, page in sorted(links)] == list(starts.values())
+
+
 def test_the_cover_states_the_parameters_and_the_data_period(book, book_pdf):
     """As the pages' banners do: the first day and the as-of date."""
     cover = collapsed(pdf_text(book_pdf, 1, 1))
