@@ -4,13 +4,17 @@
 -- grain: one row per order (fact_order), every status.
 -- purpose: the one pass over the order lines that the order-grain views
 -- share: each order with its keys, its dates and the totals of its lines.
--- vw_daily_revenue, vw_revenue_by_channel, vw_customer_rfm_base and
--- vw_cohort_retention read this instead of joining and summing the lines
--- again each.
+-- vw_daily_revenue, vw_revenue_by_channel, vw_customer_rfm_base,
+-- vw_cohort_retention and vw_data_profile read this instead of joining and
+-- summing the lines again each (the profile, read by every chapter, counts
+-- its orders of two or more products from products).
 -- definitions:
 --   order_date  = order_ts::date (= order_date_key as a date)
 --   order_month = first day of the calendar month of order_ts
+--   has_time_of_day = order_ts has a time of day other than midnight (a
+--                 source that gives dates only has none)
 --   units       = sum(quantity) over its lines
+--   products    = the distinct products of its lines; 0 without a line
 --   net_amount  = sum(fact_order_item.net_amount) over its lines; net
 --                 revenue where order_status = 'completed'
 --   cost        = sum(quantity * unit_cost) over its lines, unit_cost at the
@@ -49,8 +53,12 @@ final as (
         orders.order_date_key,
         orders.order_ts::date as order_date,
         date_trunc('month', orders.order_ts)::date as order_month,
+        orders.order_ts <> date_trunc('day', orders.order_ts)
+            as has_time_of_day,
         -- line totals
         coalesce(sum(order_items.quantity), 0) as units,
+        -- (each order's lines sorted by product as they stream past)
+        count(distinct order_items.product_id) as products,
         coalesce(sum(order_items.net_amount), 0.00) as net_amount,
         -- null when a line's cost is unknown (an imported source without
         -- costs): never a made-up zero

@@ -18,7 +18,8 @@
 --   days_with_orders   = days with an order (any status); range [0, days]
 --   weekdays           = days of the week with an order; range [0, 7]
 --   has_times_of_day   = some order has a time of day other than midnight
---                        (else the source gave dates only)
+--                        (else the source gave dates only):
+--                        int_order_totals.has_time_of_day
 --   whole_months       = calendar months every day of which is in the
 --                        period; first_whole_month, last_whole_month the
 --                        first and last of them (null without one)
@@ -38,7 +39,7 @@
 --                        a completed order; repeat_customers those with
 --                        two or more
 --   multi_product_baskets = completed orders with two or more distinct
---                        products
+--                        products (int_order_totals.products >= 2)
 --   products           = rows of dim_product; categories their distinct
 --                        categories; channels the distinct channels of the
 --                        orders
@@ -76,9 +77,9 @@ settings as (
 ),
 
 order_totals as not materialized (
-    -- (read by several steps: not materialized, so that on a citus
-    -- cluster each step runs on the workers instead of the coordinator
-    -- gathering the orders once for all of them)
+    -- (read by two steps: not materialized, so that on a citus cluster
+    -- each step runs on the workers instead of the coordinator gathering
+    -- the orders once for both)
     select * from int_order_totals
 ),
 
@@ -92,14 +93,6 @@ customers as (
 
 products as (
     select * from dim_product
-),
-
-orders as (
-    select * from fact_order
-),
-
-order_items as (
-    select * from fact_order_item
 ),
 
 pair_customers as (
@@ -191,18 +184,33 @@ days as (
     from order_days
 ),
 
-order_counts as (
+channel_orders as (
+    -- one row per channel with an order, its orders counted from their
+    -- stored totals (no join with their lines: each order's products and
+    -- time of day are columns of int_order_totals); grouped by channel, so
+    -- that on a citus cluster each worker sends a row per channel
     select
+        channel_id,
         count(*) as orders,
         count(*) filter (where order_status = 'completed')
-            as completed_orders
+            as completed_orders,
+        count(*) filter (
+            where order_status = 'completed' and products >= 2
+        ) as multi_product_baskets,
+        bool_or(has_time_of_day) as has_times_of_day
     from order_totals
+    group by channel_id
 ),
 
-order_channels as (
-    -- one row per channel with an order
-    select distinct channel_id
-    from order_totals
+order_counts as (
+    select
+        coalesce(sum(orders), 0)::bigint as orders,
+        coalesce(sum(completed_orders), 0)::bigint as completed_orders,
+        coalesce(sum(multi_product_baskets), 0)::bigint
+            as multi_product_baskets,
+        coalesce(bool_or(has_times_of_day), false) as has_times_of_day,
+        count(*) as channels
+    from channel_orders
 ),
 
 customer_counts as (
@@ -225,16 +233,12 @@ customer_counts as (
     from customer_orders
 ),
 
-multi_product_baskets as (
-    -- one row per completed order of two or more distinct products
-    select order_items.order_id
-    from order_items
-    inner join order_totals
-        on order_items.order_id = order_totals.order_id
-        and order_items.customer_id = order_totals.customer_id
-    where order_totals.order_status = 'completed'
-    group by order_items.order_id, order_items.customer_id
-    having count(distinct order_items.product_id) >= 2
+pair_counts as (
+    -- (one read of pair_customers: read twice, a cte is materialized)
+    select
+        count(*) as pairs,
+        coalesce(max(customers), 0) as max_pair_customers
+    from pair_customers
 ),
 
 knowledge as (
@@ -268,18 +272,7 @@ final as (
         period.last_day - period.first_day + 1 as days,
         days.days_with_orders,
         days.weekdays,
-        -- (an aggregate: on a citus cluster each worker answers for its
-        -- own orders)
-        (
-            select
-                coalesce(
-                    bool_or(
-                        orders.order_ts <> date_trunc('day', orders.order_ts)
-                    ),
-                    false
-                )
-            from orders
-        ) as has_times_of_day,
+        order_counts.has_times_of_day,
         calendar.whole_months,
         calendar.first_whole_month,
         calendar.last_whole_month,
@@ -294,18 +287,15 @@ final as (
         (select count(*) from customers) as customers,
         customer_counts.buying_customers,
         customer_counts.repeat_customers,
-        (select count(*) from multi_product_baskets) as multi_product_baskets,
+        order_counts.multi_product_baskets,
         -- products, channels and pairs
         (select count(*) from products) as products,
         (select count(distinct products.category) from products)
             as categories,
-        (select count(*) from order_channels) as channels,
+        order_counts.channels,
         (select settings.min_pair_orders from settings) as min_pair_orders,
-        (select count(*) from pair_customers) as pairs,
-        coalesce(
-            (select max(pair_customers.customers) from pair_customers), 0
-        )
-            as max_pair_customers,
+        pair_counts.pairs,
+        pair_counts.max_pair_customers,
         -- customer lifetime value
         (select settings.clv_holdout_weeks from settings)
             as clv_holdout_weeks,
@@ -317,6 +307,7 @@ final as (
     cross join days
     cross join order_counts
     cross join customer_counts
+    cross join pair_counts
     cross join knowledge
 )
 

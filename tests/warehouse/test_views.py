@@ -9,6 +9,7 @@ money exactly (cents), rates within 1e-9.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -491,3 +492,32 @@ def test_margin_views_agree_with_the_base_margin(db, base):
         total = db.execute(f"select sum(gross_margin) from {view}") \
             .fetchone()[0]
         assert int(total.scaleb(2)) == expected, view
+
+
+# --- the order totals that the data profile counts --------------------------
+
+def test_order_totals_products_and_time_of_day(db, base):
+    """int_order_totals' products (the distinct products of the order's
+    lines) and has_time_of_day (order_ts not at midnight), per order."""
+    orders = base["orders"]
+    products = base["items"].groupby("order_id")["product_id"].nunique()
+    expected = pd.DataFrame({
+        "order_id": orders["order_id"],
+        "products": orders["order_id"].map(products).fillna(0),
+        "has_time_of_day": orders["order_ts"] != orders["order_date"]})
+    actual = read(db, "select order_id, products, has_time_of_day "
+                      "from int_order_totals")
+    assert_same(actual, expected, ["order_id"],
+                exact=["products", "has_time_of_day"])
+    assert (actual["products"] >= 2).any() and (actual["products"] == 1).any()
+
+
+def test_a_profile_read_scans_no_fact_table(db):
+    """vw_data_profile, read by every chapter, counts the orders from their
+    stored totals: no pass over fact_order or its lines (issue 26: at scale
+    20 the join with the lines took most of a read's 2 s)."""
+    plan = "\n".join(row[0] for row in db.execute(
+        "explain (costs off) select * from vw_data_profile"))
+    scanned = set(re.findall(r" on (\w+)", plan))
+    assert "int_order_totals" in scanned
+    assert not {name for name in scanned if name.startswith("fact_")}, plan
