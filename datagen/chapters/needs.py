@@ -719,10 +719,32 @@ def left_out_frame(profile: Profile) -> pd.DataFrame:
     return frame.astype({"chapter left out": bool})
 
 
+def left_out_notebooks(profile: Profile) -> list[str]:
+    """The notebooks (``06_market_basket``) of the chapters left out of the
+    book, in order."""
+    return [c for c in CHAPTERS if left_out(profile, c)
+            and (profile.imported or c not in ONLY_IMPORTED)]
+
+
 def left_out_chapters(profile: Profile) -> list[str]:
     """The titles of the chapters left out of the book, in order."""
-    return [CHAPTERS[c] for c in CHAPTERS if left_out(profile, c)
-            and (profile.imported or c not in ONLY_IMPORTED)]
+    return [CHAPTERS[c] for c in left_out_notebooks(profile)]
+
+
+#: the name under which the warehouse notebook glues the notebooks of the
+#: chapters left out, comma-separated: ``make book`` does not run them
+#: (``datagen.publish.notebooks.LEFT_OUT_NOTEBOOKS``)
+LEFT_OUT_NOTEBOOKS = "left_out_notebooks"
+
+
+def glue_left_out(profile: pd.DataFrame) -> list[str]:
+    """Glue (``LEFT_OUT_NOTEBOOKS``) and return the notebooks of the
+    chapters the data profile (the row of ``vw_data_profile``) leaves
+    out."""
+    from .narrative import fact
+    left = left_out_notebooks(Profile.of(profile))
+    fact(LEFT_OUT_NOTEBOOKS, ",".join(left))
+    return left
 
 
 def stepped_back(profile: Profile) -> list[Section]:

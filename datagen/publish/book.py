@@ -18,9 +18,12 @@ The warehouse notebooks (``00_*``) run first, one by one; the chapters,
 which only read the warehouse, then run several at a time
 (``BOOK_WORKERS``, default: the number of cores, at most 4). A failing
 chapter stops the build with the failing cell's source and error, and is
-kept in ``<out>/failed/``. A chapter that glued ``left_out`` (none of its
-sections has the data it needs: ``datagen.chapters.needs``) is left out of
-the site's contents and the PDF; the introduction lists it and why.
+kept in ``<out>/failed/``. A chapter none of whose sections has the data
+it needs (``datagen.chapters.needs``) is left out of the site's contents
+and the PDF; the introduction lists it and why. The warehouse notebook
+names those chapters (``notebooks.left_out_notebooks``), and they are not
+run at all; a chapter that finds it has nothing to show as it runs glues
+``left_out`` and is left out all the same.
 
 Each page's CSV downloads (``<page>_data/``, written by its kernel) are
 kept with its executed copy and copied next to the page in the site; the
@@ -65,6 +68,7 @@ from .notebooks import (
     data_dir,
     keep_failed,
     left_out,
+    left_out_notebooks,
     notebooks,
     run_notebook,
     run_parallel,
@@ -250,12 +254,19 @@ def _build_book(params: BuildParams, out: Path,
                               if refreshed else None)
             done(notebook, inputs, seconds, lineage,
                  " (kept the refreshed warehouse)" if refreshed else "")
-        # then the chapters, which only read it: several at a time
+        # then the chapters, which only read it: several at a time, but
+        # those the warehouse notebook found nothing to show for
         stamp = warehouse_stamp(url, params.schema)
+        skipped = [chapter for notebook in pages
+                   if notebook.name.startswith(WAREHOUSE_PREFIX)
+                   for chapter in left_out_notebooks(
+                       staging / "book" / notebook.name, chapters)]
         to_run = []
         for notebook in chapters:
             inputs = notebook_inputs(notebook, parameters, url, stamp, root)
-            if is_fresh(notebook, inputs, stamp):
+            if notebook in skipped:
+                manifest.pop(notebook.name, None)
+            elif is_fresh(notebook, inputs, stamp):
                 keep(notebook)
             else:
                 manifest.pop(notebook.name, None)
@@ -266,11 +277,12 @@ def _build_book(params: BuildParams, out: Path,
         raise keep_failed(error, staging, failed) from None
     shutil.rmtree(failed, ignore_errors=True)
     # a chapter with nothing left to show for this data leaves the contents
-    left = [page for page in chapters
-            if left_out(staging / "book" / page.name)]
+    left = [page for page in chapters if page in skipped
+            or left_out(staging / "book" / page.name)]
     website.leave_out(staging, root, pages, left)
     for page in left:
-        echo(f"  left out {page.name:<32} (nothing to show for this data)")
+        echo(f"  left out {page.name:<32} (nothing to show for this data"
+             + ("; not run)" if page in skipped else ")"))
     echo(f"  notebooks done                        "
          f"{time.perf_counter() - started_all:6.1f} s")
 

@@ -4,7 +4,9 @@ Owns executing one notebook with the build parameters injected into its
 ``parameters`` cell (``run_notebook``), several at a time (``run_parallel``,
 ``BOOK_WORKERS``), and what a failure says: the notebook, the failing
 cell's first lines and its error, in ``ChapterFailed``; and whether an
-executed chapter has nothing to show for its data (``left_out``).
+executed chapter has nothing to show for its data (``left_out``), and
+which chapters the executed warehouse notebook found to have nothing to
+show, so that they are not run at all (``left_out_notebooks``).
 """
 
 from __future__ import annotations
@@ -50,18 +52,45 @@ def notebooks(root: Path = server.PROJECT_ROOT, imported: bool = False
 LEFT_OUT = "left_out"
 
 
+#: what the warehouse notebook glues: the notebooks of the chapters that
+#: have nothing to show for its data, comma-separated
+#: (``datagen.chapters.needs.LEFT_OUT_NOTEBOOKS``)
+LEFT_OUT_NOTEBOOKS = "left_out_notebooks"
+
+
+def _glued(executed: Path) -> dict[str, str]:
+    """The values the executed notebook glued, as text, by name."""
+    import nbformat
+    notebook = nbformat.read(str(executed), as_version=4)
+    found = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                found[name] = output.get("data", {}).get(
+                    "application/papermill.record/text/plain", "")
+    return found
+
+
 def left_out(executed: Path) -> bool:
     """Whether the executed notebook glued ``LEFT_OUT``: a chapter none of
     whose sections the data supports, left out of the site's contents and
     the PDF (the introduction says why)."""
-    import nbformat
-    notebook = nbformat.read(str(executed), as_version=4)
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name == LEFT_OUT:
-                return True
-    return False
+    return LEFT_OUT in _glued(executed)
+
+
+def left_out_notebooks(executed: Path, chapters: list[Path]) -> list[Path]:
+    """The ``chapters`` the executed warehouse notebook names as left out
+    for its data (``LEFT_OUT_NOTEBOOKS``): they need not run. The glued
+    text is read as a literal and only the names of ``chapters`` count."""
+    import ast
+    text = _glued(executed).get(LEFT_OUT_NOTEBOOKS)
+    try:
+        value = ast.literal_eval(text) if text else ""
+    except (ValueError, SyntaxError):
+        value = ""
+    names = set(value.split(",")) if isinstance(value, str) else set()
+    return [chapter for chapter in chapters if chapter.stem in names]
 
 
 def _failed_cell(error) -> str:

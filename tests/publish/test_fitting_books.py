@@ -123,9 +123,17 @@ def test_sections_step_back_for_what_the_data_lacks(shaped):
         back & set(verdicts), shape
     assert {c for c in needs.CHAPTERS if needs.left_out(profile, c)} == left
     pages = book.pages()
+    # the warehouse notebook names them, and they are not run at all
+    named = book.facts("00_build_warehouse")[needs.LEFT_OUT_NOTEBOOKS]
+    assert set(filter(None, named.split(","))) == left, (shape, named)
+    executed = book.executed()
     for chapter in left:
         assert f"book/{chapter}" not in pages, (shape, chapter)
         assert not (book.html / "book" / f"{chapter}.html").exists()
+        assert chapter not in executed, (shape, chapter)
+        assert any(line.split()[:3] == ["left", "out", f"{chapter}.ipynb"]
+                   and line.endswith("not run)") for line in book.log), (
+            shape, chapter)
     intro = text_of(book.page("book/01_introduction"))
     for title in needs.left_out_chapters(profile):
         assert title in intro, (shape, title)
