@@ -206,6 +206,35 @@ def test_tables_fit_the_page_at_1280_px(book, browser):
     assert any("Association rules" in caption for caption in seen), seen
 
 
+def test_a_table_wider_than_the_page_says_so(book, browser):
+    """On a narrow screen the top customers' table scrolls sideways, and a
+    line above it says so; widened again, the line goes."""
+    page = browser.page()
+    try:
+        def note_at(width: int) -> dict:
+            page.call("Emulation.setDeviceMetricsOverride", width=width,
+                      height=900, deviceScaleFactor=1, mobile=False)
+            return page.evaluate("""new Promise(done => setTimeout(() => {
+                const box = Array.from(document.querySelectorAll(
+                    'div.wh-table')).find(d => d.querySelector('caption')
+                    .textContent.includes('highest net revenue'));
+                const note = box.previousElementSibling;
+                done({scrolls: box.scrollWidth > box.clientWidth + 1,
+                      shown: note.classList.contains('wh-wider')
+                             && !note.hidden,
+                      text: note.textContent});
+            }, 200))""")
+        page.open((book.html / "book" / "04_customer_value.html").as_uri())
+        narrow = note_at(640)
+        assert narrow["scrolls"] and narrow["shown"], narrow
+        assert "scroll it sideways to see all 10 columns" in narrow["text"]
+        wide = note_at(NARROW_WIDTH)
+        assert not wide["scrolls"] and not wide["shown"], wide
+        assert page.errors == []
+    finally:
+        page.close()
+
+
 def _luminance(css_color: str) -> float:
     import re
     red, green, blue = (int(v) for v in re.findall(r"\d+", css_color)[:3])
