@@ -24,6 +24,7 @@ from .charts import setup_plotly
 from .formats import day, set_currency, timestamp
 from .narrative import show_html
 from .needs import Profile, Sections
+from .tables import new_page
 
 
 @dataclasses.dataclass
@@ -114,6 +115,10 @@ def setup(*, url: str | None = None, **parameters) -> Page:
     shell = _shell()
     if shell is not None:  # papermill injected only names the book knows
         check_injected(list(shell.user_ns.get("In", [])))
+    # a page begins afresh, also in a kernel that ran another chapter
+    # before (``datagen.publish.kernels``): its CSV names, the currency
+    new_page()
+    set_currency("USD")
     setup_plotly()
     engine = connect_sql(params, url=url)
     return Page(params, engine)
@@ -140,6 +145,9 @@ def connect_sql(params: BuildParams, url: str | None = None):
     shell = get_ipython()
     if shell is None:  # plain Python (tests): nothing to connect
         return engine
+    # the connection a chapter run before in this kernel left open
+    from sql.connection import ConnectionManager
+    ConnectionManager.close_all()
     # jupysql looks for its settings in the nearest pyproject.toml and
     # prints a tip naming that file's local path into the page (the
     # settings are made below instead): what loading prints is dropped

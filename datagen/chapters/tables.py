@@ -71,6 +71,11 @@ def _cell(value, formatter: Formatter | None) -> tuple[str, str | None]:
     return text, key
 
 
+def new_page() -> None:
+    """Begin a page: its CSV file names start afresh."""
+    _written.clear()
+
+
 def _holds_dates(column: pd.Series) -> bool:
     """Whether a column holds dates (a datetime column, or dates)."""
     if pd.api.types.is_datetime64_any_dtype(column):

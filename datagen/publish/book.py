@@ -14,9 +14,10 @@ chapters, whose warehouse stamp changed, run again. The site is built in
 a staging folder and swapped into ``<out>/html`` only when complete
 (``website``), so a failing chapter leaves the previous site in place.
 
-The warehouse notebooks (``00_*``) run first, one by one; the chapters,
-which only read the warehouse, then run several at a time
-(``BOOK_WORKERS``, default: the number of cores, at most 4). A failing
+The warehouse notebooks (``00_*``) run first, one by one, each in a
+kernel of its own; the chapters, which only read the warehouse, then run
+several at a time (``BOOK_WORKERS``, default: the number of cores, at most
+4), each worker in a kernel it keeps from chapter to chapter (``kernels``). A failing
 chapter stops the build with the failing cell's source and error, and is
 kept in ``<out>/failed/``. A chapter none of whose sections has the data
 it needs (``datagen.chapters.needs``) is left out of the site's contents
@@ -61,6 +62,7 @@ from ..errors import DatagenError
 from ..escape import shown_path
 from ..params import BuildParams
 from . import pdf, website
+from .kernels import WarmKernels
 from .notebooks import (
     KEEP_WAREHOUSE_VARIABLE,
     WAREHOUSE_PREFIX,
@@ -216,10 +218,11 @@ def _build_book(params: BuildParams, out: Path,
         copy_data(executed / notebook.name, staging / "book" / notebook.name)
         echo(f"  kept {notebook.name:<36} (inputs unchanged)")
 
-    def execute(notebook: Path, environment: dict | None = None) -> float:
+    def execute(notebook: Path, environment: dict | None = None,
+                kernels: WarmKernels | None = None) -> float:
         started = time.perf_counter()
         run_notebook(notebook, staging / "book" / notebook.name, parameters,
-                     environment)
+                     environment, kernels)
         return time.perf_counter() - started
 
     def done(notebook: Path, inputs: str, seconds: float,
@@ -272,7 +275,10 @@ def _build_book(params: BuildParams, out: Path,
                 manifest.pop(notebook.name, None)
                 to_run.append((notebook, inputs))
         save_manifest()
-        run_parallel(to_run, execute, done, workers())
+        # one kernel per worker, kept from chapter to chapter
+        with WarmKernels() as kernels:
+            run_parallel(to_run, lambda notebook: execute(
+                notebook, kernels=kernels), done, workers())
     except ChapterFailed as error:
         raise keep_failed(error, staging, failed) from None
     shutil.rmtree(failed, ignore_errors=True)

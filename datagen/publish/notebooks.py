@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import server
 from ..errors import DatagenError
+from .kernels import WarmKernels
 
 #: notebooks that (re)build the warehouse rather than read it
 WAREHOUSE_PREFIX = "00_"
@@ -111,34 +112,47 @@ def data_dir(target: Path) -> Path:
 
 
 def run_notebook(source: Path, target: Path, parameters: dict,
-                 environment: dict[str, str] | None = None) -> None:
+                 environment: dict[str, str] | None = None,
+                 kernels: WarmKernels | None = None) -> None:
     """Execute ``source`` into ``target``; ``ChapterFailed`` if a cell fails.
 
     The kernel is told where its CSV downloads go (``BOOK_DATA_DIR``, see
-    ``chapters.tables``), and the variables of ``environment``, by a line
-    it runs at start-up, not through this process's environment, which the
-    chapters running side by side share.
+    ``chapters.tables``), and the variables of ``environment``, by code it
+    runs before the notebook, not through this process's environment,
+    which the chapters running side by side share. With ``kernels`` the
+    notebook runs in this thread's kept kernel (``kernels.WarmKernels``),
+    else in a kernel of its own.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
     folder = data_dir(target)
     shutil.rmtree(folder, ignore_errors=True)
     told = {"BOOK_DATA_DIR": str(folder), **(environment or {})}
-    tell_kernel = f"__import__('os').environ.update({told!r})"
+    if kernels is not None:
+        kernel = {"km": kernels.kernel(told)}
+    else:
+        tell_kernel = f"__import__('os').environ.update({told!r})"
+        # the kernels' own log: errors only (not a warning per kernel that
+        # it talks over local TCP)
+        kernel = {"extra_arguments": [
+            "--log-level=ERROR", f"--IPKernelApp.exec_lines={tell_kernel}"]}
     try:
         # no cwd=: papermill would chdir the whole process, which is not
         # safe with chapters running in threads (the kernels need none)
         papermill.execute_notebook(
             str(source), str(target), parameters=parameters,
             kernel_name="python3", progress_bar=False, log_output=False,
-            # the kernels' own log: errors only (not a warning per kernel
-            # that it talks over local TCP)
-            extra_arguments=["--log-level=ERROR",
-                             f"--IPKernelApp.exec_lines={tell_kernel}"])
+            **kernel)
     except PapermillExecutionError as error:
+        if kernels is not None:
+            kernels.failed()
         raise ChapterFailed(
             f"chapter {source.name} failed in cell {error.exec_count} "
             f"({error.ename}):\n{_failed_cell(error)}") from None
+    except BaseException:
+        if kernels is not None:
+            kernels.failed()
+        raise
     _hide_parameter_cells(target)
 
 

@@ -1,0 +1,72 @@
+"""Warm kernels: a kept kernel runs each chapter as a new kernel would.
+
+``datagen.publish.kernels.WarmKernels`` keeps one kernel per worker from
+chapter to chapter. Three small notebooks run one after another in it
+(``notebooks.run_notebook``, as ``make book`` runs the chapters): what the
+first defines, the input history it leaves and the variables it was told
+are gone for the second, whose execution count starts at 1, and a notebook
+that fails takes its kernel with it (the next one starts a new kernel).
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from datagen.publish.kernels import WarmKernels
+from datagen.publish.notebooks import ChapterFailed, data_dir, run_notebook
+
+# starts Jupyter kernels
+pytestmark = [pytest.mark.process]
+
+
+def write(path, *sources: str):
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    notebook.metadata["kernelspec"] = {"name": "python3",
+                                       "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def outputs(path) -> list[str]:
+    notebook = nbformat.read(str(path), as_version=4)
+    return [output.get("text", "") for cell in notebook.cells
+            for output in cell.get("outputs", [])]
+
+
+def test_a_kept_kernel_runs_each_notebook_as_a_new_one(tmp_path):
+    first = write(tmp_path / "first.ipynb",
+                  "import os\nleaked = 'from the first notebook'",
+                  "print(os.environ['BOOK_DATA_DIR'], "
+                  "os.environ.get('BOOK_KEEP_WAREHOUSE'), os.getpid())")
+    second = write(tmp_path / "second.ipynb",
+                   "import os\nprint('leaked' in globals(), len(In), "
+                   "os.environ['BOOK_DATA_DIR'], "
+                   "os.environ.get('BOOK_KEEP_WAREHOUSE'), os.getpid())")
+    failing = write(tmp_path / "failing.ipynb", "raise ValueError('no')")
+    with WarmKernels() as kernels:
+        run_notebook(first, tmp_path / "out1.ipynb", {},
+                     {"BOOK_KEEP_WAREHOUSE": "1"}, kernels)
+        run_notebook(second, tmp_path / "out2.ipynb", {}, None, kernels)
+        assert kernels.started == 1
+        with pytest.raises(ChapterFailed, match="ValueError"):
+            run_notebook(failing, tmp_path / "out3.ipynb", {}, None,
+                         kernels)
+        run_notebook(second, tmp_path / "out4.ipynb", {}, None, kernels)
+        assert kernels.started == 2
+    folder, keep, pid = outputs(tmp_path / "out1.ipynb")[0].split()
+    assert folder == str(data_dir(tmp_path / "out1.ipynb")) and keep == "1"
+    leaked, history, folder, keep, same_pid = outputs(
+        tmp_path / "out2.ipynb")[0].split()
+    # nothing of the first notebook: its names, its input history, what it
+    # was told; its own folder; the same kernel process
+    assert leaked == "False" and keep == "None" and same_pid == pid
+    assert int(history) <= 2  # In[0] is '', In[1] this cell
+    assert folder == str(data_dir(tmp_path / "out2.ipynb"))
+    counts = [cell.execution_count for cell in nbformat.read(
+        str(tmp_path / "out2.ipynb"), as_version=4).cells]
+    assert counts == [1]
+    # after the failure: a new kernel
+    assert outputs(tmp_path / "out4.ipynb")[0].split()[-1] != pid
