@@ -11,16 +11,26 @@ from the build's own line (``printed 12 pages, book 50 pages 8.4 MiB
 (``_build/bench/book``, schema ``SCHEMA``), so the user's ``_build`` and
 warehouse are left as they were; before, P2 ran ``make clean`` and ``make
 book`` on them.
+
+The same book is built in the same run by the release before the book's
+speed work (``BEFORE``, issue 26), taken from git (``git archive`` into a
+temporary folder) and run with the same Python: the ratio of the two
+first builds is the figure (target <= 0.5). A quick run, or a clone
+without that commit, leaves the release before out and says so.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from pathlib import Path
 
 from .. import server
 from .measure import OUT, drop_family, row
@@ -35,33 +45,93 @@ PDF_LINE = re.compile(r"^\s*(?:printed|PDFs reused).*?([\d.]+) s$", re.M)
 PAGES = re.compile(r"book (\d+) pages ([\d.]+) MiB")
 
 
+#: the release before the book's speed work (issue 26): main as it landed
+#: before it began
+BEFORE = "9325ca6"
+#: the schema the release before builds its book's warehouse in
+BEFORE_SCHEMA = "bench_book_before"
+#: the lines of the book's log that say where its time went
+TIMES = re.compile(r"^\s*(ran  00_\S+|notebooks done|built the site)"
+                   r"\s+([\d.]+) s", re.M)
+
+
+def _book(root: Path, out: Path, schema: str, scale: float, url: str
+          ) -> tuple[float, str]:
+    """``python -m datagen book`` of the project in ``root``: seconds, log."""
+    command = [sys.executable, "-m", "datagen", "book", "--out", str(out),
+               "--schema", schema, "--scale", str(scale)]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "DATABASE_URL": url,
+                               "PYTHONPATH": str(root)})
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        raise RuntimeError("datagen book failed: "
+                           + done.stderr.strip()[-2000:])
+    return seconds, done.stderr
+
+
+def _parts(log: str) -> dict:
+    """Where a build's time went, from its log: the warehouse notebook, the
+    chapters (the notebooks after it), the site and the PDFs."""
+    found = {name.split()[0] if name.startswith("ran") else name: float(s)
+             for name, s in TIMES.findall(log)}
+    pdf = PDF_LINE.search(log)
+    warehouse = found.get("ran", 0.0)
+    return {"warehouse_s": warehouse,
+            "chapters_s": found.get("notebooks done", 0.0) - warehouse,
+            "site_s": found.get("built the site", float("nan")),
+            "pdf_s": float(pdf[1]) if pdf else float("nan")}
+
+
+def _release_before() -> Path | None:
+    """The release before, from git, in a temporary folder (None without
+    git or that commit)."""
+    try:
+        tar = subprocess.run(["git", "archive", "--format=tar", BEFORE],
+                             cwd=server.PROJECT_ROOT, capture_output=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="bench-before-"))
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        archive.extractall(folder, filter="data")
+    return folder
+
+
 def run(url: str, quick: bool = False) -> dict:
     scale = QUICK_SCALE if quick else SCALE
-    command = [sys.executable, "-m", "datagen", "book", "--out",
-               str(BOOK_OUT), "--schema", SCHEMA, "--scale", str(scale)]
     shutil.rmtree(BOOK_OUT, ignore_errors=True)
-    times, pdf_s = [], []
+    times, pdf_s, before = [], [], None
     try:
         for _ in range(2):
-            started = time.perf_counter()
-            done = subprocess.run(command, cwd=server.PROJECT_ROOT,
-                                  capture_output=True, text=True,
-                                  env={**os.environ, "DATABASE_URL": url})
-            times.append(time.perf_counter() - started)
-            if done.returncode:
-                raise RuntimeError("datagen book failed: "
-                                   + done.stderr.strip()[-2000:])
-            match = PDF_LINE.search(done.stderr)
+            seconds, log = _book(server.PROJECT_ROOT, BOOK_OUT, SCHEMA, scale,
+                                 url)
+            times.append(seconds)
+            if len(times) == 1:
+                parts = _parts(log)
+            match = PDF_LINE.search(log)
             pdf_s.append(float(match[1]) if match else float("nan"))
+        pages = PAGES.search(log)
+        folder = None if quick else _release_before()
+        if folder is not None:
+            try:
+                seconds, old_log = _book(folder, folder / "_out",
+                                         BEFORE_SCHEMA, scale, url)
+                before = {"release": BEFORE, "first_s": seconds,
+                          **_parts(old_log)}
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
     finally:
         shutil.rmtree(BOOK_OUT, ignore_errors=True)
         drop_family(url, SCHEMA)
-    pages = PAGES.search(done.stderr)
+        drop_family(url, BEFORE_SCHEMA)
     return {"scale": scale, "first_s": times[0],
-            "second_unchanged_s": times[1],
+            "second_unchanged_s": times[1], **parts,
             "pdf_first_s": pdf_s[0], "pdf_second_s": pdf_s[1],
             "pdf_pages": int(pages[1]) if pages else None,
-            "pdf_mib": float(pages[2]) if pages else None}
+            "pdf_mib": float(pages[2]) if pages else None,
+            "before": before}
 
 
 def lines(p2: dict) -> list[str]:
@@ -76,4 +146,23 @@ def lines(p2: dict) -> list[str]:
             f"(target <= 20; book {p2['pdf_pages']} pages, "
             f"{p2['pdf_mib']} MiB)", 30),
         row("of which the PDFs, unchanged",
-            f"{p2['pdf_second_s']:>8.1f} s", "(nothing printed)", 30)]
+            f"{p2['pdf_second_s']:>8.1f} s", "(nothing printed)", 30),
+        *_before_lines(p2)]
+
+
+def _before_lines(p2: dict) -> list[str]:
+    before = p2.get("before")
+    if not before:
+        return [row("the release before", "left out",
+                    "(a full run builds it from git)", 30)]
+    ratio = p2["first_s"] / before["first_s"]
+    out = [row(f"the release before ({before['release']})",
+               f"{before['first_s']:>8.1f} s",
+               f"(this one {ratio:.2f}x its time; target <= 0.5)", 30)]
+    for part, label in (("warehouse_s", "warehouse notebook"),
+                        ("chapters_s", "chapters"), ("site_s", "site"),
+                        ("pdf_s", "PDFs")):
+        out.append(row(f"  {label}, before -> now",
+                       f"{before.get(part, float('nan')):>8.1f} s",
+                       f"-> {p2.get(part, float('nan')):.1f} s", 30))
+    return out

@@ -11,12 +11,16 @@ and printed with ``Page.printToPDF`` (``chromium``). pypdf then makes
   sections below it) and a page number on every page after the cover;
 - ``<site>/<docname>.pdf``: each page alone, numbered "page i of n".
 
-Each page is printed once, without numbers (two tabs side by side); a
-trailing page that holds nothing (no text: the end of a page's margin
-that spilled over) is dropped. The numbers, the book's and each page's
-own, are a second, transparent PDF printed by Chromium once (one sheet per
-page, the number in the bottom margin) and laid over the pages with
-pypdf's ``merge_page``. The contents entries are links to their pages:
+Each page is loaded once and printed twice (two tabs side by side): alone,
+with its own numbers in Chromium's footer template, and for the book
+without them (a second print of a loaded page costs less than pypdf
+stamping the page's own copy). The book's numbers are a second,
+transparent PDF printed by Chromium once (one sheet per page, the number
+in the bottom margin) and laid over the pages with pypdf's
+``merge_page``. A trailing page that holds nothing (no text: the end of a
+page's margin that spilled over) is dropped; a page alone that had one is
+then numbered from its body with stamps too. The contents entries are
+links to their pages:
 Chromium prints each entry as a link to a placeholder address
 (``CONTENTS_LINK``), which pypdf turns into a link inside the book.
 
@@ -52,6 +56,11 @@ PRINT_VERSION = 3
 #: placeholder address ending in the page number, made a link to that page
 #: of the book when it is assembled (``_link_contents``)
 CONTENTS_LINK = "https://contents.invalid/page/"
+#: each page's own numbers, in its bottom margin (Chromium fills the spans)
+FOOTER = ('<div style="width:100%; font: 8px system-ui, sans-serif; '
+          'color: #48566b; text-align: right; padding: 0 0.55in 0.1in;">'
+          '<span class="title"></span> &middot; page <span class="pageNumber">'
+          '</span> of <span class="totalPages"></span></div>')
 #: tabs printing side by side
 TABS = 2
 CODE = (Path(__file__), Path(__file__).with_name("chromium.py"))
@@ -237,7 +246,8 @@ def build_pdfs(site: Path, cache: Path, root: Path, parameters: dict,
     pages = manifest.get("pages", {})
     to_print = [doc for doc in docnames
                 if pages.get(doc, {}).get("key") != keys[doc]
-                or not (cache / "bodies" / f"{doc}.pdf").exists()]
+                or not (cache / "bodies" / f"{doc}.pdf").exists()
+                or not (cache / "single" / f"{doc}.pdf").exists()]
     check_browser()
     with chromium.Browser(width=CSS_WIDTH) as browser:
         if to_print:
@@ -277,14 +287,18 @@ def _print_pages(browser, site: Path, cache: Path, docnames: list[str],
                 heading = tab.evaluate(
                     "(document.querySelector('main h1') || {}).textContent"
                     " || document.title") or doc
-                # without numbers: the book's and the page's own are laid
-                # over it when the PDFs are assembled
-                printed = tab.print_pdf(
-                    printBackground=True, scale=SCALE,
-                    generateDocumentOutline=True, **PAPER)
-                target = cache / "bodies" / f"{doc}.pdf"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(printed)
+                # twice: for the book without numbers (it adds its own),
+                # and alone with the page's numbers in its footer
+                for folder, footer in (("bodies", {}), ("single", {
+                        "displayHeaderFooter": True,
+                        "headerTemplate": "<span></span>",
+                        "footerTemplate": FOOTER})):
+                    printed = tab.print_pdf(
+                        printBackground=True, scale=SCALE,
+                        generateDocumentOutline=True, **footer, **PAPER)
+                    target = cache / folder / f"{doc}.pdf"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(printed)
                 pages[doc] = {"key": keys[doc],
                               "title": heading.replace("#", "").strip()}
         except BaseException as error:  # noqa: BLE001 - raised below
@@ -380,13 +394,15 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
         front_pdf = PdfReader(io.BytesIO(cover(front + 1, front + body_pages)))
     total = front + body_pages
 
-    # the numbers: the book's on every page after the cover, then each
-    # page's own, all printed at once
+    # the numbers: the book's on every page after the cover, then the own
+    # numbers of a page alone that lost a blank page, all printed at once
     which = (f"seed {parameters['seed']}" if "seed" in parameters
              else f"source {parameters.get('source', '')}")
     labels = [f"{title} \u00b7 {which} \u00b7 page {i} of {total}"
               for i in range(2, total + 1)]
-    for doc in docnames:
+    trimmed = [doc for doc in docnames
+               if counts[doc] < len(bodies[doc].pages)]
+    for doc in trimmed:
         labels += [f"{titles[doc]} \u00b7 page {i} of {counts[doc]}"
                    for i in range(1, counts[doc] + 1)]
     stamps = PdfReader(io.BytesIO(_print_html(
@@ -422,15 +438,17 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
 
     at = total - 1  # the first page's own number among the stamps
     for doc in docnames:
+        target = out / f"{doc}.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if doc not in trimmed:  # as Chromium printed it, numbers and all
+            shutil.copy2(cache / "single" / f"{doc}.pdf", target)
+            continue
         alone = PdfWriter()
-        alone.append(PdfReader(cache / "bodies" / f"{doc}.pdf"),
-                     pages=(0, counts[doc]))
+        alone.append(bodies[doc], pages=(0, counts[doc]))
         for index in range(counts[doc]):
             alone.pages[index].merge_page(stamps[at + index])
         at += counts[doc]
         alone.add_metadata({"/Title": titles[doc], "/Subject": period})
-        target = out / f"{doc}.pdf"
-        target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "wb") as stream:
             alone.write(stream)
     return {"pages": total, "bytes": (out / name).stat().st_size,
