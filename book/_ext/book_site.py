@@ -3,7 +3,8 @@
 jupyter-book 1 always loads sphinx-thebe, whose configuration script ends up
 twice in every page (``const THEBE_JS_URL`` declared twice is a SyntaxError
 in the console). The book has no live-code (thebe) buttons, so this drops
-thebe's scripts from the pages and any other script added twice, and the
+thebe's scripts from the pages and any other script added twice (and
+plotly from the pages without a chart: the guide, search), and the
 two blocks thebe writes into a page with code cells (its configuration and
 an inline ``kernelName`` script, which the site's Content-Security-Policy
 refuses inside an article: ``datagen/publish/csp.py``).
@@ -43,6 +44,10 @@ LANDING = """<!DOCTYPE html>
 """
 
 
+#: the charts' library, loaded by the pages that have a chart
+PLOTLY = "plotly.min.js"
+
+
 def _is_thebe(script) -> bool:
     body = getattr(script, "attributes", {}).get("body", "") or ""
     return "sphinx-thebe.js" in str(script) or "THEBE_JS_URL" in body
@@ -57,10 +62,14 @@ def clean_scripts(app, pagename, templatename, context, doctree):
     scripts = context.get("script_files")
     if not scripts:
         return
+    # plotly (3.5 MB to parse) only where a chart is
+    charts = "wh-chart-data" in (context.get("body") or "")
     seen, kept = set(), []
     for script in scripts:
         key = _key(script)
         if _is_thebe(script) or key in seen:
+            continue
+        if not charts and PLOTLY in str(script):
             continue
         seen.add(key)
         kept.append(script)
