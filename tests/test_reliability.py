@@ -129,12 +129,19 @@ KILL_MOMENTS = [
 ]
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C as at a terminal. A suite started in the
+    background of a shell without job control (``.ci/run &``) passes
+    SIGINT on ignored, and Python then installs no handler for it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_build(schema, seed, scale, *extra):
     return subprocess.Popen(
         [sys.executable, "-m", "datagen", "build", "--schema", schema,
          "--seed", str(seed), "--scale", str(scale), *extra],
         cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        text=True)
+        text=True, preexec_fn=_interruptible)
 
 
 def kill_after_line(process, marker, delay):
