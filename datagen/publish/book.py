@@ -14,17 +14,17 @@ chapters, whose warehouse stamp changed, run again. The site is built in
 a staging folder and swapped into ``<out>/html`` only when complete
 (``website``), so a failing chapter leaves the previous site in place.
 
-The warehouse notebooks (``00_*``) run first, one by one, each in a
-kernel of its own; the chapters, which only read the warehouse, then run
-several at a time (``BOOK_WORKERS``, default: the number of cores, at most
-4), each worker in a kernel it keeps from chapter to chapter (``kernels``). A failing
-chapter stops the build with the failing cell's source and error, and is
-kept in ``<out>/failed/``. A chapter none of whose sections has the data
-it needs (``datagen.chapters.needs``) is left out of the site's contents
-and the PDF; the introduction lists it and why. The warehouse notebook
-names those chapters (``notebooks.left_out_notebooks``), and they are not
-run at all; a chapter that finds it has nothing to show as it runs glues
-``left_out`` and is left out all the same.
+The warehouse notebooks (``00_*``) run first, one by one, each in a kernel
+of its own; the chapters, which only read the warehouse, then run several
+at a time (``BOOK_WORKERS``, default: the number of cores, at most 4), each
+worker in a kernel it keeps from chapter to chapter (``kernels``). A
+failing chapter stops the build with the failing cell's source and error,
+and is kept in ``<out>/failed/``. A chapter none of whose sections has the
+data it needs (``datagen.chapters.needs``) is left out of the site's
+contents and the PDF; the introduction lists it and why. The warehouse
+notebook names those chapters (``notebooks.left_out_notebooks``), and they
+are not run at all; a chapter that finds it has nothing to show as it runs
+glues ``left_out`` and is left out all the same.
 
 Each page's CSV downloads (``<page>_data/``, written by its kernel) are
 kept with its executed copy and copied next to the page in the site; the

@@ -20,6 +20,7 @@ The warehouse notebooks run alone, each in a kernel of its own
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 #: run in a kept kernel before each chapter: a kernel as a new one is,
@@ -53,8 +54,7 @@ class WarmKernels:
         self.close()
 
     def _start(self):
-        from jupyter_client.manager import KernelManager
-        manager = KernelManager(kernel_name=self.kernel_name)
+        manager = _manager_class()(kernel_name=self.kernel_name)
         # the kernels' own log: errors only, and their input history in
         # memory (as nbclient starts a kernel for papermill)
         manager.start_kernel(extra_arguments=[
@@ -69,29 +69,43 @@ class WarmKernels:
             if manager in self._running:
                 self._running.remove(manager)
         self._local.manager = None
-        try:
-            manager.shutdown_kernel(now=True)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+        _shut_down(manager)
 
     def kernel(self, told: dict[str, str]):
-        """This thread's kernel, made ready for a chapter told ``told``."""
+        """This thread's kernel, made ready for a chapter told ``told`` (a
+        kept kernel that no longer answers is replaced, once)."""
         import nbformat
         from nbclient import NotebookClient
-        manager = getattr(self._local, "manager", None)
-        if manager is None:
-            manager = self._local.manager = self._start()
         forget = sorted(set(getattr(self._local, "told", ())) - set(told))
         prelude = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
             PRELUDE.format(told=told, forget=forget))])
-        try:
-            NotebookClient(prelude, km=manager, kernel_name=self.kernel_name,
-                           timeout=60).execute()
-        except BaseException:
-            self._discard(manager)
-            raise
+        for attempt in (1, 2):
+            manager = getattr(self._local, "manager", None)
+            if manager is None:
+                manager = self._local.manager = self._start()
+            client = NotebookClient(prelude, km=manager, timeout=60,
+                                    kernel_name=self.kernel_name)
+            try:
+                client.execute()
+                break
+            except Exception:
+                self._discard(manager)
+                if attempt == 2:
+                    raise
+            finally:
+                manager.stop_clients()
+                # (a client that failed to start leaves a clean-up for the
+                # process's exit, of a kernel that is gone)
+                atexit.unregister(client._cleanup_kernel)
         self._local.told = dict(told)
         return manager
+
+    def ran(self) -> None:
+        """The chapter this thread ran is done: the clients it talked to
+        its kernel with are closed (the kernel stays)."""
+        manager = getattr(self._local, "manager", None)
+        if manager is not None:
+            manager.stop_clients()
 
     def failed(self) -> None:
         """The chapter this thread ran failed: its kernel goes."""
@@ -103,8 +117,37 @@ class WarmKernels:
         with self._lock:
             running, self._running = self._running, []
         for manager in running:
-            try:
-                manager.shutdown_kernel(now=True)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
+            _shut_down(manager)
+
+
+def _shut_down(manager) -> None:
+    manager.stop_clients()
+    try:
+        manager.shutdown_kernel(now=True)
+    except Exception:  # noqa: BLE001 - already gone
+        pass
+
+
+def _manager_class():
+    """A kernel manager that keeps the clients it hands out, so that they
+    can be closed after each chapter: nbclient closes none of a kernel it
+    did not start, and each open client holds a heartbeat thread and a zmq
+    context."""
+    from jupyter_client.manager import KernelManager
+
+    class KeptKernel(KernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._clients = []
+
+        def client(self, **kwargs):
+            client = super().client(**kwargs)
+            self._clients.append(client)
+            return client
+
+        def stop_clients(self) -> None:
+            while self._clients:
+                self._clients.pop().stop_channels()
+
+    return KeptKernel
 

@@ -153,6 +153,8 @@ def run_notebook(source: Path, target: Path, parameters: dict,
         if kernels is not None:
             kernels.failed()
         raise
+    if kernels is not None:
+        kernels.ran()
     _hide_parameter_cells(target)
 
 

@@ -5,10 +5,17 @@ chapter to chapter. Three small notebooks run one after another in it
 (``notebooks.run_notebook``, as ``make book`` runs the chapters): what the
 first defines, the input history it leaves and the variables it was told
 are gone for the second, whose execution count starts at 1, and a notebook
-that fails takes its kernel with it (the next one starts a new kernel).
+that fails takes its kernel with it (the next one starts a new kernel). A
+kept kernel that died between two chapters is replaced, and the clients
+each chapter talked to its kernel with are closed (no thread left behind
+per chapter).
 """
 
 from __future__ import annotations
+
+import os
+import signal
+import threading
 
 import nbformat
 import pytest
@@ -70,3 +77,19 @@ def test_a_kept_kernel_runs_each_notebook_as_a_new_one(tmp_path):
     assert counts == [1]
     # after the failure: a new kernel
     assert outputs(tmp_path / "out4.ipynb")[0].split()[-1] != pid
+
+
+def test_a_dead_kernel_is_replaced_and_no_client_is_left_open(tmp_path):
+    pid_of = write(tmp_path / "pid.ipynb", "import os\nprint(os.getpid())")
+    with WarmKernels() as kernels:
+        run_notebook(pid_of, tmp_path / "a.ipynb", {}, None, kernels)
+        threads = threading.active_count()
+        for n in range(3):
+            run_notebook(pid_of, tmp_path / f"b{n}.ipynb", {}, None, kernels)
+        assert threading.active_count() <= threads
+        first = int(outputs(tmp_path / "a.ipynb")[0])
+        assert int(outputs(tmp_path / "b2.ipynb")[0]) == first
+        os.kill(first, signal.SIGKILL)
+        run_notebook(pid_of, tmp_path / "c.ipynb", {}, None, kernels)
+        assert int(outputs(tmp_path / "c.ipynb")[0]) != first
+        assert kernels.started == 2
