@@ -51,8 +51,9 @@ BEFORE = "9325ca6"
 #: the schema the release before builds its book's warehouse in
 BEFORE_SCHEMA = "bench_book_before"
 #: the lines of the book's log that say where its time went
-TIMES = re.compile(r"^\s*(ran  00_\S+|notebooks done|built the site)"
-                   r"\s+([\d.]+) s", re.M)
+WAREHOUSE_LINE = re.compile(r"^\s*ran  00_\S+\s+([\d.]+) s", re.M)
+NOTEBOOKS_LINE = re.compile(r"^\s*notebooks done\s+([\d.]+) s", re.M)
+SITE_LINE = re.compile(r"^\s*built the site\s+([\d.]+) s", re.M)
 
 
 def _book(root: Path, out: Path, schema: str, scale: float, url: str
@@ -72,16 +73,16 @@ def _book(root: Path, out: Path, schema: str, scale: float, url: str
 
 
 def _parts(log: str) -> dict:
-    """Where a build's time went, from its log: the warehouse notebook, the
-    chapters (the notebooks after it), the site and the PDFs."""
-    found = {name.split()[0] if name.startswith("ran") else name: float(s)
-             for name, s in TIMES.findall(log)}
-    pdf = PDF_LINE.search(log)
-    warehouse = found.get("ran", 0.0)
+    """Where a build's time went, from its log: the warehouse notebook (0
+    when it was kept), the chapters (the notebooks after it), the site and
+    the PDFs."""
+    def seconds(line: re.Pattern | str, missing: float = float("nan")):
+        match = re.search(line, log)
+        return float(match[1]) if match else missing
+    warehouse = seconds(WAREHOUSE_LINE, 0.0)
     return {"warehouse_s": warehouse,
-            "chapters_s": found.get("notebooks done", 0.0) - warehouse,
-            "site_s": found.get("built the site", float("nan")),
-            "pdf_s": float(pdf[1]) if pdf else float("nan")}
+            "chapters_s": seconds(NOTEBOOKS_LINE) - warehouse,
+            "site_s": seconds(SITE_LINE), "pdf_s": seconds(PDF_LINE)}
 
 
 def _release_before() -> Path | None:
@@ -102,16 +103,13 @@ def _release_before() -> Path | None:
 def run(url: str, quick: bool = False) -> dict:
     scale = QUICK_SCALE if quick else SCALE
     shutil.rmtree(BOOK_OUT, ignore_errors=True)
-    times, pdf_s, before = [], [], None
+    times, parts, before = [], [], None
     try:
         for _ in range(2):
             seconds, log = _book(server.PROJECT_ROOT, BOOK_OUT, SCHEMA, scale,
                                  url)
             times.append(seconds)
-            if len(times) == 1:
-                parts = _parts(log)
-            match = PDF_LINE.search(log)
-            pdf_s.append(float(match[1]) if match else float("nan"))
+            parts.append(_parts(log))
         pages = PAGES.search(log)
         folder = None if quick else _release_before()
         if folder is not None:
@@ -127,8 +125,9 @@ def run(url: str, quick: bool = False) -> dict:
         drop_family(url, SCHEMA)
         drop_family(url, BEFORE_SCHEMA)
     return {"scale": scale, "first_s": times[0],
-            "second_unchanged_s": times[1], **parts,
-            "pdf_first_s": pdf_s[0], "pdf_second_s": pdf_s[1],
+            "second_unchanged_s": times[1], **parts[0],
+            "pdf_first_s": parts[0]["pdf_s"],
+            "pdf_second_s": parts[1]["pdf_s"],
             "pdf_pages": int(pages[1]) if pages else None,
             "pdf_mib": float(pages[2]) if pages else None,
             "before": before}

@@ -50,6 +50,9 @@ FORMATS: dict[str, Formatter] = {
     "month": lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m}",
 }
 
+#: the formats of ``FORMATS`` that write dates
+DATE_FORMATS = ("date", "month")
+
 
 def _cell(value, formatter: Formatter | None) -> tuple[str, str | None]:
     """(text, sort key) of one cell."""
@@ -149,11 +152,10 @@ def table_html(frame: pd.DataFrame, formats: Mapping[str, str | Formatter]
         search = len(frame) >= SEARCH_FROM_ROWS
     numeric = {c for c in frame.columns
                if pd.api.types.is_numeric_dtype(frame[c])
-               or c in formatters and formats[c] not in ("date", "month")}
+               or c in formatters and formats[c] not in DATE_FORMATS}
     # dates never break at their hyphens
     dates = {c for c in frame.columns if c not in numeric
-             and (formats.get(c) in ("date", "month")
-                  or _holds_dates(frame[c]))}
+             and (formats.get(c) in DATE_FORMATS or _holds_dates(frame[c]))}
     head = "".join(
         f'<th class="{"wh-num" if c in numeric else ""}" scope="col">'
         f"{html(str(c))}</th>" for c in frame.columns)

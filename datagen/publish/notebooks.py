@@ -143,15 +143,13 @@ def run_notebook(source: Path, target: Path, parameters: dict,
             str(source), str(target), parameters=parameters,
             kernel_name="python3", progress_bar=False, log_output=False,
             **kernel)
-    except PapermillExecutionError as error:
-        if kernels is not None:
+    except BaseException as error:
+        if kernels is not None:  # its kernel goes with it
             kernels.failed()
-        raise ChapterFailed(
-            f"chapter {source.name} failed in cell {error.exec_count} "
-            f"({error.ename}):\n{_failed_cell(error)}") from None
-    except BaseException:
-        if kernels is not None:
-            kernels.failed()
+        if isinstance(error, PapermillExecutionError):
+            raise ChapterFailed(
+                f"chapter {source.name} failed in cell {error.exec_count} "
+                f"({error.ename}):\n{_failed_cell(error)}") from None
         raise
     if kernels is not None:
         kernels.ran()

@@ -20,9 +20,9 @@ in the bottom margin) and laid over the pages with pypdf's
 ``merge_page``. A trailing page that holds nothing (no text: the end of a
 page's margin that spilled over) is dropped; a page alone that had one is
 then numbered from its body with stamps too. The contents entries are
-links to their pages:
-Chromium prints each entry as a link to a placeholder address
-(``CONTENTS_LINK``), which pypdf turns into a link inside the book.
+links to their pages: Chromium prints each entry as a link to a
+placeholder address (``CONTENTS_LINK``), which pypdf turns into a link
+inside the book.
 
 Reuse: a page is printed again only when its HTML, the site's static files
 or this code changed (``<out>/pdf/manifest.json``); when nothing changed
@@ -334,8 +334,8 @@ def _print_html(browser, markup: str, path: Path) -> bytes:
 
 def _blank_tail(reader) -> int:
     """How many of the printed body's last pages hold no text: the end of
-    a page's bottom margin that spilled onto a page of its own (a page
-    always keeps its first page)."""
+    a page's bottom margin that spilled onto a page of its own (the first
+    page is always kept)."""
     count = 0
     for page in reversed(reader.pages[1:]):
         if page.extract_text().strip():
@@ -344,12 +344,10 @@ def _blank_tail(reader) -> int:
     return count
 
 
-def _link_contents(book, front: int) -> int:
+def _link_contents(book, front: int) -> None:
     """Turn the contents entries Chromium printed as links to
-    ``CONTENTS_LINK<n>`` into links to page n of ``book``; returns how
-    many."""
+    ``CONTENTS_LINK<n>`` into links to page n of ``book``."""
     from pypdf.generic import ArrayObject, NameObject, NullObject
-    linked = 0
     for index in range(front):
         for annotation in book.pages[index].get("/Annots", []):
             annotation = annotation.get_object()
@@ -362,8 +360,6 @@ def _link_contents(book, front: int) -> int:
             annotation[NameObject("/Dest")] = ArrayObject([
                 book.pages[number - 1].indirect_reference,
                 NameObject("/XYZ"), NullObject(), NullObject(), NullObject()])
-            linked += 1
-    return linked
 
 
 def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
