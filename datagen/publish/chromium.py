@@ -156,7 +156,9 @@ class Page:
 
     def open(self, url: str, dark: bool = False, settle: float = 0.3,
              timeout: float = 30.0) -> None:
-        """Load ``url`` and wait until the plotly charts stop appearing."""
+        """Load ``url`` and wait until its plotly charts are drawn: at
+        once when it has none or the book's ``charts.js`` says all are
+        drawn, otherwise until they stop appearing."""
         if dark:
             self.call("Emulation.setEmulatedMedia", features=[
                 {"name": "prefers-color-scheme", "value": "dark"}])
@@ -169,7 +171,8 @@ class Page:
         previous, deadline = None, time.time() + timeout
         while time.time() < deadline:
             state = self.charts()
-            if state == previous and state["drawn"] == state["charts"]:
+            if state["drawn"] == state["charts"] and (
+                    state["ready"] or state == previous):
                 break
             previous = state
             time.sleep(settle)
@@ -195,9 +198,13 @@ class Page:
                            f"{timeout} s")
 
     def charts(self) -> dict:
-        """How many plotly charts the page has and how many have an SVG."""
+        """How many plotly charts the page has, how many have an SVG, the
+        traces each draws, and whether all are ready (none, or the book's
+        ``charts.js`` marked them drawn)."""
         return self.evaluate("""({
             charts: document.querySelectorAll('.plotly-graph-div').length,
+            ready: !document.querySelector('.plotly-graph-div')
+                || document.documentElement.dataset.whCharts === 'drawn',
             drawn: Array.from(document.querySelectorAll('.plotly-graph-div'))
                 .filter(d => d.querySelector('svg.main-svg')).length,
             traces: Array.from(document.querySelectorAll('.plotly-graph-div'))

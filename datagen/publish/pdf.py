@@ -11,18 +11,18 @@ and printed with ``Page.printToPDF`` (``chromium``). pypdf then makes
   sections below it) and a page number on every page after the cover;
 - ``<site>/<docname>.pdf``: each page alone, numbered "page i of n".
 
-Each page is loaded once and printed twice (two tabs side by side): alone,
-with its own numbers in Chromium's footer template, and for the book
-without them (a second print of a loaded page costs less than pypdf
-stamping the page's own copy). The book's numbers are a second,
-transparent PDF printed by Chromium once (one sheet per page, the number
-in the bottom margin) and laid over the pages with pypdf's
-``merge_page``. A trailing page that holds nothing (no text: the end of a
-page's margin that spilled over) is dropped; a page alone that had one is
-then numbered from its body with stamps too. The contents entries are
-links to their pages: Chromium prints each entry as a link to a
-placeholder address (``CONTENTS_LINK``), which pypdf turns into a link
-inside the book.
+Each page is loaded and printed once (two tabs side by side), without
+numbers. The numbers are a second, transparent PDF printed by Chromium
+once (one sheet per number: the book's on every page after the cover,
+then each page's own, "page i of n", for the page alone), and each sheet
+is laid over its page as a form XObject: the page's own content is
+neither parsed nor rewritten, only a stream that draws the sheet is
+added (``_overlay``; pypdf's ``merge_page`` parses and rewrites both,
+which cost more than printing the page again). A trailing page that holds
+nothing (no text: the end of a page's margin that spilled over) is
+dropped. The contents entries are links to their pages: Chromium prints
+each entry as a link to a placeholder address (``CONTENTS_LINK``), which
+pypdf turns into a link inside the book.
 
 Reuse: a page is printed again only when its HTML, the site's static files
 or this code changed (``<out>/pdf/manifest.json``); when nothing changed
@@ -31,11 +31,14 @@ the PDFs of the previous build are copied, and nothing is printed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import posixpath
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +46,7 @@ import yaml
 
 from ..errors import DatagenError
 from ..escape import html
+from . import serve
 
 #: A4 in inches, the margins and the scale pages print at
 PAPER = {"paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.5,
@@ -56,14 +60,37 @@ PRINT_VERSION = 3
 #: placeholder address ending in the page number, made a link to that page
 #: of the book when it is assembled (``_link_contents``)
 CONTENTS_LINK = "https://contents.invalid/page/"
-#: each page's own numbers, in its bottom margin (Chromium fills the spans)
-FOOTER = ('<div style="width:100%; font: 8px system-ui, sans-serif; '
-          'color: #48566b; text-align: right; padding: 0 0.55in 0.1in;">'
-          '<span class="title"></span> &middot; page <span class="pageNumber">'
-          '</span> of <span class="totalPages"></span></div>')
 #: tabs printing side by side
 TABS = 2
 CODE = (Path(__file__), Path(__file__).with_name("chromium.py"))
+
+
+class _PrintHandler(serve.SiteHandler):
+    """The site to the printer: silent, and its files cacheable, so that
+    Chromium keeps the code it compiled from them (plotly's 4.8 MB is
+    parsed and compiled again on every page read from ``file://``)."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "max-age=3600")
+        super().end_headers()
+
+
+@contextlib.contextmanager
+def _served(site: Path):
+    """``site`` over HTTP on a free port of 127.0.0.1 while it prints;
+    yields its address (ends in ``/``)."""
+    httpd = serve.server(site, "127.0.0.1", 0, _PrintHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
 
 
 class PdfFailed(DatagenError, RuntimeError):
@@ -246,12 +273,12 @@ def build_pdfs(site: Path, cache: Path, root: Path, parameters: dict,
     pages = manifest.get("pages", {})
     to_print = [doc for doc in docnames
                 if pages.get(doc, {}).get("key") != keys[doc]
-                or not (cache / "bodies" / f"{doc}.pdf").exists()
-                or not (cache / "single" / f"{doc}.pdf").exists()]
+                or not (cache / "bodies" / f"{doc}.pdf").exists()]
     check_browser()
     with chromium.Browser(width=CSS_WIDTH) as browser:
         if to_print:
-            _print_pages(browser, site, cache, to_print, keys, pages)
+            with _served(site) as base:
+                _print_pages(browser, base, cache, to_print, keys, pages)
             manifest["pages"] = pages
             manifest.pop("book", None)
             manifest_path.write_text(json.dumps(manifest, indent=1))
@@ -264,11 +291,11 @@ def build_pdfs(site: Path, cache: Path, root: Path, parameters: dict,
     return {"printed": len(to_print), **summary}
 
 
-def _print_pages(browser, site: Path, cache: Path, docnames: list[str],
+def _print_pages(browser, base: str, cache: Path, docnames: list[str],
                  keys: dict, pages: dict) -> None:
-    """Print ``docnames`` into ``<cache>/bodies``, ``TABS`` at a time."""
+    """Print ``docnames`` of the site at ``base`` into ``<cache>/bodies``,
+    ``TABS`` at a time."""
     import queue
-    import threading
     todo: queue.Queue = queue.Queue()
     for doc in docnames:
         todo.put(doc)
@@ -283,23 +310,17 @@ def _print_pages(browser, site: Path, cache: Path, docnames: list[str],
                     doc = todo.get_nowait()
                 except queue.Empty:
                     return
-                tab.open((site / f"{doc}.html").as_uri(), settle=0.05)
+                tab.open(f"{base}{doc}.html", settle=0.05)
                 heading = tab.evaluate(
                     "(document.querySelector('main h1') || {}).textContent"
                     " || document.title") or doc
-                # twice: for the book without numbers (it adds its own),
-                # and alone with the page's numbers in its footer
-                for folder, footer in (("bodies", {}), ("single", {
-                        "displayHeaderFooter": True,
-                        "headerTemplate": "<span></span>",
-                        "footerTemplate": FOOTER})):
-                    printed = tab.print_pdf(
-                        printBackground=True, scale=SCALE,
-                        generateDocumentOutline=True, **footer, **PAPER)
-                    target = cache / folder / f"{doc}.pdf"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(printed)
-                pages[doc] = {"key": keys[doc],
+                printed = tab.print_pdf(
+                    printBackground=True, scale=SCALE,
+                    generateDocumentOutline=True, **PAPER)
+                target = cache / "bodies" / f"{doc}.pdf"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(printed)
+                pages[doc] = {"key": keys[doc], "base": base,
                               "title": heading.replace("#", "").strip()}
         except BaseException as error:  # noqa: BLE001 - raised below
             failures.append(error)
@@ -362,6 +383,83 @@ def _link_contents(book, front: int) -> None:
                 NameObject("/XYZ"), NullObject(), NullObject(), NullObject()])
 
 
+def _relink(writer, first: int, count: int, base: str | None, here: str,
+            starts: dict | None = None) -> None:
+    """The links Chromium printed to pages of the site it read (``base``
+    and a path), on ``count`` pages of ``writer`` from ``first``: in the
+    book (``starts``: each page's first page in it) a link to one of its
+    pages goes to that page; any other becomes relative to ``here``, the
+    PDF's folder in the site, so that it leads where the PDF is published
+    (never to the printer's address or the builder's files)."""
+    from pypdf.generic import ArrayObject, NameObject, NullObject, TextStringObject
+    if not base:
+        return
+    for page in writer.pages[first:first + count]:
+        for annotation in page.get("/Annots", []):
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            action = action.get_object() if action is not None else None
+            uri = str(action.get("/URI", "")) if action else ""
+            if not uri.startswith(base):
+                continue
+            path, _, fragment = uri[len(base):].partition("#")
+            doc = path[:-len(".html")] if path.endswith(".html") else None
+            if starts is not None and doc in starts:
+                del annotation[NameObject("/A")]
+                annotation[NameObject("/Dest")] = ArrayObject([
+                    writer.pages[starts[doc]].indirect_reference,
+                    NameObject("/XYZ"), NullObject(), NullObject(),
+                    NullObject()])
+                continue
+            relative = posixpath.relpath(path or "index.html", here or ".")
+            action[NameObject("/URI")] = TextStringObject(
+                relative + (f"#{fragment}" if fragment else ""))
+
+
+def _overlay(writer, page, sheet) -> None:
+    """Lay ``sheet`` (a page of another PDF: a number on a transparent
+    sheet) over ``page`` of ``writer``, as a form XObject the page draws
+    last. The page's content stays as printed: it is wrapped in ``q``/``Q``
+    so that whatever state it leaves cannot move the sheet."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        RectangleObject,
+    )
+
+    def stream(data: bytes, **entries):
+        made = DecodedStreamObject()
+        made.set_data(data)
+        made.update({NameObject(k): v for k, v in entries.items()})
+        # pypdf has no public call that makes an object indirect
+        return writer._add_object(made)
+
+    form = stream(sheet.get_contents().get_data() if "/Contents" in sheet
+                  else b"", **{
+                      "/Type": NameObject("/XObject"),
+                      "/Subtype": NameObject("/Form"),
+                      "/BBox": RectangleObject(sheet.mediabox),
+                      "/Resources": sheet["/Resources"].clone(writer)})
+    if "/Resources" not in page:
+        page[NameObject("/Resources")] = DictionaryObject()
+    resources = page["/Resources"].get_object()
+    if "/XObject" not in resources:
+        resources[NameObject("/XObject")] = DictionaryObject()
+    xobjects = resources["/XObject"].get_object()
+    name = NameObject("/WhNumber")
+    while name in xobjects:
+        name = NameObject(name + "x")
+    xobjects[name] = form
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else []
+    if not isinstance(contents, list):
+        contents = [page.raw_get("/Contents")]
+    page[NameObject("/Contents")] = ArrayObject([
+        stream(b"q\n"), *contents, stream(f"Q\nq {name} Do Q\n".encode())])
+
+
 def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
               parameters, period, PdfReader, PdfWriter) -> dict:
     """The book and the single pages from the printed bodies."""
@@ -390,15 +488,13 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
         front_pdf = PdfReader(io.BytesIO(cover(front + 1, front + body_pages)))
     total = front + body_pages
 
-    # the numbers: the book's on every page after the cover, then the own
-    # numbers of a page alone that lost a blank page, all printed at once
+    # the numbers, all printed at once: the book's on every page after the
+    # cover, then each page's own for the page alone
     which = (f"seed {parameters['seed']}" if "seed" in parameters
              else f"source {parameters.get('source', '')}")
     labels = [f"{title} \u00b7 {which} \u00b7 page {i} of {total}"
               for i in range(2, total + 1)]
-    trimmed = [doc for doc in docnames
-               if counts[doc] < len(bodies[doc].pages)]
-    for doc in trimmed:
+    for doc in docnames:
         labels += [f"{titles[doc]} \u00b7 page {i} of {counts[doc]}"
                    for i in range(1, counts[doc] + 1)]
     stamps = PdfReader(io.BytesIO(_print_html(
@@ -414,8 +510,11 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
         starts[doc] = len(book.pages)
         book.append(bodies[doc], pages=(0, counts[doc]), import_outline=False)
     for index in range(1, total):
-        book.pages[index].merge_page(stamps[index - 1])
+        _overlay(book, book.pages[index], stamps[index - 1])
     _link_contents(book, front)
+    for doc in docnames:
+        _relink(book, starts[doc], counts[doc], pages[doc].get("base"), "",
+                starts)
     book.add_outline_item(title="Contents", page_number=1)
     for doc in docnames:
         chapter = book.add_outline_item(title=titles[doc],
@@ -434,17 +533,16 @@ def _assemble(browser, cache: Path, docnames, pages, parts, title, name,
 
     at = total - 1  # the first page's own number among the stamps
     for doc in docnames:
-        target = out / f"{doc}.pdf"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if doc not in trimmed:  # as Chromium printed it, numbers and all
-            shutil.copy2(cache / "single" / f"{doc}.pdf", target)
-            continue
         alone = PdfWriter()
         alone.append(bodies[doc], pages=(0, counts[doc]))
         for index in range(counts[doc]):
-            alone.pages[index].merge_page(stamps[at + index])
+            _overlay(alone, alone.pages[index], stamps[at + index])
+        _relink(alone, 0, counts[doc], pages[doc].get("base"),
+                posixpath.dirname(doc))
         at += counts[doc]
         alone.add_metadata({"/Title": titles[doc], "/Subject": period})
+        target = out / f"{doc}.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "wb") as stream:
             alone.write(stream)
     return {"pages": total, "bytes": (out / name).stat().st_size,

@@ -31,13 +31,15 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
 
 def server(directory: Path, host: str = DEFAULT_HOST,
-           port: int = DEFAULT_PORT) -> ThreadingHTTPServer:
+           port: int = DEFAULT_PORT,
+           handler: type[SiteHandler] = SiteHandler) -> ThreadingHTTPServer:
     """A server of ``directory`` bound to ``host``:``port`` (0: any free
     port), not yet serving."""
     class Server(ThreadingHTTPServer):
         address_family = (socket.AF_INET6 if ":" in host
                           else socket.AF_INET)
-    handler = functools.partial(SiteHandler, directory=str(directory))
+        daemon_threads = True
+    handler = functools.partial(handler, directory=str(directory))
     return Server((host, port), handler)
 
 
