@@ -148,12 +148,7 @@ def connect_sql(params: BuildParams, url: str | None = None):
     # the connection a chapter run before in this kernel left open
     from sql.connection import ConnectionManager
     ConnectionManager.close_all()
-    # jupysql looks for its settings in the nearest pyproject.toml and
-    # prints a tip naming that file's local path into the page (the
-    # settings are made below instead): what loading prints is dropped
-    from IPython.utils.capture import capture_output
-    with capture_output():
-        shell.run_line_magic("load_ext", "sql")
+    _load_sql(shell)
     for option in ("SqlMagic.autopandas = True", "SqlMagic.displaycon = False",
                    "SqlMagic.feedback = 0", "SqlMagic.short_errors = False",
                    "SqlMagic.displaylimit = 20"):
@@ -161,6 +156,31 @@ def connect_sql(params: BuildParams, url: str | None = None):
     shell.user_ns["_warehouse_engine"] = engine
     shell.run_line_magic("sql", "_warehouse_engine --alias warehouse")
     return engine
+
+
+def _load_sql(shell) -> None:
+    """Load jupysql's ``%sql`` into ``shell``, quietly: it looks for its
+    settings in the nearest pyproject.toml and prints a tip naming that
+    file's local path into the page (``connect_sql`` makes the settings
+    instead)."""
+    from IPython.utils.capture import capture_output
+    with capture_output():
+        shell.run_line_magic("load_ext", "sql")
+
+
+def warm_up() -> None:
+    """Import what every chapter's set-up imports, ahead of the chapter
+    (``datagen.publish.kernels.WarmKernels.prepare`` runs it in the
+    chapters' kernels while the warehouse is built): numpy, pandas,
+    plotly, SQLAlchemy, and jupysql with its extension loaded."""
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import plotly.express  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+    import sqlalchemy  # noqa: F401
+    shell = _shell()
+    if shell is not None:
+        _load_sql(shell)
 
 
 def as_of_html(start: dt.date, as_of: dt.date,

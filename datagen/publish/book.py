@@ -84,6 +84,8 @@ from .reuse import (
     warehouse_stamp,
 )
 
+#: what a chapter's kernel runs ahead, while the warehouse is built
+WARM_UP = "from datagen.chapters import page\npage.warm_up()"
 BUILD_DIR = server.PROJECT_ROOT / "_build"
 #: the file whose lock one book build holds, in its output folder
 LOCK_FILE = ".book.lock"
@@ -236,6 +238,7 @@ def _build_book(params: BuildParams, out: Path,
         echo(f"  ran  {notebook.name:<36} {seconds:6.1f} s{note}")
 
     started_all = time.perf_counter()
+    kernels = WarmKernels()
     try:
         # the warehouse notebooks first, one by one: the chapters read it
         chapters = []
@@ -253,6 +256,9 @@ def _build_book(params: BuildParams, out: Path,
             refreshed = (entry.get("lineage") == lineage and refreshed_since(
                 entry.get("stamp"), stamp, params.end_date))
             save_manifest()
+            # the chapters read what it builds: their kernels get ready
+            # (started, their imports made) while it runs
+            kernels.prepare(min(workers(), len(pages) - 1), WARM_UP)
             seconds = execute(notebook, {KEEP_WAREHOUSE_VARIABLE: "1"}
                               if refreshed else None)
             done(notebook, inputs, seconds, lineage,
@@ -276,11 +282,12 @@ def _build_book(params: BuildParams, out: Path,
                 to_run.append((notebook, inputs))
         save_manifest()
         # one kernel per worker, kept from chapter to chapter
-        with WarmKernels() as kernels:
-            run_parallel(to_run, lambda notebook: execute(
-                notebook, kernels=kernels), done, workers())
+        run_parallel(to_run, lambda notebook: execute(
+            notebook, kernels=kernels), done, workers())
     except ChapterFailed as error:
         raise keep_failed(error, staging, failed) from None
+    finally:
+        kernels.close()
     shutil.rmtree(failed, ignore_errors=True)
     # a chapter with nothing left to show for this data leaves the contents
     left = [page for page in chapters if page in skipped

@@ -93,3 +93,43 @@ def test_a_dead_kernel_is_replaced_and_no_client_is_left_open(tmp_path):
         run_notebook(pid_of, tmp_path / "c.ipynb", {}, None, kernels)
         assert int(outputs(tmp_path / "c.ipynb")[0]) != first
         assert kernels.started == 2
+
+
+def test_kernels_started_ahead_are_taken_with_their_imports(tmp_path):
+    """``prepare`` starts the workers' kernels while the warehouse is
+    built: each worker's first chapter runs in one of them, with the
+    modules the warm-up imported and none of its names."""
+    probe = write(tmp_path / "probe.ipynb",
+                  "import os, sys\nprint('wave' in sys.modules, "
+                  "'warmed' in globals(), os.getpid())")
+    printed = {}
+
+    def worker(name):
+        run_notebook(probe, tmp_path / f"{name}.ipynb", {}, None, kernels)
+        printed[name] = outputs(tmp_path / f"{name}.ipynb")[0].split()
+
+    with WarmKernels() as kernels:
+        kernels.prepare(2, "import wave\nwarmed = 1")
+        kernels.prepare(2, "raise SystemExit")  # called again: nothing
+        threads = [threading.Thread(target=worker, args=(name,))
+                   for name in ("a", "b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert kernels.started == 2
+    assert [printed[name][:2] for name in "ab"] == [["True", "False"]] * 2
+    assert printed["a"][2] != printed["b"][2]
+
+
+def test_a_failed_notebook_is_saved_with_its_error(tmp_path):
+    """papermill writes the notebook once, at its end: also when a cell
+    failed (``keep_failed`` keeps it for the reader)."""
+    failing = write(tmp_path / "failing.ipynb", "print('before')",
+                    "raise ValueError('the cause')", "print('never')")
+    with WarmKernels() as kernels, pytest.raises(ChapterFailed):
+        run_notebook(failing, tmp_path / "out.ipynb", {}, None, kernels)
+    cells = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4).cells
+    assert outputs(tmp_path / "out.ipynb")[0].strip() == "before"
+    assert any(output.get("ename") == "ValueError"
+               for cell in cells for output in cell.get("outputs", []))
