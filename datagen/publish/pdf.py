@@ -363,13 +363,44 @@ def _print_html(browser, markup: str, path: Path) -> bytes:
         tab.close()
 
 
+#: an operator that shows text, in a content stream read as bytes
+SHOWS_TEXT = re.compile(rb"(?<![A-Za-z])T[jJ](?![A-Za-z])")
+
+
+def _shows_text(page) -> bool:
+    """Whether ``page`` draws any text, in its content or in a form it
+    draws, read as bytes (extracting the text of the 22 pages' last pages
+    took 0.6 s of a book's 1.3 s of assembling)."""
+    seen, todo = set(), [page]
+    while todo:
+        item = todo.pop()
+        if item is page:
+            content = page.get_contents()
+            data = content.get_data() if content is not None else b""
+        else:
+            data = item.get_data()
+        if SHOWS_TEXT.search(data):
+            return True
+        resources = item.get("/Resources")
+        resources = resources.get_object() if resources is not None else {}
+        forms = resources.get("/XObject")
+        forms = forms.get_object() if forms is not None else {}
+        for form in forms.values():
+            key = getattr(form, "idnum", None) or id(form)
+            form = form.get_object()
+            if key not in seen and form.get("/Subtype") == "/Form":
+                seen.add(key)
+                todo.append(form)
+    return False
+
+
 def _blank_tail(reader) -> int:
     """How many of the printed body's last pages hold no text: the end of
     a page's bottom margin that spilled onto a page of its own (the first
     page is always kept)."""
     count = 0
     for page in reversed(reader.pages[1:]):
-        if page.extract_text().strip():
+        if _shows_text(page):
             break
         count += 1
     return count
