@@ -37,6 +37,7 @@ import io
 import json
 import posixpath
 import re
+import secrets
 import shutil
 import threading
 from collections.abc import Callable
@@ -73,9 +74,19 @@ CODE = (Path(__file__), Path(__file__).with_name("chromium.py"))
 
 
 class _PrintHandler(serve.SiteHandler):
-    """The site to the printer: silent, and its files cacheable, so that
-    Chromium keeps the code it compiled from them (plotly's 4.8 MB is
-    parsed and compiled again on every page read from ``file://``)."""
+    """The site to the printer: under a secret first folder (another user
+    of the machine cannot read the book while it prints), silent, and its
+    files cacheable, so that Chromium keeps the code it compiled from them
+    (plotly's 4.8 MB is parsed and compiled again on every page read from
+    ``file://``)."""
+
+    def send_head(self):
+        prefix = f"/{self.server.secret}/"
+        if not self.path.startswith(prefix):
+            self.send_error(404, "Not found")
+            return None
+        self.path = self.path[len(prefix) - 1:]
+        return super().send_head()
 
     def log_message(self, *args) -> None:
         pass
@@ -90,10 +101,11 @@ def _served(site: Path):
     """``site`` over HTTP on a free port of 127.0.0.1 while it prints;
     yields its address (ends in ``/``)."""
     httpd = serve.server(site, "127.0.0.1", 0, _PrintHandler)
+    httpd.secret = secrets.token_urlsafe(18)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/{httpd.secret}/"
     finally:
         httpd.shutdown()
         httpd.server_close()

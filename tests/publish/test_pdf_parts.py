@@ -6,6 +6,8 @@ page, with the page's own content unchanged and still first."""
 from __future__ import annotations
 
 import io
+import urllib.error
+import urllib.request
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -16,6 +18,33 @@ from pypdf.generic import (
 )
 
 from datagen.publish import pdf
+
+
+def test_the_printer_reads_the_site_under_a_secret_folder(tmp_path):
+    """While the book prints, its site is served on 127.0.0.1: only under
+    a secret first folder, never a listing, nothing outside the site."""
+    (tmp_path / "site" / "book").mkdir(parents=True)
+    (tmp_path / "site" / "index.html").write_text("the book")
+    (tmp_path / "outside.html").write_text("not the book")
+
+    def get(url):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, ""
+
+    with pdf._served(tmp_path / "site") as base:
+        root = base.split("/", 3)
+        root = "/".join(root[:3]) + "/"
+        secret = base[len(root):].strip("/")
+        assert len(secret) >= 20
+        assert get(base + "index.html") == (200, "the book")
+        assert get(root + "index.html")[0] == 404
+        assert get(root + "x" + secret + "/index.html")[0] == 404
+        assert get(base + "book/")[0] == 404
+        assert get(base + "../outside.html")[0] == 404
+        assert get(base + "%2e%2e/outside.html")[0] == 404
 
 FONT = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
                          NameObject("/Subtype"): NameObject("/Type1"),
