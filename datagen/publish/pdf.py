@@ -100,7 +100,11 @@ class _PrintHandler(serve.SiteHandler):
 def _served(site: Path):
     """``site`` over HTTP on a free port of 127.0.0.1 while it prints;
     yields its address (ends in ``/``)."""
-    httpd = serve.server(site, "127.0.0.1", 0, _PrintHandler)
+    try:
+        httpd = serve.server(site, "127.0.0.1", 0, _PrintHandler)
+    except OSError as error:
+        raise PdfFailed("cannot serve the site to the printer on "
+                        f"127.0.0.1: {error.strerror or error}") from None
     httpd.secret = secrets.token_urlsafe(18)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
