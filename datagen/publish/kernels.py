@@ -24,19 +24,9 @@ at its queries, as the later ones do.
 from __future__ import annotations
 
 import atexit
-import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-
-#: the chapters' kernels compute on one thread each: the workers run a
-#: chapter per core side by side, and K-Means (OpenMP) and the BLAS
-#: spinning on every core under two chapters at once made segmentation
-#: and the truth check twice as slow (3.6 s and 1.7 s against 1.7 s and
-#: 0.8 s at scale 1). Their results no longer depend on the machine's
-#: number of cores either (K-Means' inertias moved in their 16th digit).
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-              "MKL_NUM_THREADS": "1"}
 
 #: run in a kept kernel before each chapter: a kernel as a new one is,
 #: told ``{told}`` (the variables) and rid of ``{forget}`` (those told
@@ -74,12 +64,9 @@ class WarmKernels:
     def _start(self):
         manager = _manager_class()(kernel_name=self.kernel_name)
         # the kernels' own log: errors only, and their input history in
-        # memory (as nbclient starts a kernel for papermill); their
-        # numeric libraries on one thread each (``ONE_THREAD``)
-        manager.start_kernel(env={**os.environ, **ONE_THREAD},
-                             extra_arguments=[
-                                 "--log-level=ERROR",
-                                 "--HistoryManager.hist_file=:memory:"])
+        # memory (as nbclient starts a kernel for papermill)
+        manager.start_kernel(extra_arguments=[
+            "--log-level=ERROR", "--HistoryManager.hist_file=:memory:"])
         with self._lock:
             self._running.append(manager)
             self.started += 1

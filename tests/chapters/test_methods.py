@@ -177,3 +177,29 @@ def test_rfm_clusters_are_named_by_their_centres():
     choice = methods.k_choice(methods.rfm_features(rfm), ks=range(2, 6))
     assert choice.loc[choice.silhouette.idxmax(), "k"] == 4
     assert choice.inertia.is_monotonic_decreasing
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("first", ["sklearn", "one_thread"])
+def test_a_chapter_computes_on_one_thread(first):
+    """``one_thread`` (a chapter's set-up) puts the numeric libraries on
+    one thread, those loaded before it and those loaded after (run in a
+    process of its own: it changes the process for good)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    steps = ["import numpy, sklearn.cluster",
+             "from datagen.chapters.page import one_thread; one_thread()"]
+    if first == "one_thread":
+        steps.reverse()
+    env = {k: v for k, v in os.environ.items() if not k.endswith(
+        "_NUM_THREADS")}
+    pools = json.loads(subprocess.run(
+        [sys.executable, "-c", "\n".join(steps + [
+            "import json, threadpoolctl",
+            "print(json.dumps(threadpoolctl.threadpool_info()))"])],
+        capture_output=True, text=True, check=True, env=env).stdout)
+    apis = {pool["user_api"] for pool in pools}
+    assert {"blas", "openmp"} <= apis, apis
+    assert all(pool["num_threads"] == 1 for pool in pools), pools
