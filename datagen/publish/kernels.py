@@ -92,11 +92,13 @@ class WarmKernels:
                            for _ in range(count)]
 
     def _ahead(self, code: str):
-        manager = self._start()
+        manager = None
         try:
+            manager = self._start()
             self._run(manager, code)
         except Exception:  # noqa: BLE001 - the thread starts its own
-            self._discard(manager)
+            if manager is not None:
+                self._discard(manager)
             return None
         return manager
 

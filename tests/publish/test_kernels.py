@@ -133,3 +133,14 @@ def test_a_failed_notebook_is_saved_with_its_error(tmp_path):
     assert outputs(tmp_path / "out.ipynb")[0].strip() == "before"
     assert any(output.get("ename") == "ValueError"
                for cell in cells for output in cell.get("outputs", []))
+
+
+def test_a_kernel_that_failed_to_get_ready_ahead_is_replaced(tmp_path):
+    """A warm-up that fails leaves no kernel behind: the worker starts its
+    own, and the chapter runs."""
+    probe = write(tmp_path / "probe.ipynb", "print('ran')")
+    with WarmKernels() as kernels:
+        kernels.prepare(1, "raise RuntimeError('the warm-up failed')")
+        run_notebook(probe, tmp_path / "out.ipynb", {}, None, kernels)
+        assert kernels.started == 2
+    assert outputs(tmp_path / "out.ipynb")[0].strip() == "ran"
