@@ -422,22 +422,33 @@ def _blank_tail(reader) -> int:
     return count
 
 
+def _uri_links(writer, first: int, count: int):
+    """(annotation, action, address) of each link to an address on
+    ``count`` pages of ``writer`` from ``first``."""
+    for page in writer.pages[first:first + count]:
+        for annotation in page.get("/Annots", []):
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            action = action.get_object() if action is not None else None
+            if action is not None and "/URI" in action:
+                yield annotation, action, str(action["/URI"])
+
+
+def _go_to(writer, annotation, index: int) -> None:
+    """Make ``annotation`` a link to page ``index`` of ``writer``."""
+    from pypdf.generic import ArrayObject, NameObject, NullObject
+    del annotation[NameObject("/A")]
+    annotation[NameObject("/Dest")] = ArrayObject([
+        writer.pages[index].indirect_reference,
+        NameObject("/XYZ"), NullObject(), NullObject(), NullObject()])
+
+
 def _link_contents(book, front: int) -> None:
     """Turn the contents entries Chromium printed as links to
     ``CONTENTS_LINK<n>`` into links to page n of ``book``."""
-    from pypdf.generic import ArrayObject, NameObject, NullObject
-    for index in range(front):
-        for annotation in book.pages[index].get("/Annots", []):
-            annotation = annotation.get_object()
-            action = annotation.get("/A")
-            uri = str(action.get_object().get("/URI", "")) if action else ""
-            if not uri.startswith(CONTENTS_LINK):
-                continue
-            number = int(uri[len(CONTENTS_LINK):])
-            del annotation[NameObject("/A")]
-            annotation[NameObject("/Dest")] = ArrayObject([
-                book.pages[number - 1].indirect_reference,
-                NameObject("/XYZ"), NullObject(), NullObject(), NullObject()])
+    for annotation, _, uri in _uri_links(book, 0, front):
+        if uri.startswith(CONTENTS_LINK):
+            _go_to(book, annotation, int(uri[len(CONTENTS_LINK):]) - 1)
 
 
 def _relink(writer, first: int, count: int, base: str | None, here: str,
@@ -448,29 +459,20 @@ def _relink(writer, first: int, count: int, base: str | None, here: str,
     pages goes to that page; any other becomes relative to ``here``, the
     PDF's folder in the site, so that it leads where the PDF is published
     (never to the printer's address or the builder's files)."""
-    from pypdf.generic import ArrayObject, NameObject, NullObject, TextStringObject
+    from pypdf.generic import NameObject, TextStringObject
     if not base:
         return
-    for page in writer.pages[first:first + count]:
-        for annotation in page.get("/Annots", []):
-            annotation = annotation.get_object()
-            action = annotation.get("/A")
-            action = action.get_object() if action is not None else None
-            uri = str(action.get("/URI", "")) if action else ""
-            if not uri.startswith(base):
-                continue
-            path, _, fragment = uri[len(base):].partition("#")
-            doc = path[:-len(".html")] if path.endswith(".html") else None
-            if starts is not None and doc in starts:
-                del annotation[NameObject("/A")]
-                annotation[NameObject("/Dest")] = ArrayObject([
-                    writer.pages[starts[doc]].indirect_reference,
-                    NameObject("/XYZ"), NullObject(), NullObject(),
-                    NullObject()])
-                continue
-            relative = posixpath.relpath(path or "index.html", here or ".")
-            action[NameObject("/URI")] = TextStringObject(
-                relative + (f"#{fragment}" if fragment else ""))
+    for annotation, action, uri in _uri_links(writer, first, count):
+        if not uri.startswith(base):
+            continue
+        path, _, fragment = uri[len(base):].partition("#")
+        doc = path[:-len(".html")] if path.endswith(".html") else None
+        if starts is not None and doc in starts:
+            _go_to(writer, annotation, starts[doc])
+            continue
+        relative = posixpath.relpath(path or "index.html", here or ".")
+        action[NameObject("/URI")] = TextStringObject(
+            relative + (f"#{fragment}" if fragment else ""))
 
 
 def _overlay(writer, page, sheet) -> None:
