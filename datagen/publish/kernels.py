@@ -24,6 +24,7 @@ at its queries, as the later ones do.
 from __future__ import annotations
 
 import atexit
+import functools
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -183,6 +184,7 @@ def _shut_down(manager) -> None:
         pass
 
 
+@functools.cache
 def _manager_class():
     """A kernel manager that keeps the clients it hands out, so that they
     can be closed after each chapter: nbclient closes none of a kernel it

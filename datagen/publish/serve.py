@@ -38,7 +38,6 @@ def server(directory: Path, host: str = DEFAULT_HOST,
     class Server(ThreadingHTTPServer):
         address_family = (socket.AF_INET6 if ":" in host
                           else socket.AF_INET)
-        daemon_threads = True
     handler = functools.partial(handler, directory=str(directory))
     return Server((host, port), handler)
 
