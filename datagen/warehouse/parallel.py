@@ -9,15 +9,18 @@ connection, runs with every task started as soon as the tasks it needs
 have finished (the standard library's ``graphlib`` keeps the ready set), in
 the order given among those that are ready. The first task that fails
 stops the graph: no new task starts, those running finish, and its error is
-raised.
+raised. Also ``read_ahead``: the next items of an iterator made in a
+thread of their own while the caller uses the current one (a source's
+next block read and encoded while the server copies this one).
 """
 
 from __future__ import annotations
 
 import graphlib
 import os
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import psycopg
@@ -115,3 +118,50 @@ class SessionPool:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_END = object()
+
+
+def read_ahead(items: Iterable, depth: int = 1) -> Iterator:
+    """``items``, made in a thread of their own at most ``depth`` ahead of
+    the caller (so memory holds ``depth + 2`` of them at most). An error
+    of ``items`` is raised to the caller where its item would have come;
+    a caller that stops early (an error of its own) stops the thread
+    before it returns. Pays when making an item and using it release the
+    GIL (pyarrow reading and encoding, psycopg sending)."""
+    made: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                made.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as error:  # noqa: BLE001 - raised to the caller
+            put((_END, error))
+            return
+        put((_END, None))
+
+    thread = threading.Thread(target=make, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = made.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()

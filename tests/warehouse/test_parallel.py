@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+
 import psycopg
 import pytest
 
 from datagen.warehouse import keys, views
 from datagen.warehouse.build import TABLES
-from datagen.warehouse.parallel import SessionPool
+from datagen.warehouse.parallel import SessionPool, read_ahead
 
 
 def test_tasks_run_after_what_they_need(pg_url):
@@ -124,3 +127,43 @@ def test_foreign_keys_wait_for_the_keys_they_point_to():
         "016_validate_fact_order_item.sql"]  # validated side by side
     assert "014_foreign_keys_fact_order_item.sql" in needs[
         "015_validate_fact_order.sql"]  # both lock fact_order
+
+
+def test_read_ahead_gives_every_item_in_order_made_ahead_in_its_thread():
+    made_in: list[str] = []
+
+    def items():
+        for number in range(5):
+            made_in.append(threading.current_thread().name)
+            yield number
+
+    assert list(read_ahead(items())) == [0, 1, 2, 3, 4]
+    assert set(made_in) == {"read-ahead"}
+
+
+def test_read_ahead_raises_the_error_of_its_items_where_it_came():
+    def items():
+        yield 1
+        raise ValueError("line 7: not a number")
+
+    got = []
+    with pytest.raises(ValueError, match="line 7"):
+        for item in read_ahead(items()):
+            got.append(item)
+    assert got == [1]
+
+
+def test_read_ahead_stops_its_thread_when_the_caller_stops_early():
+    made: list[int] = []
+
+    def items():
+        for number in itertools.count():
+            made.append(number)
+            yield number
+
+    before = threading.active_count()
+    for item in read_ahead(items(), depth=1):
+        if item == 2:
+            break
+    assert threading.active_count() == before
+    assert len(made) <= 2 + 3     # depth ahead, one waiting, one in hand
