@@ -19,7 +19,7 @@
 --                     of refresh_orders: +1 for one completed now, -1 for
 --                     one that was completed before the refresh
 --                     (was_completed), so that the query gives the change
---                     of each pair's count
+--                     of each pair's count, one row per pair and sign
 -- (one pass over the lines: the baskets come out of the two primary keys in
 -- order_id order; each basket becomes the sorted array of its products, and
 -- each product in it the products from it on (its pairs with itself and
@@ -100,7 +100,7 @@ basket_products as (
 
 later_products as not materialized (
     -- one row per basket and product in it: the basket's products from it
-    -- on, in product_a order
+    -- on, in product_a order (the baskets of one sign together)
     select
         basket_products.sign,
         positions.product_a,
@@ -108,41 +108,41 @@ later_products as not materialized (
     from basket_products
     cross join lateral unnest(basket_products.products) with ordinality
         as positions (product_a, position)
-    order by positions.product_a
+    order by positions.product_a, basket_products.sign
 ),
 
 partners as (
-    -- one row per product_a: every product_b it was bought with (itself
-    -- included), once per basket, each with the basket's sign
+    -- one row per product_a and sign: every product_b it was bought with
+    -- (itself included) in the baskets of that sign, once per basket
     select
         later_products.product_a,
-        array_agg(partner.product_b) as product_bs,
-        array_agg(later_products.sign) as signs
+        later_products.sign,
+        array_agg(partner.product_b) as product_bs
     from later_products
     cross join lateral unnest(later_products.products_from)
         as partner (product_b)
-    group by later_products.product_a
+    group by later_products.product_a, later_products.sign
 ),
 
 final as (
+    -- (in a refresh a pair may come twice, once per sign: the refresh adds
+    -- every row of a key to the table, warehouse/maintain.py)
     select
         -- ids
         partners.product_a,
         counted.product_b,
         -- counts
-        counted.orders_together
+        counted.baskets * partners.sign as orders_together
     from partners
     cross join lateral (
         select
             partner.product_b,
-            sum(partner.sign) as orders_together
-        from unnest(partners.product_bs, partners.signs)
-            as partner (product_b, sign)
+            count(*) as baskets
+        from unnest(partners.product_bs) as partner (product_b)
         group by partner.product_b
-        -- (a change of at least one in a refresh: min_pair_orders_kept = 1)
+        -- (any change in a refresh: min_pair_orders_kept = 1)
         having
-            abs(sum(partner.sign))
-            >= (select settings.min_pair_orders_kept from settings)
+            count(*) >= (select settings.min_pair_orders_kept from settings)
     ) as counted
 )
 

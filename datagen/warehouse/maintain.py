@@ -151,20 +151,40 @@ def _add(conn: psycopg.Connection, schema: str, name: str,
     columns = [column.name for column in conn.execute(
         sql.SQL("select * from {} limit 0").format(delta)).description]
     keys = sql.SQL(", ").join(map(sql.Identifier, key))
+    # a key may come more than once (the pairs give one row per sign):
+    # its changes are summed before they are added
+    summed = [column for column in columns if column not in key]
     conn.execute(sql.SQL(
-        "insert into {table} as target select * from {delta} "
+        "insert into {table} as target ({columns}) "
+        "select {keys}, {totals} from {delta} group by {keys} "
         "on conflict ({keys}) do update set {sums}").format(
         table=table, delta=delta, keys=keys,
+        columns=sql.SQL(", ").join(map(sql.Identifier, key + summed)),
+        totals=sql.SQL(", ").join(
+            sql.SQL("sum({column})::{kind}").format(
+                column=sql.Identifier(column), kind=sql.SQL(kind))
+            for column, kind in zip(summed, _types(conn, delta, summed))),
         sums=sql.SQL(", ").join(
             sql.SQL("{column} = target.{column} + excluded.{column}").format(
                 column=sql.Identifier(column))
-            for column in columns if column not in key)))
+            for column in summed)))
     conn.execute(sql.SQL(
         "delete from {table} where ({empty}) and ({keys}) in "
         "(select {keys} from {delta})").format(
         table=table, delta=delta, keys=keys,
         empty=sql.SQL(_EMPTY.search(text).group(1))))
     conn.execute(sql.SQL("drop table {}").format(delta))
+
+
+def _types(conn: psycopg.Connection, table: sql.Identifier,
+            columns: list[str]) -> list[str]:
+    """The types of ``columns`` of the temporary ``table``, as SQL (a sum
+    is cast back to its column's type: the sum of bigints is numeric)."""
+    found = dict(conn.execute(
+        "select attname, format_type(atttypid, atttypmod) "
+        "from pg_attribute where attrelid = %s::regclass and attnum > 0",
+        [table.as_string(conn)]).fetchall())
+    return [found[column] for column in columns]
 
 
 _CHECK = re.compile(r"^create view (qc_\w+) as\b", re.MULTILINE)
