@@ -30,7 +30,6 @@ from ..ingest.mapping import CAPABILITIES
 from ..params import BuildParams, check_size, period_size
 from ..server import connect, scrub
 from . import (
-    clv_tables,
     copy_text,
     distribute,
     fact_load,
@@ -242,6 +241,10 @@ def build(params: BuildParams, url: str | None = None,
                                        clv=(params.clv_holdout_weeks,
                                             params.clv_horizon_days))
                 with steps.step("customer lifetime value"):
+                    # imported here: the models load scipy (about 0.5 s),
+                    # which a caller that only checks a build's size
+                    # (check_room, before a book) does not need
+                    from . import clv_tables
                     fitted = clv_tables.write(conn, staging)
                 for part, seconds in fitted.seconds.items():
                     steps.seconds[part] = seconds
@@ -266,6 +269,8 @@ def build(params: BuildParams, url: str | None = None,
                         schemas.vacuum, schema=staging, relation=relation), ())
                         for relation in TABLES + views.STORED + quality.CHECK_INPUTS})
                     keys.resume_autovacuum(conn, staging)
+                    if source:
+                        import_build.resume_autovacuum(conn, side_staging)
 
                 with steps.step("swap in"):
                     sql_files.set_search_path(conn, staging)
@@ -352,7 +357,7 @@ def _import(conn, staging: str, import_staging: str,
     with steps.step("read and copy source lines"):
         lines = import_build.copy_lines(conn, import_staging, source)
     with steps.step("judge each line"):
-        import_build.judge_lines(conn, import_staging)
+        import_build.judge_lines(conn, import_staging, sessions)
     with steps.step("orders, lines and dimensions"):
         rows.update(import_build.build_star(conn, staging, import_staging,
                                             source, lines, sessions))
