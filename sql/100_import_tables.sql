@@ -10,7 +10,9 @@
 -- the mapping lists, and the order status it means.
 -- the files are copied in block by block; 105 joins them, 101 judges and
 -- prices each line, 103 builds the star from the lines it imports
--- (warehouse/import_build.py).
+-- (warehouse/import_build.py). autovacuum is kept off the lines while the
+-- build reads them (it vacuumed source_line_value for seconds beside the
+-- build's own work), and let back on at the build's end.
 -- definitions: amounts are the source's own, read as exact decimals
 -- (unit_price and unit_cost per unit; line_total after the line's
 -- discount, line_subtotal before it, line_discount an amount,
@@ -54,15 +56,19 @@ create table source_line_value (
     not_product   boolean   not null,
     -- every column the mapping reads, joined: equal for exact repeats
     line_key      text      not null
-);
+) with (autovacuum_enabled = false);
 
-create table source_line_read (like source_line_value);
+create table source_line_read (like source_line_value)
+with (autovacuum_enabled = false);
 
-create table source_order_value (like source_line_value);
+create table source_order_value (like source_line_value)
+with (autovacuum_enabled = false);
 
-create table source_product_value (like source_line_value);
+create table source_product_value (like source_line_value)
+with (autovacuum_enabled = false);
 
-create table source_customer_value (like source_line_value);
+create table source_customer_value (like source_line_value)
+with (autovacuum_enabled = false);
 
 create table import_setting (
     missing_customer text not null
