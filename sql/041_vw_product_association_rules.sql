@@ -118,4 +118,6 @@ select * from final;
 -- the grain, enforced
 create unique index on vw_product_association_rules
     (antecedent_id, consequent_id);
-create index on vw_product_association_rules (lift desc);
+-- (no index on lift: no chapter's plan used one, since the book ranks the
+-- rules that several customers share, and on the UCI file its 1,055,872
+-- rules took 0.66 s to index)

@@ -136,5 +136,6 @@ select * from final;
 
 -- the grain, enforced
 create unique index on int_repeat_pairs (product_a, product_b, customer_id);
--- a refresh deletes the rows of its customers
+-- for a refresh only: it deletes the rows of its customers (a warehouse
+-- that no refresh can bring forward, an import, is built without it)
 create index on int_repeat_pairs (customer_id);

@@ -80,6 +80,10 @@ LONGEST_FIRST = ("int_product_pairs", "vw_product_pairs",
                  "vw_product_association_rules")
 
 
+#: how the comment of an index that only a refresh reads begins
+REFRESH_ONLY = "-- for a refresh only"
+
+
 def view_files(distributed: bool) -> tuple[str, ...]:
     """``VIEW_FILES`` as a build runs them: on a Citus cluster
     (``distributed``) a file's variant in ``sql/citus/`` where there is
@@ -120,7 +124,8 @@ def create_views(conn: psycopg.Connection, schema: str,
     files = dict(zip(VIEWS, view_files(distributed)))
     spread = distribute.CO_LOCATED_VIEWS + distribute.REFERENCE_VIEWS
     made = {view: _view_tasks(schema, files[view], view,
-                              distributed and view in spread)
+                              distributed and view in spread,
+                              refreshed=every_pair)
             for view in VIEWS}
     tasks = {}
     for view in _first(LONGEST_FIRST, files):
@@ -170,15 +175,18 @@ def _distributed(name: str, schema: str, view: str):
 
 
 def _view_tasks(schema: str, name: str, view: str,
-                distributed: bool = False) -> dict:
+                distributed: bool = False, refreshed: bool = True) -> dict:
     """``{task: function}``: the view of file ``name`` made and analyzed
     (``distributed``: spread over a Citus cluster), then each of its
-    indexes a task of its own (built side by side)."""
+    indexes a task of its own (built side by side); without those that
+    only a refresh reads (``REFRESH_ONLY``) when none can come
+    (``refreshed`` false: an import)."""
     create, *indexes = sql_files.statements(sql_files.sql_file(name))
     tasks = {view: _distributed(name, schema, view) if distributed else _run(
         create, schema, analyze=view if maintain.is_stored(name) else None)}
     for number, statement in enumerate(indexes, start=1):
-        tasks[f"{view} index {number}"] = _run(statement, schema)
+        if refreshed or not statement.startswith(REFRESH_ONLY):
+            tasks[f"{view} index {number}"] = _run(statement, schema)
     return tasks
 
 
