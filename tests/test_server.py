@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from conftest import ROOT, run_cli
@@ -45,6 +46,30 @@ def test_embedded_server_starts_once_and_is_reused():
     finally:
         run_cli("server", "stop", env=env)
         shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+@pytest.mark.process
+def test_embedded_server_runs_with_the_bulk_load_settings_once_written():
+    folder = Path(tempfile.mkdtemp(prefix="ewbs")) / "pg"
+    env = {"DATABASE_URL": "", "WAREHOUSE_PGDATA": str(folder)}
+    try:
+        for _ in range(2):      # started, stopped, started again
+            started = run_cli("server", "start", env=env)
+            assert started.returncode == 0, started.stderr
+            with psycopg.connect(started.stdout.strip()) as conn:
+                for name, value in server.EMBEDDED_SETTINGS.items():
+                    assert conn.execute(f"show {name}").fetchone()[0] == value
+            assert run_cli("server", "stop", env=env).returncode == 0
+        conf = (folder / "postgresql.conf").read_text()
+        assert conf.count(server.SETTINGS_MARK) == 1
+    finally:
+        run_cli("server", "stop", env=env)
+        shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def test_the_suites_server_has_the_embedded_settings(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("show wal_level").fetchone()[0] == "minimal"
 
 
 def test_embedded_folder_is_git_ignored():
