@@ -10,9 +10,9 @@
 -- the mapping lists, and the order status it means.
 -- the files are copied in block by block; 105 joins them, 101 judges and
 -- prices each line, 103 builds the star from the lines it imports
--- (warehouse/import_build.py). autovacuum is kept off the lines while the
--- build reads them (it vacuumed source_line_value for seconds beside the
--- build's own work), and let back on at the build's end.
+-- (warehouse/import_build.py). autovacuum is kept off the lines: written
+-- once, they have nothing to vacuum, and it vacuumed source_line_value for
+-- seconds beside the build's own work (warehouse/import_build.py).
 -- definitions: amounts are the source's own, read as exact decimals
 -- (unit_price and unit_cost per unit; line_total after the line's
 -- discount, line_subtotal before it, line_discount an amount,

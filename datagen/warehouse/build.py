@@ -236,7 +236,10 @@ def build(params: BuildParams, url: str | None = None,
                     # beside the views (both only read the tables)
                     quality.create_inputs(conn, staging)
                     views.create_views(conn, staging, params.min_pair_orders, sessions,
-                                       alongside=quality.refresh_tasks(staging),
+                                       alongside={
+                                           **quality.refresh_tasks(staging),
+                                           **(import_build.alongside_views(
+                                               side_staging) if source else {})},
                                        every_pair=not source, distributed=distributed,
                                        clv=(params.clv_holdout_weeks,
                                             params.clv_horizon_days))
@@ -269,8 +272,6 @@ def build(params: BuildParams, url: str | None = None,
                         schemas.vacuum, schema=staging, relation=relation), ())
                         for relation in TABLES + views.STORED + quality.CHECK_INPUTS})
                     keys.resume_autovacuum(conn, staging)
-                    if source:
-                        import_build.resume_autovacuum(conn, side_staging)
 
                 with steps.step("swap in"):
                     sql_files.set_search_path(conn, staging)
@@ -355,7 +356,8 @@ def _import(conn, staging: str, import_staging: str,
     """The imported shop: its lines read, judged and made a star; returns
     the data period."""
     with steps.step("read and copy source lines"):
-        lines = import_build.copy_lines(conn, import_staging, source)
+        lines = import_build.copy_lines(conn, import_staging, source,
+                                        sessions)
     with steps.step("judge each line"):
         import_build.judge_lines(conn, import_staging, sessions)
     with steps.step("orders, lines and dimensions"):
