@@ -32,9 +32,6 @@
 --   order_status: returned (a return's line, or a status listed as
 --     returned), cancelled (rules.cancelled_when, or a status listed as
 --     cancelled), else completed
--- (text keys are sorted collate "C", byte by byte: the partitions are the
--- same under any collation, and the database's own (a libc locale) sorts
--- about 10% slower; sqlfluff takes "C" for a column, hence its noqa)
 
 create table source_line as
 
@@ -66,7 +63,7 @@ repeats as (
     select
         line_values.*,
         first_value(line_values.line_no) over (
-            partition by line_values.line_key collate "C"  -- noqa: RF03
+            partition by line_values.line_key
             order by line_values.line_no
         ) as first_line_no
     from line_values
@@ -224,7 +221,7 @@ numbered as (
     select
         judged.line_no,
         row_number() over (
-            partition by judged.order_number collate "C"  -- noqa: RF03
+            partition by judged.order_number
             order by judged.line_no
         ) as line_number
     from judged

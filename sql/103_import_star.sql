@@ -31,12 +31,10 @@
 --     0.00, a placeholder (data_known says prices are unknown)
 --   a product's category, subcategory and brand are those of its first
 --     line
--- (the customers' and products' codes are sorted collate "C", byte by
--- byte: the groups are the same under any collation, and the database's
--- own, a libc locale, sorts slower: dim_customer 0.95 s -> 0.75 s and
--- dim_product 0.9 s -> 0.7 s on the UCI file. Not the order numbers of
--- import_line: there the planner, which has no statistics for the
--- collated key, hashed the lines instead of the orders, 1.6 s -> 2.3 s)
+-- (no key is sorted collate "C", though the database's own collation, a
+-- libc locale, sorts slower: it made dim_customer 0.95 s -> 0.75 s on the
+-- UCI file, but on an export of 1.4 million lines and 158,838 customers
+-- the statement ran over a minute instead of 6 s)
 
 create table import_line as
 
@@ -204,7 +202,7 @@ firsts as (
 ),
 
 latest as (
-    select distinct on (order_customer_code collate "C")
+    select distinct on (order_customer_code)
         order_customer_code as customer_code,
         country,
         city,
@@ -213,15 +211,15 @@ latest as (
         first_name,
         last_name
     from lines
-    order by order_customer_code collate "C" asc, line_no desc
+    order by order_customer_code asc, line_no desc
 ),
 
 acquired as (
-    select distinct on (order_customer_code collate "C")
+    select distinct on (order_customer_code)
         order_customer_code as customer_code,
         order_channel_id as channel_id
     from lines
-    order by order_customer_code collate "C", line_no
+    order by order_customer_code, line_no
 )
 
 select
@@ -289,7 +287,7 @@ firsts as (
 ),
 
 names as (
-    select distinct on (sku collate "C")
+    select distinct on (sku)
         sku,
         product_name
     from (
@@ -302,26 +300,26 @@ names as (
         where product_name is not null
         group by sku, product_name
     ) as counted
-    order by sku collate "C" asc, lines_named desc, first_named asc
+    order by sku asc, lines_named desc, first_named asc
 ),
 
 categories as (
-    select distinct on (sku collate "C")
+    select distinct on (sku)
         sku,
         category,
         subcategory,
         brand
     from lines
-    order by sku collate "C", line_no
+    order by sku, line_no
 ),
 
 costs as (
-    select distinct on (sku collate "C")
+    select distinct on (sku)
         sku,
         unit_cost
     from lines
     where unit_cost is not null
-    order by sku collate "C" asc, line_no desc
+    order by sku asc, line_no desc
 )
 
 select
