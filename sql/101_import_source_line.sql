@@ -47,8 +47,8 @@ line_values as (
     from source_line_value
     where
         abs(hashtext(coalesce(order_number, '')))
-        % coalesce(current_setting('datagen.judge_parts', true), '1')::integer
-        = coalesce(current_setting('datagen.judge_part', true), '0')::integer
+        % coalesce(current_setting('datagen.parts', true), '1')::integer
+        = coalesce(current_setting('datagen.part', true), '0')::integer
 ),
 
 settings as (

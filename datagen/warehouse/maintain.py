@@ -77,20 +77,28 @@ def is_maintained(name: str) -> bool:
                 or _FULL.search(text))
 
 
+def as_insert(statement: str) -> str:
+    """A ``create table ... as`` statement as an ``insert into`` its
+    table."""
+    return _NO_DATA.sub("", _CREATE.sub(r"insert into \1", statement,
+                                        count=1))
+
+
+def as_empty(statement: str) -> str:
+    """A ``create table ... as`` statement ``with no data``."""
+    return _NO_DATA.sub("", statement) + "\nwith no data"
+
+
 def insert(name: str, incremental: bool = False) -> str:
     """The file's query as an ``insert into`` its table."""
-    text = sql_files.sql_file(name)
-    first = sql_files.statements(text)[0]
-    statement = _NO_DATA.sub("", _CREATE.sub(r"insert into \1", first,
-                                             count=1))
+    statement = as_insert(sql_files.statements(sql_files.sql_file(name))[0])
     return _LINE.sub(r"\1", statement) if incremental else statement
 
 
 def create_empty(name: str) -> str:
     """The file's ``create table ... as`` its query ``with no data`` (a
     table to distribute before it is filled by ``insert``)."""
-    first = sql_files.statements(sql_files.sql_file(name))[0]
-    return _NO_DATA.sub("", first) + "\nwith no data"
+    return as_empty(sql_files.statements(sql_files.sql_file(name))[0])
 
 
 def query(name: str, incremental: bool = False) -> str:
