@@ -14,9 +14,9 @@ from psycopg import sql
 from conftest import schema_checksums as checksums
 from datagen import ingest
 from datagen.params import parse_params
-from datagen.warehouse import schemas
+from datagen.warehouse import schemas, sql_files
 from datagen.warehouse.build import build
-from datagen.warehouse.import_build import Source
+from datagen.warehouse.import_build import LINES_FILE, Source
 
 FIXTURE = Path(__file__).parents[1] / "ingest" / "fixtures" / "quirks.csv"
 SCHEMA = "imp_fixture"
@@ -61,6 +61,19 @@ def test_every_line_has_its_outcome(imported):
                                           "order_number, line_number "
                                           "from source_line")}
     assert got == OUTCOMES
+
+
+def test_the_judge_in_parts_gives_what_it_gives_in_one(imported):
+    # the build judged the lines in parts, a session each; the file alone
+    # (no part numbers set) judges them all at once
+    create = sql_files.statements(sql_files.sql_file(LINES_FILE))[0]
+    query = re.sub(r"^create table source_line as", "", create,
+                   flags=re.MULTILINE)
+    rows(imported, "select 1")      # the search path
+    whole = imported.execute(query).fetchall()
+    parted = imported.execute(
+        "select * from source_line order by line_no").fetchall()
+    assert whole == parted and len(whole) == len(OUTCOMES)
 
 
 def test_the_star_is_made_of_the_imported_lines(imported):
