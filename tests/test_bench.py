@@ -38,6 +38,11 @@ def test_quick_figures_run_print_and_leave_no_schema(pg_url, tmp_path,
     assert report["quick"] is True
     assert bench.table(report) + "\n" == text  # the table is its JSON's
     assert report["p1"]["rows"]["fact_order_item"] > 0
+    # the whole build holds its load step, and more than a raw COPY
+    seconds = report["p1"]["seconds"]
+    assert all(whole > load for whole, load
+               in zip(seconds["whole"], seconds["build"], strict=True))
+    assert report["p1"]["whole_build_vs_raw_copy"] > 1
     assert report["p7"]["one_day_rows"]["orders"] > 0
     with psycopg.connect(pg_url) as conn:
         left = conn.execute("select nspname from pg_namespace where "
