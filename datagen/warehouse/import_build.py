@@ -161,8 +161,11 @@ def _copy(conn: psycopg.Connection, import_staging: str, table: str,
             rows += lines
 
     pool = sessions or SessionPool.inline(conn)
-    rows = sum(pool.run({f"copy {table} {session + 1}": (copy, ())
-                         for session in range(pool.sessions)}).values())
+    try:
+        rows = sum(pool.run({f"copy {table} {session + 1}": (copy, ())
+                             for session in range(pool.sessions)}).values())
+    finally:    # a failed COPY stops the reading thread at once
+        encoded.close()
     if analyze:
         schemas.analyze(conn, import_staging, table)
     return rows
