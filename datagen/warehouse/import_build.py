@@ -286,9 +286,11 @@ def _run_in(session: psycopg.Connection, statement: str,
                 "select set_config(%s, %s, true), set_config(%s, %s, true)",
                 [PARTS_SETTING, str(part[0]), PART_SETTING, str(part[1])])
         session.execute(statement)
-        for table in analyze:
-            session.execute(sql.SQL("analyze {}").format(
-                sql.Identifier(table)))
+    # after the commit: on a Citus cluster a distributed table's analyze
+    # cannot follow its insert in one transaction (local execution)
+    for table in analyze:
+        session.execute(sql.SQL("analyze {}").format(
+            sql.Identifier(*search_path[:1], table)))
 
 
 def build_star(conn: psycopg.Connection, staging: str, import_staging: str,
