@@ -42,11 +42,12 @@ line_values as (
     -- parts side by side (warehouse/import_build.py sets the two numbers,
     -- a part per session; alone the file judges them all). An order's lines
     -- are all in one part, and so are a line and its exact repeats, which
-    -- have the same order number
+    -- have the same order number (the hash widened before abs: the
+    -- abs of the smallest integer is out of the integer range)
     select *
     from source_line_value
     where
-        abs(hashtext(coalesce(order_number, '')))
+        abs(hashtext(coalesce(order_number, ''))::bigint)
         % coalesce(current_setting('datagen.parts', true), '1')::integer
         = coalesce(current_setting('datagen.part', true), '0')::integer
 ),
