@@ -12,7 +12,7 @@
 -- prices each line, 103 builds the star from the lines it imports
 -- (warehouse/import_build.py). autovacuum is kept off the lines: written
 -- once, they have nothing to vacuum, and it vacuumed source_line_value for
--- seconds beside the build's own work (warehouse/import_build.py).
+-- seconds beside the build's own work.
 -- definitions: amounts are the source's own, read as exact decimals
 -- (unit_price and unit_cost per unit; line_total after the line's
 -- discount, line_subtotal before it, line_discount an amount,

@@ -168,10 +168,11 @@ def _add(conn: psycopg.Connection, schema: str, name: str,
         "on conflict ({keys}) do update set {sums}").format(
         table=table, delta=delta, keys=keys,
         columns=sql.SQL(", ").join(map(sql.Identifier, key + summed)),
+        # (a sum of bigints is numeric: the insert casts it back to its
+        # column's type)
         totals=sql.SQL(", ").join(
-            sql.SQL("sum({column})::{kind}").format(
-                column=sql.Identifier(column), kind=sql.SQL(kind))
-            for column, kind in zip(summed, _types(conn, delta, summed))),
+            sql.SQL("sum({})").format(sql.Identifier(column))
+            for column in summed),
         sums=sql.SQL(", ").join(
             sql.SQL("{column} = target.{column} + excluded.{column}").format(
                 column=sql.Identifier(column))
@@ -182,17 +183,6 @@ def _add(conn: psycopg.Connection, schema: str, name: str,
         table=table, delta=delta, keys=keys,
         empty=sql.SQL(_EMPTY.search(text).group(1))))
     conn.execute(sql.SQL("drop table {}").format(delta))
-
-
-def _types(conn: psycopg.Connection, table: sql.Identifier,
-            columns: list[str]) -> list[str]:
-    """The types of ``columns`` of the temporary ``table``, as SQL (a sum
-    is cast back to its column's type: the sum of bigints is numeric)."""
-    found = dict(conn.execute(
-        "select attname, format_type(atttypid, atttypmod) "
-        "from pg_attribute where attrelid = %s::regclass and attnum > 0",
-        [table.as_string(conn)]).fetchall())
-    return [found[column] for column in columns]
 
 
 _CHECK = re.compile(r"^create view (qc_\w+) as\b", re.MULTILINE)
