@@ -134,8 +134,8 @@ def embedded(path: Path, cleanup_mode: str | None = None):
 
 def start_embedded() -> str:
     """Start (or find running) the embedded server; return its URL."""
-    _, path = _embedded_server()
-    try:
+    path = pgdata_dir()
+    try:    # a folder that cannot be made is one line too
         server = embedded(path)
     except Exception as error:  # noqa: BLE001 - report any start failure
         raise DatabaseUnavailable(

@@ -67,6 +67,19 @@ def test_embedded_server_runs_with_the_bulk_load_settings_once_written():
         shutil.rmtree(folder.parent, ignore_errors=True)
 
 
+@pytest.mark.process
+def test_a_data_folder_that_cannot_be_made_is_one_line(tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    result = run_cli("dsn", env={"DATABASE_URL": "",
+                                 "WAREHOUSE_PGDATA": str(blocker / "pg")})
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: could not start the embedded "
+                                    "PostgreSQL in ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
 def test_the_suites_server_has_the_embedded_settings(pg_url):
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("show wal_level").fetchone()[0] == "minimal"
