@@ -59,6 +59,9 @@ def test_embedded_server_runs_with_the_bulk_load_settings_once_written():
             with psycopg.connect(started.stdout.strip()) as conn:
                 for name, value in server.EMBEDDED_SETTINGS.items():
                     assert conn.execute(f"show {name}").fetchone()[0] == value
+                # initdb of PostgreSQL 18 turned them on; the start, off
+                assert conn.execute(
+                    "show data_checksums").fetchone()[0] == "off"
             assert run_cli("server", "stop", env=env).returncode == 0
         conf = (folder / "postgresql.conf").read_text()
         assert conf.count(server.SETTINGS_MARK) == 1
@@ -83,6 +86,7 @@ def test_a_data_folder_that_cannot_be_made_is_one_line(tmp_path):
 def test_the_suites_server_has_the_embedded_settings(pg_url):
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("show wal_level").fetchone()[0] == "minimal"
+        assert conn.execute("show data_checksums").fetchone()[0] == "off"
 
 
 def test_embedded_folder_is_git_ignored():
