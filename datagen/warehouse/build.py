@@ -236,10 +236,7 @@ def build(params: BuildParams, url: str | None = None,
                     # beside the views (both only read the tables)
                     quality.create_inputs(conn, staging)
                     views.create_views(conn, staging, params.min_pair_orders, sessions,
-                                       alongside={
-                                           **quality.refresh_tasks(staging),
-                                           **(import_build.alongside_views(
-                                               side_staging) if source else {})},
+                                       alongside=quality.refresh_tasks(staging),
                                        every_pair=not source, distributed=distributed,
                                        clv=(params.clv_holdout_weeks,
                                             params.clv_horizon_days))

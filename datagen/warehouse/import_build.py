@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -30,7 +32,7 @@ from psycopg import sql
 
 from .. import ingest
 from ..ingest.source import file_digest
-from ..ingest.spec import PARTS
+from ..ingest.spec import PARTS, Part
 from . import copy_text, maintain, schemas, sql_files
 from .import_checks import check_judged, check_keys
 from .parallel import SessionPool, Task, read_ahead
@@ -59,6 +61,10 @@ class Source:
     path: Path
     mapping: ingest.Mapping
     seen: dict = dataclasses.field(default_factory=dict, compare=False)
+    #: each part's first block as ``check`` read it, and the rest of its
+    #: reader, until ``blocks`` hands them on (once)
+    _opened: dict = dataclasses.field(default_factory=dict, compare=False,
+                                      repr=False)
 
     @classmethod
     def open(cls, path: str | Path, mapping: str) -> Source:
@@ -71,10 +77,22 @@ class Source:
 
     def check(self) -> None:
         """Read each file's first block as mapped (``SourceError`` if it
-        cannot be), before any database is touched."""
+        cannot be), before any database is touched; the block and its
+        reader are kept for the copy (``blocks``)."""
         for part in self.mapping.parts:
-            next(iter(ingest.blocks(part.where(self.path), self.mapping,
-                                    part)))
+            reader = ingest.blocks(part.where(self.path), self.mapping, part)
+            self._opened[part.name] = (next(reader), reader)
+
+    def blocks(self, part: Part | None = None) -> Iterator:
+        """The mapped blocks of ``part``'s file (the lines file by default):
+        the first time, those ``check`` began to read (reading the UCI
+        file's first block again took 0.3 s), then read anew."""
+        part = part or self.mapping.lines
+        opened = self._opened.pop(part.name, None)
+        if opened is None:
+            return ingest.blocks(part.where(self.path), self.mapping, part)
+        first, rest = opened
+        return itertools.chain((first,), rest)
 
     @property
     def label(self) -> str:
@@ -181,13 +199,13 @@ def copy_lines(conn: psycopg.Connection, import_staging: str,
     joins = _joins(source)
     lines = _copy(conn, import_staging,
                   "source_line_read" if joins else "source_line_value",
-                  ingest.blocks(source.path, m), sessions, analyze=joins)
+                  source.blocks(), sessions, analyze=joins)
     if not joins:
         return lines
     for name, part in m.joined.items():
         path = part.where(source.path)
         _copy(conn, import_staging, PART_TABLES[name],
-              ingest.blocks(path, m, part), sessions)
+              source.blocks(part), sessions)
         check_keys(conn, import_staging, PART_TABLES[name],
                    PARTS[name][0], path)
     sql_files.run_sql(conn, import_staging, JOIN_FILE)
@@ -204,34 +222,38 @@ def judge_lines(conn: psycopg.Connection, import_staging: str,
     reads the lines of one order only): on the UCI file 2.3 s in one
     session, 1.45 s in two."""
     pool = sessions or SessionPool.inline(conn)
-    create, *constraints = sql_files.statements(
+    create, *checks, _, _ = sql_files.statements(
         sql_files.sql_file(LINES_FILE))
     sql_files.set_search_path(conn, import_staging)
     conn.execute(maintain.as_empty(create))
     # written once, like the lines (sql/100)
     conn.execute("alter table source_line set (autovacuum_enabled = false)")
+    for statement in checks:
+        conn.execute(statement)
     pool.run({f"judge part {part + 1} of {pool.sessions}": (
         functools.partial(_run_in, statement=maintain.as_insert(create),
                           search_path=(import_staging,),
                           part=(pool.sessions, part)), ())
         for part in range(pool.sessions)})
-    sql_files.set_search_path(conn, import_staging)
-    for statement in constraints:
-        conn.execute(statement)
-    schemas.analyze(conn, import_staging, "source_line")
 
 
-def alongside_views(import_staging: str) -> dict[str, Task]:
-    """What the import schema needs after its star, as tasks that run
-    beside the views (``SessionPool.run``): the lines as read analyzed,
-    for the data import chapter's queries (the build's own plans need
-    none of their statistics). autovacuum stays off the import's tables:
-    written once, they have nothing to vacuum, and when it was let back on
-    at the build's end its vacuum of them, a second later, held up the
-    next import's drop of them for 1-2 s."""
-    return {f"analyze {import_staging}.source_line_value": (
-        functools.partial(schemas.analyze, schema=import_staging,
-                          table="source_line_value"), ())}
+def beside_star(import_staging: str) -> dict[str, Task]:
+    """The import schema's lines analyzed, as tasks that run beside the
+    star's first statement (``SessionPool.run``), which keeps one session
+    alone busy for 1.5 s on the UCI file: the lines as judged, for the
+    quality checks and the data import chapter, and as read, for the
+    chapter (the build's own plans need none of their statistics).
+    autovacuum stays off the import's tables: written once, they have
+    nothing to vacuum, and when it was let back on at the build's end its
+    vacuum of them, a second later, held up the next import's drop of them
+    for 1-2 s."""
+    *_, index, _ = sql_files.statements(sql_files.sql_file(LINES_FILE))
+    return {
+        "source_line's key index": (functools.partial(
+            _run_in, statement=index, search_path=(import_staging,)), ()),
+        **{f"analyze {import_staging}.{table}": (functools.partial(
+            schemas.analyze, schema=import_staging, table=table), ())
+           for table in ("source_line", "source_line_value")}}
 
 
 #: what a statement that runs in parts reads, the part's two numbers
@@ -301,7 +323,10 @@ def build_star(conn: psycopg.Connection, staging: str, import_staging: str,
     returns the rows of each table."""
     check_judged(conn, import_staging, source)
     (sessions or SessionPool.inline(conn)).run(
-        star_tasks(staging, import_staging))
+        {**star_tasks(staging, import_staging), **beside_star(import_staging)})
+    *_, key = sql_files.statements(sql_files.sql_file(LINES_FILE))
+    sql_files.set_search_path(conn, import_staging)
+    conn.execute(key)   # the index made beside the star: no scan, no wait
     _search_path(conn, staging, import_staging)
     m = source.mapping
     source.seen["times"] = conn.execute(
