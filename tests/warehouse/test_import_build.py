@@ -255,3 +255,28 @@ def test_an_export_of_four_files_joins_in_the_database(pg_url, tmp_path):
                     "passed", schema) == [(0,)]
         for name in (schema, schema + "_import"):
             schemas.drop_schema(conn, name)
+
+
+def test_the_copy_reads_each_block_once_the_first_from_the_check(
+        tmp_path, monkeypatch):
+    """``Source.check`` reads each file's first block; the copy takes that
+    block and the rest of its reader (no block lost or read twice), and
+    a second reading of the source reads every file anew."""
+    import pyarrow as pa
+
+    from datagen.bench.exports import several_files
+    from datagen.ingest import csv_read
+    monkeypatch.setattr(csv_read, "BLOCK_BYTES", 1 << 12)
+    monkeypatch.setattr(csv_read, "BLOCK_LINES", 500)
+    made = several_files(tmp_path / "export", 3_000, seed=5)
+    source = Source.open(made["lines"], str(made["mapping"]))
+    for part in source.mapping.parts:
+        first = source.blocks(part)
+        again = source.blocks(part)
+        read, anew = list(first), list(again)
+        if part.name == "lines":
+            assert len(read) > 2              # several blocks, to be sure
+        assert pa.concat_tables(read).equals(pa.concat_tables(anew)), \
+            part.name
+        assert sum(block.num_rows for block in read) == \
+            made["counts"][part.name]
