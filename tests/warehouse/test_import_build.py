@@ -259,9 +259,10 @@ def test_an_export_of_four_files_joins_in_the_database(pg_url, tmp_path):
 
 def test_the_copy_reads_each_block_once_the_first_from_the_check(
         tmp_path, monkeypatch):
-    """``Source.check`` reads each file's first block; the copy takes that
-    block and the rest of its reader (no block lost or read twice), and
-    a second reading of the source reads every file anew."""
+    """``Source.check`` reads each file's first block; the lines file's
+    copy takes that block and the rest of its reader (no block lost or
+    read twice), and a second reading of the source reads every file
+    anew."""
     import pyarrow as pa
 
     from datagen.bench.exports import several_files
