@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import threading
 import warnings
 from pathlib import Path
@@ -116,14 +117,19 @@ def _without_checksums(server, path: Path) -> None:
     info = PostmasterInfo.read_from_pgdata(path)
     if info is not None and info.is_running():
         return      # found running: as it is, until its next start
-    control = pgexec("pg_controldata", ("-D", str(path)),
-                     bin_path=server.bin_path, user=server.system_user,
-                     env={**os.environ, "LC_ALL": "C"})   # its words in English
-    if re.search(r"^Data page checksum version:\s*0\s*$", control,
-                 flags=re.MULTILINE):
-        return
-    pgexec("pg_checksums", ("--disable", "-D", str(path)),
-           bin_path=server.bin_path, user=server.system_user)
+    try:
+        control = dict(re.findall(r"^([^:\n]+):\s*(.*?)\s*$", pgexec(
+            "pg_controldata", ("-D", str(path)), bin_path=server.bin_path,
+            user=server.system_user, env={**os.environ, "LC_ALL": "C"}),
+            flags=re.MULTILINE))
+        # pg_checksums needs a cleanly shut down folder: after a crash the
+        # server starts as it is, and a later start turns them off
+        if control.get("Data page checksum version") not in (None, "0") \
+                and control.get("Database cluster state") == "shut down":
+            pgexec("pg_checksums", ("--disable", "-D", str(path)),
+                   bin_path=server.bin_path, user=server.system_user)
+    except subprocess.CalledProcessError:
+        pass    # a speed, not a need: the server starts with them
 
 
 _STARTED: dict[Path, object] = {}

