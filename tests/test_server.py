@@ -63,6 +63,14 @@ def test_embedded_server_runs_with_the_bulk_load_settings_once_written():
                 # initdb of PostgreSQL 18 turned them on; the start, off
                 assert conn.execute(
                     "show data_checksums").fetchone()[0] == "off"
+                # the database made again with the builtin C.UTF-8, once
+                assert conn.execute(
+                    "select datlocprovider, datlocale from pg_database "
+                    "where datname = current_database()").fetchone() == (
+                        "b", "C.UTF-8")
+                assert conn.execute(
+                    "select count(*) from pg_database where datname = %s",
+                    [server.FRESH_DATABASE]).fetchone() == (0,)
             assert run_cli("server", "stop", env=env).returncode == 0
         conf = (folder / "postgresql.conf").read_text()
         assert conf.count(server.SETTINGS_MARK) == 1
