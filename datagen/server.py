@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from .errors import DatagenError
@@ -183,12 +184,14 @@ def _builtin_collation(url: str) -> None:
         if conn.execute("select datlocprovider = 'b' from pg_database "
                         "where datname = 'postgres'").fetchone() != (False,):
             return
-        conn.execute(f"drop database if exists {FRESH_DATABASE}")
-        conn.execute(f"create database {FRESH_DATABASE} template template0 "
-                     "encoding 'UTF8' locale_provider builtin "
-                     "builtin_locale 'C.UTF-8'")
+        fresh = sql.Identifier(FRESH_DATABASE)
+        conn.execute(sql.SQL("drop database if exists {}").format(fresh))
+        conn.execute(sql.SQL(
+            "create database {} template template0 encoding 'UTF8' "
+            "locale_provider builtin builtin_locale 'C.UTF-8'").format(fresh))
         conn.execute("drop database postgres with (force)")
-        conn.execute(f"alter database {FRESH_DATABASE} rename to postgres")
+        conn.execute(sql.SQL("alter database {} rename to postgres").format(
+            fresh))
 
 
 def start_embedded() -> str:
