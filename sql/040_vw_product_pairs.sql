@@ -1,5 +1,4 @@
 -- vw_product_pairs (materialized when the warehouse is built)
--- reads the views it reads whole: made before their indexes
 -- grain: one row per unordered product pair (product_a < product_b) bought
 -- together in at least analysis_setting.min_pair_orders completed orders.
 -- purpose: the co-purchase counts behind market-basket analysis; every pair

@@ -1,5 +1,4 @@
 -- vw_product_association_rules (materialized when the warehouse is built)
--- reads the views it reads whole: made before their indexes
 -- grain: one row per directed rule antecedent -> consequent, both
 -- directions of every pair of vw_product_pairs.
 -- purpose: market-basket rules with the metrics of mlxtend's

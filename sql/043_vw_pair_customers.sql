@@ -1,5 +1,4 @@
 -- vw_pair_customers (materialized when the warehouse is built)
--- reads the views it reads whole: made before their indexes
 -- grain: one row per product pair of vw_product_pairs (product_a <
 -- product_b).
 -- purpose: each pair's support in distinct customers beside its support in

@@ -82,10 +82,6 @@ LONGEST_FIRST = ("int_product_pairs", "vw_product_pairs",
 
 #: how the comment of an index that only a refresh reads begins
 REFRESH_ONLY = "-- for a refresh only"
-#: the line of a view's header that says its query reads each view it
-#: reads whole (seq scans and hashes), so that it need not wait for their
-#: indexes (``view_tasks``)
-READS_WHOLE = "-- reads the views it reads whole: made before their indexes"
 
 
 def view_files(distributed: bool) -> tuple[str, ...]:
@@ -131,27 +127,15 @@ def create_views(conn: psycopg.Connection, schema: str,
                               distributed and view in spread,
                               refreshed=every_pair)
             for view in VIEWS}
-    (sessions or SessionPool.inline(conn)).run(
-        {**view_tasks(files, made), **(alongside or {})})
-
-
-def view_tasks(files: dict[str, str], made: dict[str, dict]) -> dict:
-    """``made`` (each view's tasks: its own, then its indexes') as tasks
-    for ``SessionPool.run``, in the order of ``_first``: a view waits for
-    the views it reads and for their indexes, so that it is planned as it
-    was when each file ran whole; a view whose header says it reads them
-    whole (``READS_WHOLE``) waits for them alone, and their indexes are
-    made beside it (on the UCI file the pairs' chain to the rules waited
-    0.44 s for two indexes that neither read)."""
     tasks = {}
     for view in _first(LONGEST_FIRST, files):
         create, *indexes = made[view].items()
-        whole = READS_WHOLE in sql_files.sql_file(files[view])
+        # a view waits for the indexes of the views it reads too: it is
+        # planned as it was when each file ran whole
         tasks[view] = (create[1], tuple(
-            task for read in reads(files[view]) for task in made[read]
-            if not whole or task == read))
+            task for read in reads(files[view]) for task in made[read]))
         tasks.update({task: (index, (view,)) for task, index in indexes})
-    return tasks
+    (sessions or SessionPool.inline(conn)).run({**tasks, **(alongside or {})})
 
 
 def _first(views: tuple[str, ...], files: dict[str, str]) -> list[str]:

@@ -18,16 +18,7 @@ import psycopg
 import pytest
 
 from datagen.params import DEFAULTS
-from datagen.warehouse import sql_files
-from datagen.warehouse.views import (
-    READS_WHOLE,
-    VIEW_FILES,
-    VIEWS,
-    _view_tasks,
-    view_files,
-    view_name,
-    view_tasks,
-)
+from datagen.warehouse.views import VIEW_FILES, _view_tasks, view_name
 
 RATE_TOLERANCE = 1e-9
 
@@ -546,20 +537,3 @@ def test_an_index_only_a_refresh_reads_is_left_out_where_none_can_come():
             view = view_name(name)
             assert _view_tasks("s", name, view, refreshed=False) \
                 .keys() == _view_tasks("s", name, view).keys(), name
-
-
-def test_a_view_that_reads_its_views_whole_waits_for_them_not_their_indexes():
-    files = dict(zip(VIEWS, view_files(False)))
-    made = {view: _view_tasks("s", files[view], view) for view in VIEWS}
-    tasks = view_tasks(files, made)
-    assert set(tasks["vw_product_association_rules"][1]) == {
-        "vw_product_pairs", "vw_daily_revenue"}
-    assert set(tasks["vw_pair_customers"][1]) == {
-        "vw_product_pairs", "int_repeat_pairs"}
-    # without the header's word, a view waits for its views' indexes too
-    assert READS_WHOLE not in sql_files.sql_file(files["vw_daily_revenue"])
-    assert "int_order_totals index 1" in tasks["vw_daily_revenue"][1]
-    # every index still comes after its own view
-    for task, (_, needs) in tasks.items():
-        if " index " in task:
-            assert needs == (task.split(" index ")[0],)
