@@ -26,6 +26,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -221,6 +222,25 @@ def copy_lines(conn: psycopg.Connection, import_staging: str,
     return lines
 
 
+class LinesStatements(NamedTuple):
+    """The statements of ``sql/101``, in the file's order: the table's
+    query, the checks made while it is empty, its key's index (made beside
+    the star) and the key made of that index."""
+    create: str
+    checks: tuple[str, ...]
+    index: str
+    key: str
+
+
+@functools.cache
+def lines_statements() -> LinesStatements:
+    """``sql/101`` parsed once per process (the judge, and the star twice,
+    read its statements)."""
+    create, *checks, index, key = sql_files.statements(
+        sql_files.sql_file(LINES_FILE))
+    return LinesStatements(create, tuple(checks), index, key)
+
+
 def judge_lines(conn: psycopg.Connection, import_staging: str,
                 sessions: SessionPool | None = None) -> None:
     """``source_line``: each line imported or rejected, and why. Its
@@ -229,8 +249,7 @@ def judge_lines(conn: psycopg.Connection, import_staging: str,
     reads the lines of one order only): on the UCI file 2.3 s in one
     session, 1.45 s in two."""
     pool = sessions or SessionPool.inline(conn)
-    create, *checks, _, _ = sql_files.statements(
-        sql_files.sql_file(LINES_FILE))
+    create, checks, _, _ = lines_statements()
     sql_files.set_search_path(conn, import_staging)
     conn.execute(maintain.as_empty(create))
     # written once, like the lines (sql/100)
@@ -254,7 +273,7 @@ def beside_star(import_staging: str) -> dict[str, Task]:
     nothing to vacuum, and when it was let back on at the build's end its
     vacuum of them, a second later, held up the next import's drop of them
     for 1-2 s."""
-    *_, index, _ = sql_files.statements(sql_files.sql_file(LINES_FILE))
+    index = lines_statements().index
     return {
         "source_line's key index": (functools.partial(
             _run_in, statement=index, search_path=(import_staging,)), ()),
@@ -331,9 +350,9 @@ def build_star(conn: psycopg.Connection, staging: str, import_staging: str,
     check_judged(conn, import_staging, source)
     (sessions or SessionPool.inline(conn)).run(
         {**star_tasks(staging, import_staging), **beside_star(import_staging)})
-    *_, key = sql_files.statements(sql_files.sql_file(LINES_FILE))
     sql_files.set_search_path(conn, import_staging)
-    conn.execute(key)   # the index made beside the star: no scan, no wait
+    # the index made beside the star: no scan, no wait
+    conn.execute(lines_statements().key)
     _search_path(conn, staging, import_staging)
     m = source.mapping
     source.seen["times"] = conn.execute(
