@@ -128,12 +128,7 @@ def block(plan: LinePlan, first: int, stop: int) -> Block:
                                                 ul, uo)
 
     # one line per product in an order: keep the first, number the lines
-    by_product = np.lexsort((seq, product, line_order))
-    dup = np.zeros(len(by_product), dtype=bool)
-    dup[1:] = ((line_order[by_product][1:] == line_order[by_product][:-1])
-               & (product[by_product][1:] == product[by_product][:-1]))
-    keep = np.sort(by_product[~dup])
-    keep = keep[np.lexsort((seq[keep], line_order[keep]))]
+    keep = first_of_each_product(line_order, product, seq)
     line_order, product, quantity = line_order[keep], product[keep], \
         quantity[keep]
     starts = np.searchsorted(line_order, np.arange(n))
@@ -225,6 +220,21 @@ def order_ts(plan: LinePlan, first: int, stop: int) -> np.ndarray:
             + o.second[first:stop].astype("timedelta64[s]"))
 
 
+def first_of_each_product(line_order: np.ndarray, product: np.ndarray,
+                          seq: np.ndarray) -> np.ndarray:
+    """The lines to keep, in (order, draw) order: of the lines of one order
+    with the same product, the first drawn (``seq``, distinct)."""
+    grouped = np.lexsort((seq, line_order))
+    order, chosen = line_order[grouped], product[grouped]
+    # an order holds few lines: compare each with the ones before it
+    most = int(np.bincount(order).max()) if len(order) else 0
+    dup = np.zeros(len(grouped), dtype=bool)
+    for lag in range(1, most):
+        dup[lag:] |= ((order[lag:] == order[:-lag])
+                      & (chosen[lag:] == chosen[:-lag]))
+    return grouped[~dup]
+
+
 def basket(plan: LinePlan, persona: np.ndarray, day: np.ndarray,
            counts: np.ndarray, ul: np.ndarray, uo: np.ndarray):
     """What is put in the baskets of some orders (their persona, day and
@@ -283,6 +293,9 @@ def fates(plan: LinePlan, persona: np.ndarray, has_fashion: np.ndarray,
 
 
 def _date_keys(start: dt.date, day: np.ndarray) -> np.ndarray:
-    d = pd.DatetimeIndex(np.datetime64(start, "D") + day.astype(
+    """The yyyymmdd key of each day index (looked up per distinct day)."""
+    days = np.arange(int(day.max()) + 1 if len(day) else 0)
+    d = pd.DatetimeIndex(np.datetime64(start, "D") + days.astype(
         "timedelta64[D]"))
-    return (d.year * 10_000 + d.month * 100 + d.day).to_numpy(np.int64)
+    keys = (d.year * 10_000 + d.month * 100 + d.day).to_numpy(np.int64)
+    return keys[day]
