@@ -25,14 +25,15 @@ def test_every_figure_is_a_module_with_a_run_and_its_lines():
 @pytest.mark.process  # P4 builds in processes of their own
 def test_quick_figures_run_print_and_leave_no_schema(pg_url, tmp_path,
                                                      monkeypatch):
-    """P1, P3, P4 and P7 at ``--quick`` scale on the suite's server (P2
+    """P1, P3, P4, P7 and P8 at ``--quick`` scale on the suite's server (P2
     builds a book, P5 reads the real export, P6 starts a cluster: their
     own tiers' work, left to ``make bench --quick``)."""
     monkeypatch.setattr(bench, "OUT", tmp_path)
-    assert bench.main(["--quick", "--only", "p1", "p3", "p4", "p7"]) == 0
+    assert bench.main(["--quick", "--only", "p1", "p3", "p4", "p7",
+                       "p8"]) == 0
     text = (tmp_path / "quick.txt").read_text()
     for title in ("P1 load speed", "P3 chapter queries",
-                  "P4 memory and growth", "P7 refresh"):
+                  "P4 memory and growth", "P7 refresh", "P8 generator"):
         assert title in text
     report = json.loads((tmp_path / "quick.json").read_text())
     assert report["quick"] is True
@@ -44,6 +45,11 @@ def test_quick_figures_run_print_and_leave_no_schema(pg_url, tmp_path,
                in zip(seconds["whole"], seconds["build"], strict=True))
     assert report["p1"]["whole_build_vs_raw_copy"] > 1
     assert report["p7"]["one_day_rows"]["orders"] > 0
+    # both generators made rows, in about the same number
+    p8 = report["p8"]
+    assert p8["rows"] > 0 and p8["dbgen_rows"] > 0 and p8["ratio"] > 0
+    assert set(p8["steps"]) == {"dimensions", "order timing",
+                                "blocks drawn", "COPY bytes"}
     with psycopg.connect(pg_url) as conn:
         left = conn.execute("select nspname from pg_namespace where "
                             "nspname like 'bench%' order by 1").fetchall()

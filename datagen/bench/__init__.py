@@ -24,7 +24,9 @@ what lies outside the product, the yardsticks, is in ``baselines``:
 - P6 ``p6_cluster``: the build and the chapter queries on one node and on
   a Citus cluster of this machine;
 - P7 ``p7_refresh``: a one-day refresh against a whole build as of the
-  same day, and a one-month refresh.
+  same day, and a one-month refresh;
+- P8 ``p8_generator``: the generator alone (drawing and the COPY bytes)
+  against DuckDB's TPC-H dbgen, in rows per second, side by side.
 
 ``--quick`` runs every figure at a tiny scale (a few minutes in all), to
 show that each still runs; its table goes to ``quick.txt``, not over the
@@ -44,7 +46,7 @@ from .measure import OUT, machine
 #: each figure and its module
 FIGURES = {"p1": "p1_load", "p2": "p2_book", "p3": "p3_queries",
            "p4": "p4_growth", "p5": "p5_import", "p6": "p6_cluster",
-           "p7": "p7_refresh"}
+           "p7": "p7_refresh", "p8": "p8_generator"}
 
 
 def figure(name: str):
