@@ -48,8 +48,9 @@ def test_quick_figures_run_print_and_leave_no_schema(pg_url, tmp_path,
     # both generators made rows, in about the same number
     p8 = report["p8"]
     assert p8["rows"] > 0 and p8["dbgen_rows"] > 0 and p8["ratio"] > 0
-    assert set(p8["steps"]) == {"dimensions", "order timing",
-                                "blocks drawn", "COPY bytes"}
+    assert set(p8["steps"]) == {"generate dimensions",
+                                "generate order timing",
+                                "generate orders and lines"}
     with psycopg.connect(pg_url) as conn:
         left = conn.execute("select nspname from pg_namespace where "
                             "nspname like 'bench%' order by 1").fetchall()

@@ -25,8 +25,9 @@ what lies outside the product, the yardsticks, is in ``baselines``:
   a Citus cluster of this machine;
 - P7 ``p7_refresh``: a one-day refresh against a whole build as of the
   same day, and a one-month refresh;
-- P8 ``p8_generator``: the generator alone (drawing and the COPY bytes)
-  against DuckDB's TPC-H dbgen, in rows per second, side by side.
+- P8 ``p8_generator``: the generator's own steps in a build (drawing and
+  the COPY bytes) against DuckDB's TPC-H dbgen, in rows per second, side
+  by side.
 
 ``--quick`` runs every figure at a tiny scale (a few minutes in all), to
 show that each still runs; its table goes to ``quick.txt``, not over the
