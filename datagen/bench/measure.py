@@ -60,11 +60,18 @@ def in_own_process(url: str, params: dict) -> dict:
     in a fresh Python process (``probe``), so that its peak memory is the
     build's own; returns what the probe prints: seconds, rows, steps,
     peak_kib."""
+    return own_process("datagen.bench.probe", json.dumps(params),
+                       DATABASE_URL=url)
+
+
+def own_process(module: str, argument: str, **env: str) -> dict:
+    """``python -m module argument`` in a fresh process (with ``env``
+    added to this one's environment); the JSON object its last line
+    prints."""
     out = subprocess.run(
-        [sys.executable, "-m", "datagen.bench.probe", json.dumps(params)],
+        [sys.executable, "-m", module, argument],
         cwd=server.PROJECT_ROOT, check=True, capture_output=True, text=True,
-        env={**os.environ, "DATABASE_URL": url,
-             "PYTHONPATH": str(server.PROJECT_ROOT)})
+        env={**os.environ, **env, "PYTHONPATH": str(server.PROJECT_ROOT)})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -17,13 +17,14 @@ make: the dimensions and both fact tables. Medians are reported.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
-from .. import server
-from .measure import drop_family, in_own_process, median, row
+from .measure import (
+    drop_family,
+    in_own_process,
+    median,
+    median_run,
+    own_process,
+    row,
+)
 from .tpch import ROWS_AT_SF1
 
 TITLE = "P8 generator"
@@ -54,7 +55,7 @@ def run(url: str, quick: bool = False) -> dict:
                          "rows": sum(built["rows"][t] for t in TABLES)})
             if sf is None:
                 sf = max(LEAST_SF, round(ours[0]["rows"] / ROWS_AT_SF1, 2))
-            theirs.append(_dbgen(sf))
+            theirs.append(own_process("datagen.bench.tpch", str(sf)))
     finally:
         drop_family(url, SCHEMA)
     result = {"scale": scale, "sf": sf, "rounds": len(ours),
@@ -63,21 +64,12 @@ def run(url: str, quick: bool = False) -> dict:
               "seconds": [r["seconds"] for r in ours],
               "dbgen_seconds": [r["seconds"] for r in theirs],
               "dbgen_cpu_seconds": median(r["cpu_seconds"] for r in theirs),
-              "steps": sorted(ours, key=lambda r: r["seconds"])[
-                  len(ours) // 2]["steps"]}
+              "steps": median_run(ours)["steps"]}
     result["rows_per_s"] = result["rows"] / median(result["seconds"])
     result["dbgen_rows_per_s"] = (result["dbgen_rows"]
                                   / median(result["dbgen_seconds"]))
     result["ratio"] = result["rows_per_s"] / result["dbgen_rows_per_s"]
     return result
-
-
-def _dbgen(sf: float) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "datagen.bench.tpch", str(sf)],
-        cwd=server.PROJECT_ROOT, check=True, capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": str(server.PROJECT_ROOT)})
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def lines(p8: dict) -> list[str]:

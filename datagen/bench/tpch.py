@@ -4,11 +4,10 @@
 Owns running ``CALL dbgen(sf = SF)`` once in a new in-memory DuckDB on one
 thread (``THREADS``: its faster setting here; with DuckDB's default of one
 per core it took 7-10% longer, 2026-12-07) and no progress bar, the tpch
-extension loaded from the
-``duckdb-extension-tpch`` wheel (no download: this machine reaches no
-extension server). It prints one JSON line: the seconds of the call (the
-import and the extension's load excluded), its CPU seconds and the rows
-of the eight tables it made.
+extension loaded from the ``duckdb-extension-tpch`` wheel (no download:
+this machine reaches no extension server). It prints one JSON line: the
+seconds of the call (the import and the extension's load excluded), its
+CPU seconds and the rows of the eight tables it made.
 """
 
 from __future__ import annotations

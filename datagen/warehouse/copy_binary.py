@@ -72,7 +72,10 @@ def _column(name: str, column, pg_type: str) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if pg_type in _INTEGERS:
-        _in_range(name, column, _INTEGERS[pg_type])
+        info = np.iinfo(_INTEGERS[pg_type].to_pandas_dtype())
+        if _beyond(column, info.min, info.max):
+            raise OverflowError(f"binary COPY of column {name!r}: values "
+                                f"out of range of a {info.bits}-bit integer")
         return column.cast(_INTEGERS[pg_type], safe=False)
     numeric = numeric_type(pg_type)
     if numeric is not None:
@@ -87,13 +90,11 @@ def _column(name: str, column, pg_type: str) -> pa.Array:
                     "supported")
 
 
-def _in_range(name: str, column: pa.Array, arrow_type: pa.DataType) -> None:
-    info = np.iinfo(arrow_type.to_pandas_dtype())
+def _beyond(column: pa.Array, low: int, high: int) -> bool:
+    """Whether a value of ``column`` (nulls aside) is below ``low`` or
+    above ``high``."""
     least, most = pc.min_max(column).values()
-    if least.is_valid and (least.as_py() < info.min
-                           or most.as_py() > info.max):
-        raise OverflowError(f"binary COPY of column {name!r}: values out of "
-                            f"range of a {info.bits}-bit integer")
+    return least.is_valid and (least.as_py() < low or most.as_py() > high)
 
 
 def _numeric(name: str, units: pa.Array, precision: int,
@@ -104,9 +105,8 @@ def _numeric(name: str, units: pa.Array, precision: int,
         raise TypeError(f"binary COPY of column {name!r}: numeric values "
                         f"must be integers in units of 10^-{scale}, not "
                         f"{units.type}")
-    limit = 10 ** precision
-    least, most = pc.min_max(units).values()
-    if least.is_valid and (least.as_py() <= -limit or most.as_py() >= limit):
+    most = 10 ** precision - 1
+    if _beyond(units, -most, most):
         raise OverflowError(
             f"binary COPY of column {name!r}: a value of 10^"
             f"{precision - scale} or more does not fit numeric({precision},"
