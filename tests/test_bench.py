@@ -55,3 +55,18 @@ def test_quick_figures_run_print_and_leave_no_schema(pg_url, tmp_path,
         left = conn.execute("select nspname from pg_namespace where "
                             "nspname like 'bench%' order by 1").fetchall()
     assert left == []
+
+
+def test_p8_without_duckdb_is_skipped_with_the_reason(monkeypatch):
+    """Installed without the bench extra, P8 says what is missing in one
+    line instead of failing in a child process."""
+    p8 = bench.figure("p8")
+    monkeypatch.setattr(p8, "DBGEN_PACKAGES",
+                        ("duckdb", "duckdb_no_such_extension"))
+    result = p8.run("postgresql://unused")
+    assert result == {"skipped": "duckdb_no_such_extension not installed "
+                                 "(pip install '.[bench]')"}
+    assert bench.table({"machine": "m", "p8": result}).splitlines()[-1] == (
+        "P8 generator: skipped (duckdb_no_such_extension not installed "
+        "(pip install '.[bench]'))")
+

@@ -17,6 +17,8 @@ make: the dimensions and both fact tables. Medians are reported.
 
 from __future__ import annotations
 
+import importlib.util
+
 from .measure import (
     drop_family,
     in_own_process,
@@ -39,9 +41,16 @@ TABLES = ("dim_date", "dim_channel", "dim_customer", "dim_customer_history",
           "dim_product", "fact_order", "fact_order_item")
 #: dbgen's smallest scale factor here
 LEAST_SF = 0.01
+#: what dbgen needs here: the bench extra (pyproject.toml) installs both
+DBGEN_PACKAGES = ("duckdb", "duckdb_extension_tpch")
 
 
 def run(url: str, quick: bool = False) -> dict:
+    missing = [name for name in DBGEN_PACKAGES
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        return {"skipped": f"{', '.join(missing)} not installed (pip "
+                "install '.[bench]')"}
     scale = QUICK_SCALE if quick else SCALE
     ours, theirs = [], []
     sf = None
