@@ -9,6 +9,7 @@
 -- summing the lines again each (the profile, read by every chapter, counts
 -- its orders of two or more products from products).
 -- definitions:
+--   order_ts    = fact_order.order_ts (the order's time)
 --   order_date  = order_ts::date (= order_date_key as a date)
 --   order_month = first day of the calendar month of order_ts
 --   has_time_of_day = order_ts has a time of day other than midnight (a
@@ -51,6 +52,7 @@ final as (
         orders.order_status,
         -- dates
         orders.order_date_key,
+        orders.order_ts,
         orders.order_ts::date as order_date,
         date_trunc('month', orders.order_ts)::date as order_month,
         orders.order_ts <> date_trunc('day', orders.order_ts)
@@ -94,5 +96,6 @@ create unique index on int_order_totals (order_id, customer_id);
 -- a refresh reads the orders of its customers (their columns that the
 -- customer intermediates read, in the index) and of its days
 create index on int_order_totals (customer_id)
-include (order_id, order_status, order_date, order_month, net_amount);
+include (order_id, order_status, order_ts, order_date, order_month,
+    net_amount);
 create index on int_order_totals (order_date);

@@ -13,8 +13,9 @@
 --                  completed orders; tax and shipping excluded; range [0, inf)
 --   cost         = sum(quantity * unit_cost), unit_cost at the time of sale
 --   gross_margin = net_revenue - cost; range (-inf, net_revenue]
--- (the counts and sums are int_category_months', which a refresh keeps up
--- to date; here they meet the grid of every month and category)
+-- (the counts and sums are those of the category's products in
+-- int_product_months, which a refresh keeps up to date; here they meet the
+-- grid of every month and category)
 
 create materialized view vw_revenue_by_category as
 
@@ -28,8 +29,24 @@ products as (
     select * from dim_product
 ),
 
+product_months as (
+    select * from int_product_months
+),
+
 category_months as (
-    select * from int_category_months
+    -- one row per month x category with a sale: its products' rows summed
+    select
+        product_months.month,
+        products.category,
+        sum(product_months.category_orders) as orders,
+        sum(product_months.units) as units,
+        sum(product_months.net_revenue) as net_revenue,
+        sum(product_months.cost) as cost,
+        sum(product_months.lines_cost_unknown) as lines_cost_unknown
+    from product_months
+    inner join products
+        on product_months.product_id = products.product_id
+    group by product_months.month, products.category
 ),
 
 months as (

@@ -12,6 +12,10 @@
 --                      order (null with one such day only): the first
 --                      repeat purchase of the lifetime value models
 --                      (int_clv_summary counts one purchase per day)
+--   first_order_ts   = time of the customer's first completed order
+--   second_order_ts  = time of the customer's second completed order, by
+--                      (order_ts, order_id): on the first day too (null
+--                      with one completed order only)
 --   cohort_month     = first day of the month of first_order_date
 --   frequency        = completed orders (order_status = 'completed')
 --   net_revenue      = sum(fact_order_item.net_amount) over the customer's
@@ -30,12 +34,17 @@ completed_orders as (
 ),
 
 dated_orders as (
-    -- each order with its customer's first day
+    -- each order with its customer's first day and its number among the
+    -- customer's orders (one sort serves both)
     select
         completed_orders.*,
         min(completed_orders.order_date) over (
             partition by completed_orders.customer_id
-        ) as first_day
+        ) as first_day,
+        row_number() over (
+            partition by completed_orders.customer_id
+            order by completed_orders.order_ts, completed_orders.order_id
+        ) as order_number
     from completed_orders
 ),
 
@@ -47,6 +56,8 @@ customer_orders as (
             where order_date > first_day
         ) as second_order_date,
         max(order_date) as last_order_date,
+        min(order_ts) as first_order_ts,
+        min(order_ts) filter (where order_number = 2) as second_order_ts,
         count(*) as frequency,
         sum(net_amount) as net_revenue
     from dated_orders
@@ -62,6 +73,9 @@ final as (
         last_order_date,
         date_trunc('month', first_order_date)::date as cohort_month,
         second_order_date,
+        -- times
+        first_order_ts,
+        second_order_ts,
         -- orders and revenue
         frequency,
         net_revenue

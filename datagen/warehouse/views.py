@@ -7,8 +7,10 @@ aggregates the facts is stored, filled when the build creates it, so the
 book reads it at the cost of a small table at any scale, and the quality
 gate checks the very rows the book shows: a table that a refresh keeps up
 to date where the data changed (``maintain``: the intermediates that sum
-orders, channels, categories, customers, cohorts and product pairs), or a
-materialized view of them that a refresh recomputes. The customer views
+orders, channels, products per month, customers, cohorts and product
+pairs), or a materialized view of them that a refresh recomputes (the
+lifetime value models' summary and the data profile, which move with the
+as-of date and are read whole). The customer views
 are plain views, computed as they are read, of stored intermediates that a
 refresh keeps small: each customer's orders, and the customers' ranks per
 value of recency, frequency and monetary value (a new order moves the
@@ -40,7 +42,7 @@ VIEW_FILES = (
     "022_vw_daily_revenue.sql",
     "023_int_channel_months.sql",
     "024_vw_revenue_by_channel.sql",
-    "025_int_category_months.sql",
+    "025_int_product_months.sql",
     "026_vw_revenue_by_category.sql",
     "027_vw_category_margin_monthly.sql",
     "028_int_customer_orders.sql",

@@ -1,16 +1,22 @@
--- int_category_months (a table made when the warehouse is built and kept
+-- int_product_months (a table made when the warehouse is built and kept
 -- up to date by a refresh, by addition; an intermediate of
--- vw_revenue_by_category, not part of the views contract)
--- grain: one row per month x product category with at least one completed
+-- vw_revenue_by_category and of the book's best sellers, not part of the
+-- views contract)
+-- grain: one row per month x product with at least one line of a completed
 -- order (the months without a sale are vw_revenue_by_category's zeros).
 -- purpose: the one pass over the lines of completed orders behind the
--- category views, in counts and sums that a refresh can add to.
+-- category views and the best sellers, in counts and sums that a refresh
+-- can add to; a category's row is the sum of its products' rows.
 -- definitions:
 --   month             = first day of the calendar month of the order date
---   orders            = distinct completed orders with at least one line in
---                       the category
---   units             = sum(quantity) over those lines
---   net_revenue       = sum(fact_order_item.net_amount) over those lines
+--   lines             = lines of completed orders (the row is empty at 0)
+--   category_orders   = completed orders whose first line in the product's
+--                       category (by line_number) is a line of the product:
+--                       summed over a category's products, the distinct
+--                       completed orders with at least one line in the
+--                       category
+--   units             = sum(quantity) over the lines
+--   net_revenue       = sum(fact_order_item.net_amount) over the lines
 --   cost              = sum(quantity * unit_cost) over the lines whose cost
 --                       is known
 --   lines_cost_unknown = lines without a unit_cost (an imported source
@@ -20,13 +26,15 @@
 --                       one that was completed before the refresh
 --                       (was_completed), so that the query gives the change
 --                       of each row
--- (one pass over the lines: an order counts in a category on its first line
--- there, line_in_category = 1, so no separate count of distinct orders)
+-- (one pass over the lines, merged with their orders in order_id order, as
+-- both primary keys give them: each order's lines are numbered per category
+-- as they stream past, line_in_category = 1 on its first line there, so no
+-- separate count of distinct orders and no sort of every line)
 
--- incremental add: month, category
--- incremental empty: orders = 0
+-- incremental add: month, product_id
+-- incremental empty: lines = 0
 
-create table int_category_months as
+create table int_product_months as
 
 with
 
@@ -64,17 +72,18 @@ counted_orders as (
 counted_lines as (
     select
         date_trunc('month', counted_orders.order_ts)::date as month,
-        products.category,
+        order_items.product_id,
         counted_orders.sign,
         order_items.quantity,
         order_items.net_amount,
         order_items.quantity * order_items.unit_cost as cost,
         row_number() over (
             -- an order's customer is one: customer_id changes no
-            -- partition, and lets a citus worker number its own lines
+            -- partition, and lets a citus worker number its own lines;
+            -- order_id first, the order the lines come in
             partition by
-                order_items.customer_id,
                 order_items.order_id,
+                order_items.customer_id,
                 counted_orders.sign,
                 products.category
             order by order_items.line_number
@@ -92,9 +101,11 @@ final as (
     select
         -- keys
         month,
-        category,
+        product_id,
         -- counts
-        sum(sign) filter (where line_in_category = 1) as orders,
+        sum(sign) as lines,
+        coalesce(sum(sign) filter (where line_in_category = 1), 0)
+            as category_orders,
         sum(sign * quantity) as units,
         -- amounts
         sum(sign * net_amount) as net_revenue,
@@ -102,10 +113,10 @@ final as (
         coalesce(sum(sign) filter (where cost is null), 0)
             as lines_cost_unknown
     from counted_lines
-    group by month, category
+    group by month, product_id
 )
 
 select * from final;
 
 -- the grain, enforced
-create unique index on int_category_months (month, category);
+create unique index on int_product_months (month, product_id);
