@@ -14,7 +14,10 @@
 --             counts once per basket however many lines it has
 --   baskets = the customer's baskets holding both products; range [2, inf)
 -- (each basket keeps only the products its customer bought in two or more
--- baskets, the only ones a repeat pair can hold; then as in
+-- baskets, the only ones a repeat pair can hold, counted by a window over
+-- the customer's baskets: a join of the baskets with their counts, planned
+-- for the one basket that a refresh's estimate gives, compared each of
+-- thousands with every count, for minutes at scale 20; then as in
 -- int_product_pairs: each basket becomes the sorted array of its products,
 -- each product in it the products after it, gathered per product_a, and
 -- the (product_b, customer) of each counted in a small hash of their own.
@@ -58,30 +61,31 @@ baskets as (
         and order_items.customer_id = completed_orders.customer_id
 ),
 
-repeat_products as (
-    -- one row per customer and product bought in two or more baskets: the
-    -- only products of the customer's baskets a repeat pair can hold
+counted_baskets as (
+    -- each basket's product with the number of the customer's baskets that
+    -- hold it (a window, not a join of the baskets with their own counts:
+    -- however few baskets the planner expects in a refresh, no row is
+    -- compared with every other)
     select
+        order_id,
         customer_id,
-        product_id
+        product_id,
+        count(*) over (partition by customer_id, product_id)
+            as customer_baskets
     from baskets
-    group by customer_id, product_id
-    having count(*) >= 2
 ),
 
 basket_products as (
-    -- one row per basket of two or more such products: those products,
-    -- sorted
+    -- one row per basket of two or more products that its customer bought
+    -- in two or more baskets (the only products of the customer's baskets
+    -- a repeat pair can hold): those products, sorted
     select
-        baskets.order_id,
-        baskets.customer_id,
-        array_agg(baskets.product_id order by baskets.product_id)
-            as products
-    from baskets
-    inner join repeat_products
-        on baskets.customer_id = repeat_products.customer_id
-        and baskets.product_id = repeat_products.product_id
-    group by baskets.order_id, baskets.customer_id
+        order_id,
+        customer_id,
+        array_agg(product_id order by product_id) as products
+    from counted_baskets
+    where customer_baskets >= 2
+    group by order_id, customer_id
     having count(*) >= 2
 ),
 

@@ -77,6 +77,12 @@ def is_maintained(name: str) -> bool:
                 or _FULL.search(text))
 
 
+def is_full(name: str) -> bool:
+    """Whether a refresh makes the file's maintained table again in full
+    (``-- incremental full``)."""
+    return bool(_FULL.search(sql_files.sql_file(name)))
+
+
 def as_insert(statement: str) -> str:
     """A ``create table ... as`` statement as an ``insert into`` its
     table."""
@@ -133,10 +139,10 @@ def recompute(conn: psycopg.Connection, schema: str, name: str) -> None:
 def update(conn: psycopg.Connection, schema: str, name: str) -> None:
     """The relation of ``name`` brought up to date where the refresh's key
     tables say the data changed (in full when it is not maintained)."""
-    text = sql_files.sql_file(name)
-    if not is_maintained(name) or _FULL.search(text):
+    if not is_maintained(name) or is_full(name):
         recompute(conn, schema, name)
         return
+    text = sql_files.sql_file(name)
     sql_files.set_search_path(conn, schema)
     if _ADD.search(text):
         _add(conn, schema, name, text)
