@@ -60,28 +60,30 @@ baskets as not materialized (
         order_items.product_id
 ),
 
-repeat_products as not materialized (
-    -- one row per customer and product bought in two or more baskets
+counted_baskets as not materialized (
+    -- each basket's product with the number of the customer's baskets that
+    -- hold it (a window partitioned by the customer, the distribution
+    -- column: each worker counts its own; not a join of the baskets with
+    -- their counts, see sql/042)
     select
+        order_id,
         customer_id,
-        product_id
+        product_id,
+        count(*) over (partition by customer_id, product_id)
+            as customer_baskets
     from baskets
-    group by customer_id, product_id
-    having count(*) >= 2
 ),
 
 basket_products as not materialized (
-    -- one row per basket of two or more such products: those, sorted
+    -- one row per basket of two or more products its customer bought in
+    -- two or more baskets: those, sorted
     select
-        baskets.order_id,
-        baskets.customer_id,
-        array_agg(baskets.product_id order by baskets.product_id)
-            as products
-    from baskets
-    inner join repeat_products
-        on baskets.customer_id = repeat_products.customer_id
-        and baskets.product_id = repeat_products.product_id
-    group by baskets.order_id, baskets.customer_id
+        order_id,
+        customer_id,
+        array_agg(product_id order by product_id) as products
+    from counted_baskets
+    where customer_baskets >= 2
+    group by order_id, customer_id
     having count(*) >= 2
 ),
 
