@@ -17,6 +17,9 @@
 --                      (order_ts, order_id): on the first day too (null
 --                      with one completed order only)
 --   cohort_month     = first day of the month of first_order_date
+--   order_years      = the calendar years in which the customer completed
+--                      an order, ascending (the KPI dashboard's customers
+--                      per year count them without reading the orders)
 --   frequency        = completed orders (order_status = 'completed')
 --   net_revenue      = sum(fact_order_item.net_amount) over the customer's
 --                      completed orders (from int_order_totals)
@@ -58,6 +61,8 @@ customer_orders as (
         max(order_date) as last_order_date,
         min(order_ts) as first_order_ts,
         min(order_ts) filter (where order_number = 2) as second_order_ts,
+        array_agg(distinct extract(year from order_date)::integer)
+            as order_years,
         count(*) as frequency,
         sum(net_amount) as net_revenue
     from dated_orders
@@ -73,6 +78,7 @@ final as (
         last_order_date,
         date_trunc('month', first_order_date)::date as cohort_month,
         second_order_date,
+        order_years,
         -- times
         first_order_ts,
         second_order_ts,

@@ -21,7 +21,7 @@ import nbformat
 from psycopg import sql
 
 from .. import server
-from ..chapters import needs
+from ..chapters import methods, needs
 from ..params import BuildParams, parse_params
 from ..publish.notebooks import notebooks
 from ..warehouse.build import build
@@ -49,9 +49,11 @@ def chapter_queries(root: Path = server.PROJECT_ROOT) -> list[tuple[str, str]]:
 def filled(query: str, truth: str) -> str:
     """``query`` with the chapters' jupysql templates filled as a chapter
     fills them: ``{{truth}}`` the truth schema (``truth``, quoted),
-    ``{{min_rule_customers}}`` the least customers behind a rule."""
+    ``{{min_rule_customers}}`` the least customers behind a rule,
+    ``{{truth_customers}}`` the most customers the truth check reads."""
     values = {"truth": truth,
-              "min_rule_customers": str(needs.MIN_RULE_CUSTOMERS)}
+              "min_rule_customers": str(needs.MIN_RULE_CUSTOMERS),
+              "truth_customers": str(methods.K_CHOICE_CUSTOMERS)}
     for key, value in values.items():
         query = query.replace("{{" + key + "}}", value)
     return query

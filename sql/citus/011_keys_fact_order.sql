@@ -10,3 +10,11 @@
 
 alter table fact_order add primary key (customer_id, order_id);
 alter table fact_order add unique (customer_id, order_number);
+-- the orders returned and those cancelled, each with the time it was
+-- placed: the kpi dashboard counts the late statuses since a refresh from
+-- these few rows (partial: an order neither returned nor cancelled is in
+-- neither)
+create index on fact_order (returned_ts) include (order_ts)
+where returned_ts is not null;
+create index on fact_order (cancelled_ts) include (order_ts)
+where cancelled_ts is not null;
