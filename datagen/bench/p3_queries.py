@@ -21,7 +21,7 @@ import nbformat
 from psycopg import sql
 
 from .. import server
-from ..chapters import methods, needs
+from ..chapters import needs
 from ..params import BuildParams, parse_params
 from ..publish.notebooks import notebooks
 from ..warehouse.build import build
@@ -53,7 +53,7 @@ def filled(query: str, truth: str) -> str:
     ``{{truth_customers}}`` the most customers the truth check reads."""
     values = {"truth": truth,
               "min_rule_customers": str(needs.MIN_RULE_CUSTOMERS),
-              "truth_customers": str(methods.K_CHOICE_CUSTOMERS)}
+              "truth_customers": str(needs.TRUTH_CUSTOMERS)}
     for key, value in values.items():
         query = query.replace("{{" + key + "}}", value)
     return query

@@ -114,7 +114,7 @@ def rfm_features(rfm: pd.DataFrame) -> np.ndarray:
 #: (seed 42, scale 1: 9,025 customers who bought) are all of them; at scale
 #: 20 (about 100,000) the seven fits took 7.1 s on 20,000, the chapter
 #: 10.6 s (issue 26: no chapter over 10 s, growing with what it shows);
-#: the truth check reads as many, a fixed random sample in SQL
+#: the truth check reads as many (needs.TRUTH_CUSTOMERS)
 K_CHOICE_CUSTOMERS = 10_000
 
 

@@ -37,6 +37,10 @@ from .formats import listing, month, number, plural
 #: repeat orders of the same two products are that customer's habit, and
 #: their lift says nothing of the shop's other customers
 MIN_RULE_CUSTOMERS = 3
+#: the most customers the truth check reads: a fixed random sample of a
+#: larger shop's, as many as the segmentation fits K-Means to (its time
+#: grows with what it shows, not with the customers)
+TRUTH_CUSTOMERS = methods.K_CHOICE_CUSTOMERS
 #: customers with two or more completed orders that RFM scores and K-Means
 #: clusters need: the frequency score and the clusters rank customers by
 #: their orders, which mean nothing when (nearly) everyone ordered once
