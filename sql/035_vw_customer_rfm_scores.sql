@@ -1,6 +1,8 @@
--- vw_customer_rfm_scores (a view of int_customer_ranks: computed as it
--- is read, from the customers' orders and the ranks of their values, which
--- a refresh keeps up to date)
+-- vw_customer_rfm_scores (a materialized view of int_customer_ranks,
+-- made with the views and made again in full by every refresh: a new order
+-- moves the ranks, so the scores, of many customers; stored, so that the
+-- chapters read each customer's row at the cost of a small table at any
+-- scale, not the customers' ranks again at each read)
 -- grain: one row per customer with at least one completed order (the rows
 -- of vw_customer_rfm_base).
 -- purpose: RFM scores 1-5 (5 best) and a named segment for each customer.
@@ -29,7 +31,7 @@
 --     At risk            r in 1..2  and f in 3..4
 --     Hibernating        r in 1..2  and f in 1..2
 
-create view vw_customer_rfm_scores as
+create materialized view vw_customer_rfm_scores as
 
 with
 
@@ -99,3 +101,6 @@ final as (
 )
 
 select * from final;
+
+-- the grain, enforced
+create unique index on vw_customer_rfm_scores (customer_id);

@@ -13,7 +13,8 @@ what lies outside the product, the yardsticks, is in ``baselines``:
   a raw COPY of the same rows from memory and one INSERT per row;
 - P2 ``p2_book``: the book from an empty output folder and again
   unchanged, and what printing the PDFs adds;
-- P3 ``p3_queries``: each ``%%sql`` cell of the chapters at scale 20;
+- P3 ``p3_queries``: each ``%%sql`` cell of the chapters at scale 20,
+  and each chapter of the book at scale 20 against its time at scale 1;
 - P4 ``p4_growth``: peak memory and time per order of a whole build at
   scales 1, 10 and 100, each in its own process, and beyond the fixed
   cost of a build;

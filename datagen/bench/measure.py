@@ -1,7 +1,8 @@
 """What every figure of ``make bench`` needs, and nothing a figure owns.
 
 Owns the machine's description, the median of rounds, a build run in a
-process of its own (``probe``: its time, steps and peak memory), the line
+process of its own (``probe``: its time, steps and peak memory), ``datagen
+book`` run as ``make book`` runs it (``datagen_book``), the line
 a figure prints for a measured value, and dropping the schemas a figure's
 builds wrote (``params.schema_family``: the warehouse, the schemas beside
 it and their staging copies), so the user's disk is theirs again.
@@ -15,6 +16,8 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from psycopg import sql
 
@@ -73,6 +76,24 @@ def own_process(module: str, argument: str, **env: str) -> dict:
         cwd=server.PROJECT_ROOT, check=True, capture_output=True, text=True,
         env={**os.environ, **env, "PYTHONPATH": str(server.PROJECT_ROOT)})
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def datagen_book(root: Path, out: Path, schema: str, scale: float,
+                 url: str) -> tuple[float, str]:
+    """``python -m datagen book`` of the project in ``root``, in a process
+    of its own as ``make book`` runs it, into ``out`` with its warehouse
+    in ``schema``: its seconds and its log (stderr)."""
+    command = [sys.executable, "-m", "datagen", "book", "--out", str(out),
+               "--schema", schema, "--scale", str(scale)]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "DATABASE_URL": url,
+                               "PYTHONPATH": str(root)})
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        raise RuntimeError("datagen book failed: "
+                           + done.stderr.strip()[-2000:])
+    return seconds, done.stderr
 
 
 def row(label: str, value: str, note: str = "", width: int = 46) -> str:

@@ -22,18 +22,15 @@ without that commit, leaves the release before out and says so.
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 from .. import server
-from .measure import OUT, drop_family, row
+from .measure import OUT, datagen_book, drop_family, row
 
 TITLE = "P2 book time"
 #: the book's parameters: the default scale; a quick run's as the tests'
@@ -54,22 +51,6 @@ BEFORE_SCHEMA = "bench_book_before"
 WAREHOUSE_LINE = re.compile(r"^\s*ran  00_\S+\s+([\d.]+) s", re.M)
 NOTEBOOKS_LINE = re.compile(r"^\s*notebooks done\s+([\d.]+) s", re.M)
 SITE_LINE = re.compile(r"^\s*built the site\s+([\d.]+) s", re.M)
-
-
-def _book(root: Path, out: Path, schema: str, scale: float, url: str
-          ) -> tuple[float, str]:
-    """``python -m datagen book`` of the project in ``root``: seconds, log."""
-    command = [sys.executable, "-m", "datagen", "book", "--out", str(out),
-               "--schema", schema, "--scale", str(scale)]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True,
-                          env={**os.environ, "DATABASE_URL": url,
-                               "PYTHONPATH": str(root)})
-    seconds = time.perf_counter() - started
-    if done.returncode:
-        raise RuntimeError("datagen book failed: "
-                           + done.stderr.strip()[-2000:])
-    return seconds, done.stderr
 
 
 def _parts(log: str) -> dict:
@@ -106,16 +87,16 @@ def run(url: str, quick: bool = False) -> dict:
     times, parts, before = [], [], None
     try:
         for _ in range(2):
-            seconds, log = _book(server.PROJECT_ROOT, BOOK_OUT, SCHEMA, scale,
-                                 url)
+            seconds, log = datagen_book(server.PROJECT_ROOT, BOOK_OUT, SCHEMA,
+                                        scale, url)
             times.append(seconds)
             parts.append(_parts(log))
         pages = PAGES.search(log)
         folder = None if quick else _release_before()
         if folder is not None:
             try:
-                seconds, old_log = _book(folder, folder / "_out",
-                                         BEFORE_SCHEMA, scale, url)
+                seconds, old_log = datagen_book(folder, folder / "_out",
+                                                BEFORE_SCHEMA, scale, url)
                 before = {"release": BEFORE, "first_s": seconds,
                           **_parts(old_log)}
             finally:
