@@ -174,6 +174,11 @@ def test_rfm_clusters_are_named_by_their_centres():
     clusters = methods.rfm_clusters(rfm, seed=0)
     assert (clusters.labels == rfm.truth.to_numpy()).mean() > 0.95
     assert list(clusters.centroids.index) == list(methods.CLUSTER_NAMES)
+    assert clusters.fitted == len(rfm)
+    # fitted to a sample of a larger shop's, every customer still labelled
+    sampled = methods.rfm_clusters(rfm, seed=0, fit_sample=200)
+    assert sampled.fitted == 200 and len(sampled.labels) == len(rfm)
+    assert (sampled.labels == rfm.truth.to_numpy()).mean() > 0.95
     choice = methods.k_choice(methods.rfm_features(rfm), ks=range(2, 6))
     assert choice.loc[choice.silhouette.idxmax(), "k"] == 4
     assert choice.inertia.is_monotonic_decreasing
