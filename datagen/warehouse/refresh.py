@@ -337,6 +337,19 @@ def _changed_keys(conn: psycopg.Connection, schema: str,
         where totals.order_id = refresh_orders.order_id
           and totals.order_status = 'completed'""").format(
         totals=sql.Identifier(schema, "int_order_totals")))
+    _temporary(conn, "refresh_customers", "customer_id integer primary key",
+               _distinct(feed, ("customers", "customer_changes"),
+                         ["customer_id"]))
+    for table in ("refresh_orders", "refresh_customers"):
+        conn.execute(sql.SQL("analyze {}").format(sql.Identifier(table)))
+    changed_days(conn, schema, feed.since)
+
+
+def changed_days(conn: psycopg.Connection, schema: str,
+                 since: dt.date) -> None:
+    """``refresh_days`` (the days after ``since`` and those of the orders
+    of ``refresh_orders``) and ``refresh_months`` (their months), temporary
+    tables, analyzed."""
     conn.execute(sql.SQL("""
         create temporary table refresh_days on commit drop as
         select full_date as order_date from {dates} where full_date > %(since)s
@@ -344,15 +357,11 @@ def _changed_keys(conn: psycopg.Connection, schema: str,
         select order_ts::date from {orders}
         where order_id in (select order_id from refresh_orders)""").format(
         dates=sql.Identifier(schema, "dim_date"),
-        orders=sql.Identifier(schema, "fact_order")), {"since": feed.since})
+        orders=sql.Identifier(schema, "fact_order")), {"since": since})
     conn.execute("create temporary table refresh_months on commit drop as "
                  "select distinct date_trunc('month', order_date)::date "
                  "as month from refresh_days")
-    _temporary(conn, "refresh_customers", "customer_id integer primary key",
-               _distinct(feed, ("customers", "customer_changes"),
-                         ["customer_id"]))
-    for table in ("refresh_orders", "refresh_days", "refresh_months",
-                  "refresh_customers"):
+    for table in ("refresh_days", "refresh_months"):
         conn.execute(sql.SQL("analyze {}").format(sql.Identifier(table)))
 
 

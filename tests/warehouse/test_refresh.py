@@ -17,7 +17,7 @@ from datagen.generate import changes, lines
 from datagen.generate import feed as feed_files
 from datagen.params import ParamError
 from datagen.warehouse import maintain, quality, views
-from datagen.warehouse.refresh import refresh
+from datagen.warehouse.refresh import changed_days, refresh
 
 SCALE = 0.3
 QUIET = dict(echo=lambda line: None)
@@ -261,16 +261,12 @@ def test_a_refresh_plans_no_row_compared_with_every_other(conn, warehouse):
             from fact_order
             where order_ts >= (select max(order_ts) - interval '7 days'
                                from fact_order)""")
-        conn.execute("""
-            create temporary table refresh_days on commit drop as
-            select distinct order_ts::date as order_date from fact_order
-            where order_id in (select order_id from refresh_orders)""")
-        conn.execute("""
-            create temporary table refresh_months on commit drop as
-            select distinct date_trunc('month', order_date)::date as month
-            from refresh_days""")
-        for table in ("refresh_orders", "refresh_days", "refresh_months"):
-            conn.execute(f"analyze {table}")
+        conn.execute("analyze refresh_orders")
+        # the days and months as a refresh makes them: the days after its
+        # last day's week, and those of its orders
+        since = conn.execute("select max(order_ts)::date - 7 "
+                             "from fact_order").fetchone()[0]
+        changed_days(conn, schema, since)
         assert conn.execute(
             "select count(*) from refresh_orders").fetchone()[0] > 20
         planned = 0
