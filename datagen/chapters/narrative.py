@@ -3,7 +3,8 @@
 Owns what a chapter states. ``fact`` glues a number that a sentence states
 (the tests compare glued numbers with the warehouse); ``findings`` glues
 the key findings shown at the top of a page; ``say`` shows one paragraph
-of computed Markdown; ``kpi_cards`` shows headline numbers.
+of computed Markdown; ``sampled`` says that a check read a sample;
+``kpi_cards`` shows headline numbers.
 
 A sentence is Markdown only where a chapter built it with ``md`` (a
 template whose values are escaped as text, ``datagen.escape``); any other
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..escape import Md, html, markdown
-from .formats import plain
+from ..escape import Md, html, markdown, md
+from .formats import number, plain
 
 
 def fact(name: str, value):
@@ -51,6 +52,14 @@ def say(text: str | Md) -> None:
     """Show one paragraph: ``Md`` as Markdown, any other text escaped."""
     from IPython.display import Markdown, display
     display(Markdown(markdown(text)))
+
+
+def sampled(checked: int, of: int, who: str) -> None:
+    """Say that a check read a fixed random sample of ``checked`` of the
+    ``of`` ``who`` (words, escaped as text), when it read fewer than all."""
+    if checked < of:
+        say(md("Checked on a fixed random sample of {} of the {} {}.",
+               number(checked), number(of), who))
 
 
 def show_html(markup: str) -> None:
